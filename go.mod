@@ -3,7 +3,8 @@ module github.com/mehr-net/mehr
 go 1.26.0
 
 require (
-	github.com/vmihailenco/msgpack/v5 v5.4.1 // indirect
-	github.com/vmihailenco/tagparser/v2 v2.0.0 // indirect
-	golang.org/x/crypto v0.58.0 // indirect
+	github.com/vmihailenco/msgpack/v5 v5.4.1
+	golang.org/x/crypto v0.58.0
 )
+
+require github.com/vmihailenco/tagparser/v2 v2.0.0 // indirect

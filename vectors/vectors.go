@@ -84,6 +84,15 @@ type Set struct {
 // must be checked); any other value is a single vector.
 func Load(tb testing.TB, name string) *Set {
 	tb.Helper()
+	s := Open(tb, name)
+	tb.Cleanup(func() { s.check(tb) })
+	return s
+}
+
+// Open reads the named vector file like Load but does not check
+// consumption. Fuzz targets use it to seed their corpus.
+func Open(tb testing.TB, name string) *Set {
+	tb.Helper()
 	b, err := Read(name)
 	if err != nil {
 		tb.Fatalf("vectors: %v", err)
@@ -102,7 +111,6 @@ func Load(tb testing.TB, name string) *Set {
 		}
 		s.present[k] = count(x)
 	}
-	tb.Cleanup(func() { s.check(tb) })
 	return s
 }
 
