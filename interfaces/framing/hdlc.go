@@ -1,0 +1,255 @@
+package framing
+
+import "bytes"
+
+// HDLC framing bytes, as in the reference's HDLC class (TCPInterface.py,
+// SerialInterface.py). These values are part of the wire format and never
+// change.
+const (
+	// HDLCFlag delimits frames (FLAG).
+	HDLCFlag = 0x7E
+	// HDLCEsc introduces an escaped byte (ESC).
+	HDLCEsc = 0x7D
+	// HDLCEscMask is XORed into an escaped byte (ESC_MASK).
+	HDLCEscMask = 0x20
+)
+
+// TCPMinFrame is the MinFrame that reproduces the reference TCP reader,
+// which silently drops frames of HEADER_MINSIZE (19) bytes or fewer: the
+// shortest frame it delivers is 20 bytes.
+const TCPMinFrame = 20
+
+// AppendHDLC appends payload as one HDLC frame, FLAG || escaped payload ||
+// FLAG, to dst and returns the extended slice. It does not allocate when dst
+// has room for the frame (at most 2*len(payload)+2 bytes).
+func AppendHDLC(dst, payload []byte) []byte {
+	dst = grow(dst, 2+len(payload)+hdlcSpecials(payload))
+	dst = append(dst, HDLCFlag)
+	dst = appendHDLCEscaped(dst, payload)
+	return append(dst, HDLCFlag)
+}
+
+// AppendHDLCEscape appends the HDLC-escaped form of payload to dst, without
+// flags: each 0x7D becomes 0x7D 0x5D and each 0x7E becomes 0x7D 0x5E.
+func AppendHDLCEscape(dst, payload []byte) []byte {
+	return appendHDLCEscaped(grow(dst, len(payload)+hdlcSpecials(payload)), payload)
+}
+
+func appendHDLCEscaped(dst, p []byte) []byte {
+	for len(p) > 0 {
+		i := 0
+		for i < len(p) && p[i] != HDLCFlag && p[i] != HDLCEsc {
+			i++
+		}
+		dst = append(dst, p[:i]...)
+		if i == len(p) {
+			break
+		}
+		dst = append(dst, HDLCEsc, p[i]^HDLCEscMask)
+		p = p[i+1:]
+	}
+	return dst
+}
+
+// hdlcSpecials counts the bytes of p that need escaping.
+func hdlcSpecials(p []byte) int {
+	return bytes.Count(p, []byte{HDLCFlag}) + bytes.Count(p, []byte{HDLCEsc})
+}
+
+// grow makes sure dst has room for n more bytes, allocating at most once.
+func grow(dst []byte, n int) []byte {
+	if cap(dst)-len(dst) >= n {
+		return dst
+	}
+	nb := make([]byte, len(dst), len(dst)+n)
+	copy(nb, dst)
+	return nb
+}
+
+// HDLCDecoder splits an HDLC byte stream into frames the way the reference
+// TCP reader does:
+//
+//   - bytes before the first flag are discarded;
+//   - every flag closes the frame in progress and opens the next one, so
+//     frames may share a flag;
+//   - empty frames (two flags in a row) are skipped silently;
+//   - 0x7D 0x5E decodes to 0x7E and 0x7D 0x5D to 0x7D; any other byte
+//     after 0x7D, and a 0x7D right before the closing flag, is kept
+//     literally together with the 0x7D (this is exactly what the
+//     reference's two byte-string replacements produce);
+//   - frames shorter than MinFrame or longer than MaxFrame, counted after
+//     unescaping, are dropped.
+//
+// The zero value is ready to use, with MinFrame 1 and DefaultMaxFrame.
+// Set MinFrame to TCPMinFrame to match the reference TCP interface.
+type HDLCDecoder struct {
+	// MaxFrame is the largest decoded frame accepted, in bytes. Zero or
+	// less means DefaultMaxFrame. The decoder's buffer never exceeds it.
+	MaxFrame int
+	// MinFrame is the shortest decoded frame accepted, in bytes. Non-empty
+	// frames shorter than this are dropped with ErrFrameTooShort. Values
+	// below 1 mean 1 (empty frames are always skipped, never reported).
+	MinFrame int
+
+	buf     []byte // decoded bytes of the frame in progress, up to MaxFrame
+	n       int    // decoded length of the frame in progress, even past MaxFrame
+	inFrame bool   // an opening flag has been seen
+	esc     bool   // the previous byte was HDLCEsc
+	dropLen int
+	stats   Stats
+}
+
+func (d *HDLCDecoder) maxFrame() int {
+	if d.MaxFrame <= 0 {
+		return DefaultMaxFrame
+	}
+	return d.MaxFrame
+}
+
+// Decode consumes p up to and including the flag that ends the first
+// complete frame, and returns the number of bytes consumed with that frame.
+// Call it again with p[n:] until p is used up.
+//
+// Exactly one of three things happens:
+//   - a frame completed: frame is non-nil and non-empty, err is nil;
+//   - a frame was dropped: frame is nil, err is ErrFrameTooShort or
+//     ErrFrameTooLarge, and DroppedLen reports its decoded length;
+//   - p was used up inside a frame or before the first flag: n == len(p),
+//     frame and err are nil, and the partial frame is kept for the next call.
+//
+// The frame aliases the decoder's buffer and is valid only until the next
+// call to Decode or Reset. Decode never panics and never allocates once its
+// buffer has grown to the largest frame seen.
+func (d *HDLCDecoder) Decode(p []byte) (n int, frame []byte, err error) {
+	if !d.inFrame {
+		j := bytes.IndexByte(p, HDLCFlag)
+		if j < 0 {
+			d.stats.Discarded += uint64(len(p))
+			return len(p), nil, nil
+		}
+		d.stats.Discarded += uint64(j)
+		d.open()
+		n = j + 1
+	}
+	max := d.maxFrame()
+	for n < len(p) {
+		c := p[n]
+		if d.esc {
+			n++
+			switch c {
+			case HDLCFlag:
+				// A dangling escape before the closing flag is kept.
+				d.esc = false
+				d.put(HDLCEsc, max)
+				frame, err = d.close(max)
+				if frame != nil || err != nil {
+					return n, frame, err
+				}
+			case HDLCFlag ^ HDLCEscMask:
+				d.esc = false
+				d.put(HDLCFlag, max)
+			case HDLCEsc ^ HDLCEscMask:
+				d.esc = false
+				d.put(HDLCEsc, max)
+			case HDLCEsc:
+				// The first escape is literal; this one starts a new escape.
+				d.put(HDLCEsc, max)
+			default:
+				d.esc = false
+				d.put(HDLCEsc, max)
+				d.put(c, max)
+			}
+			continue
+		}
+		switch c {
+		case HDLCFlag:
+			n++
+			frame, err = d.close(max)
+			if frame != nil || err != nil {
+				return n, frame, err
+			}
+		case HDLCEsc:
+			n++
+			d.esc = true
+		default:
+			// Copy the run of ordinary bytes in one go.
+			j := n + 1
+			for j < len(p) && p[j] != HDLCFlag && p[j] != HDLCEsc {
+				j++
+			}
+			d.putRun(p[n:j], max)
+			n = j
+		}
+	}
+	return n, nil, nil
+}
+
+// open starts a new frame.
+func (d *HDLCDecoder) open() {
+	d.inFrame = true
+	d.esc = false
+	d.buf = d.buf[:0]
+	d.n = 0
+}
+
+// close ends the frame in progress, opens the next one and returns the
+// finished frame or the reason it was dropped; both are nil for an empty
+// frame.
+func (d *HDLCDecoder) close(max int) ([]byte, error) {
+	n := d.n
+	frame := d.buf
+	d.open()
+	switch {
+	case n == 0:
+		return nil, nil
+	case n > max:
+		d.dropLen = n
+		d.stats.TooLarge++
+		return nil, ErrFrameTooLarge
+	case n < d.MinFrame:
+		d.dropLen = n
+		d.stats.TooShort++
+		return nil, ErrFrameTooShort
+	}
+	d.stats.Frames++
+	return frame[:n], nil
+}
+
+func (d *HDLCDecoder) put(c byte, max int) {
+	d.n = addLen(d.n, 1)
+	if d.n > max {
+		return
+	}
+	if len(d.buf) < cap(d.buf) {
+		d.buf = append(d.buf, c)
+		return
+	}
+	d.buf = appendBounded(d.buf, []byte{c}, max)
+}
+
+func (d *HDLCDecoder) putRun(b []byte, max int) {
+	start := d.n
+	d.n = addLen(d.n, len(b))
+	if start >= max {
+		return
+	}
+	if d.n > max {
+		b = b[:max-start]
+	}
+	d.buf = appendBounded(d.buf, b, max)
+}
+
+// DroppedLen returns the decoded length of the frame whose drop the last
+// Decode reported, or 0 if no frame has been dropped yet.
+func (d *HDLCDecoder) DroppedLen() int { return d.dropLen }
+
+// Stats returns the decoder's counters.
+func (d *HDLCDecoder) Stats() Stats { return d.stats }
+
+// Reset discards any partial frame and waits for the next flag, as after
+// connecting. It keeps the buffer, the settings and the counters. Drivers
+// call it after a read timeout or a reconnect.
+func (d *HDLCDecoder) Reset() {
+	d.open()
+	d.inFrame = false
+}
