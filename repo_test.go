@@ -77,6 +77,8 @@ var importRules = map[string][]string{
 		"github.com/mehr-net/mehr/internal/testutil",
 	},
 	"github.com/mehr-net/mehr/rns/wire":           {"encoding/json", "encoding/gob", "msgpack", "/rns/identity"},
+	"github.com/mehr-net/mehr/rns/transport":      {"encoding/json", "encoding/gob", "msgpack", "/interfaces/"},
+	"github.com/mehr-net/mehr/rns/iface":          {"github.com/mehr-net/mehr/"},
 	"github.com/mehr-net/mehr/interfaces/framing": {"github.com/mehr-net/mehr/"},
 }
 

@@ -1,0 +1,325 @@
+package transport
+
+import (
+	"bytes"
+	"time"
+
+	"github.com/mehr-net/mehr/rns/announce"
+	"github.com/mehr-net/mehr/rns/dest"
+	"github.com/mehr-net/mehr/rns/identity"
+	"github.com/mehr-net/mehr/rns/iface"
+	"github.com/mehr-net/mehr/rns/wire"
+)
+
+// randomBlob returns the 10-byte random part of an announce payload.
+func randomBlob(data []byte) (b [10]byte) {
+	copy(b[:], data[announce.PublicKeyLen+announce.NameHashLen:])
+	return b
+}
+
+func blobEmitted(b [10]byte) int64 { return announce.EmittedSeconds(b[:]) }
+
+func timebase(blobs [][10]byte) int64 {
+	var m int64
+	for _, b := range blobs {
+		m = max(m, blobEmitted(b))
+	}
+	return m
+}
+
+func hasBlob(blobs [][10]byte, b [10]byte) bool {
+	for _, x := range blobs {
+		if x == b {
+			return true
+		}
+	}
+	return false
+}
+
+// inboundAnnounceLocked is the announce branch of the reference's inbound:
+// validation, detection of neighbours' rebroadcasts, the path-table update
+// rules, scheduling of our own rebroadcast, and immediate copies to local
+// clients and to interfaces waiting on a discovery path request. It returns
+// what announce handlers should hear, or nil.
+func (t *Transport) inboundAnnounceLocked(p *Packet, raw []byte, q *sendQueue) *AnnounceInfo {
+	a, err := announce.Validate(&p.Packet)
+	if err != nil {
+		return nil
+	}
+	in := p.Interface
+	if in != nil {
+		in.announcesIn.Add(1)
+	}
+	if _, local := t.destinations[p.Destination]; local {
+		return nil
+	}
+	// The reference refuses an announce whose key differs from the one it
+	// already knows for this destination.
+	if k, ok := t.known[p.Destination]; ok && !bytes.Equal(k.PublicKey[:], a.PublicKey) {
+		return nil
+	}
+	now := t.now()
+	t.rememberLocked(p, &a, now)
+
+	receivedFrom := p.Destination
+	if p.HeaderType == wire.Header2 {
+		receivedFrom = p.TransportID
+		if ae, ok := t.announces[p.Destination]; ok && t.cfg.Enabled {
+			if p.Hops-1 == ae.hops {
+				ae.localRebroadcasts++
+				if ae.retries > 0 && ae.localRebroadcasts >= LocalRebroadcastsMax {
+					delete(t.announces, p.Destination)
+				}
+			}
+			if ae, ok := t.announces[p.Destination]; ok && p.Hops-1 == ae.hops+1 && ae.retries > 0 && now.Before(ae.retransmitAt) {
+				delete(t.announces, p.Destination)
+			}
+		}
+	}
+
+	if int(p.Hops) >= wire.MaxHops+1 {
+		return nil
+	}
+	emitted := announce.EmittedSeconds(a.RandomHash)
+	blob := randomBlob(p.Data)
+	pe, known := t.paths[p.Destination]
+	var blobs [][10]byte
+	shouldAdd := false
+	if !known {
+		shouldAdd = true
+	} else {
+		blobs = pe.RandomBlobs
+		if p.Hops <= pe.Hops {
+			base := timebase(blobs)
+			if !hasBlob(blobs, blob) && emitted > base {
+				delete(t.unresponsive, p.Destination)
+				shouldAdd = true
+			}
+			// The reference also lets an equal announce move to an
+			// interface of higher "gravity"; interfaces here have none.
+		} else {
+			var pathEmitted int64
+			for _, b := range blobs {
+				pathEmitted = max(pathEmitted, blobEmitted(b))
+				if pathEmitted >= emitted {
+					break
+				}
+			}
+			switch {
+			case !now.Before(pe.Expires):
+				shouldAdd = !hasBlob(blobs, blob)
+			case emitted > pathEmitted:
+				shouldAdd = !hasBlob(blobs, blob)
+			case emitted == pathEmitted:
+				shouldAdd = t.unresponsive[p.Destination]
+			}
+			if shouldAdd {
+				delete(t.unresponsive, p.Destination)
+			}
+		}
+	}
+	if !shouldAdd {
+		return nil
+	}
+
+	fromLocal := in != nil && in.local
+	expires := now.Add(PathfinderE)
+	if in != nil {
+		switch in.mode {
+		case iface.ModeAccessPoint:
+			expires = now.Add(APPathTime)
+		case iface.ModeRoaming:
+			expires = now.Add(RoamingPathTime)
+		}
+	}
+	if !hasBlob(blobs, blob) {
+		blobs = append(blobs, blob)
+		if len(blobs) > MaxRandomBlobs {
+			blobs = blobs[len(blobs)-MaxRandomBlobs:]
+		}
+	}
+	stored := append([]byte(nil), raw...)
+	stored[1] = p.Hops
+
+	if (t.cfg.Enabled || fromLocal) && p.Context != wire.ContextPathResponse {
+		ae := &announceEntry{
+			timestamp:    now,
+			retransmitAt: now.Add(t.randDuration(PathfinderRW)),
+			receivedFrom: receivedFrom,
+			hops:         p.Hops,
+			raw:          stored,
+		}
+		if fromLocal {
+			// Announces from local clients go out at once, one time.
+			ae.retransmitAt = now
+			ae.retries = PathfinderR
+		}
+		t.announces[p.Destination] = ae
+	} else if fromLocal && p.Context == wire.ContextPathResponse {
+		if _, ok := t.pendingLocal[p.Destination]; ok {
+			delete(t.pendingLocal, p.Destination)
+			t.announces[p.Destination] = &announceEntry{
+				timestamp: now, retransmitAt: now, retries: PathfinderR,
+				receivedFrom: receivedFrom, hops: p.Hops, raw: stored,
+			}
+		}
+	}
+
+	// Local clients hear every new announce at once.
+	for _, o := range t.ifaces {
+		if o.local && o != in {
+			t.outboundLocked(t.rebroadcast(stored, p.Hops, wire.ContextNone), o, q)
+		}
+	}
+	// A discovery path request waiting for this destination is answered.
+	if dpr, ok := t.discoveryPRs[p.Destination]; ok && dpr.requesting != nil {
+		t.outboundLocked(t.rebroadcast(stored, p.Hops, wire.ContextPathResponse), dpr.requesting, q)
+	}
+
+	t.paths[p.Destination] = &PathEntry{
+		Timestamp:   now,
+		NextHop:     receivedFrom,
+		Hops:        p.Hops,
+		Expires:     expires,
+		RandomBlobs: blobs,
+		Interface:   in,
+		PacketHash:  p.Hash,
+		Announce:    stored,
+	}
+	delete(t.unresponsive, p.Destination)
+
+	id, err := identity.FromPublicKey(a.PublicKey)
+	if err != nil {
+		return nil
+	}
+	info := &AnnounceInfo{
+		Destination:  p.Destination,
+		Identity:     id,
+		AppData:      append([]byte(nil), a.AppData...),
+		Hops:         p.Hops,
+		PathResponse: p.Context == wire.ContextPathResponse,
+		PacketHash:   p.Hash,
+	}
+	return info
+}
+
+// rebroadcast builds the HEADER_2 form this node transmits an announce in
+// (raw as stored: HEADER_1 or HEADER_2 as received, hops updated).
+func (t *Transport) rebroadcast(stored []byte, hops uint8, ctx wire.Context) []byte {
+	var p wire.Packet
+	if p.Decode(stored) != nil {
+		return nil
+	}
+	return announce.AppendRebroadcast(make([]byte, 0, wire.HeaderMaxSize+len(p.Data)), &p, t.id, hops, ctx)
+}
+
+// rememberLocked records what a valid announce tells about a destination
+// (Identity.remember in the reference).
+func (t *Transport) rememberLocked(p *Packet, a *announce.Announce, now time.Time) {
+	k := t.known[p.Destination]
+	if k == nil {
+		k = &Known{}
+		t.known[p.Destination] = k
+	}
+	k.Seen = now
+	k.PacketHash = p.Hash
+	copy(k.PublicKey[:], a.PublicKey)
+	k.AppData = append(k.AppData[:0], a.AppData...)
+}
+
+// Recall returns the identity and app data last announced for a
+// destination.
+func (t *Transport) Recall(h wire.Hash) (*identity.Identity, []byte, bool) {
+	t.mu.Lock()
+	k, ok := t.known[h]
+	var pub [identity.KeySize]byte
+	var app []byte
+	if ok {
+		pub, app = k.PublicKey, append([]byte(nil), k.AppData...)
+	}
+	t.mu.Unlock()
+	if !ok {
+		return nil, nil, false
+	}
+	id, err := identity.FromPublicKey(pub[:])
+	return id, app, err == nil
+}
+
+// Remember records a destination's public key and app data, as when they
+// are loaded from storage.
+func (t *Transport) Remember(h wire.Hash, k Known) {
+	t.mu.Lock()
+	kk := k
+	kk.AppData = append([]byte(nil), k.AppData...)
+	t.known[h] = &kk
+	t.mu.Unlock()
+}
+
+// KnownDestinations returns a copy of the known-destination table.
+func (t *Transport) KnownDestinations() map[wire.Hash]Known {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make(map[wire.Hash]Known, len(t.known))
+	for h, k := range t.known {
+		kk := *k
+		kk.AppData = append([]byte(nil), k.AppData...)
+		out[h] = kk
+	}
+	return out
+}
+
+// RegisterAnnounceHandler calls fn for every announce that updates the path
+// table and, if aspects are given, whose destination has that name
+// ("app.aspect1.aspect2"). Path responses reach fn only when
+// pathResponses is set.
+func (t *Transport) RegisterAnnounceHandler(name string, pathResponses bool, fn AnnounceHandler) {
+	h := &announceHandler{pathResponses: pathResponses, fn: fn}
+	if name != "" {
+		nh := dest.HashName(name)
+		h.nameHash = (*[10]byte)(&nh)
+	}
+	t.mu.Lock()
+	t.handlers = append(t.handlers, h)
+	t.mu.Unlock()
+}
+
+func (t *Transport) callAnnounceHandlers(a *AnnounceInfo) {
+	t.mu.Lock()
+	hs := append([]*announceHandler(nil), t.handlers...)
+	t.mu.Unlock()
+	ih := wire.Hash(a.Identity.Hash())
+	for _, h := range hs {
+		if a.PathResponse && !h.pathResponses {
+			continue
+		}
+		if h.nameHash != nil && dest.HashFrom(dest.NameHash(*h.nameHash), &ih) != a.Destination {
+			continue
+		}
+		h.fn(*a)
+	}
+}
+
+// announceJobsLocked retransmits pending announces whose time has come
+// (the announce_table part of the reference's jobs).
+func (t *Transport) announceJobsLocked(now time.Time, q *sendQueue) {
+	for h, ae := range t.announces {
+		switch {
+		case ae.retries > 0 && ae.retries >= LocalRebroadcastsMax:
+			delete(t.announces, h)
+		case ae.retries > PathfinderR:
+			delete(t.announces, h)
+		case now.After(ae.retransmitAt) || now.Equal(ae.retransmitAt):
+			ae.retransmitAt = now.Add(PathfinderG + PathfinderRW)
+			ae.retries++
+			ctx := wire.ContextNone
+			if ae.blockRebroadcasts {
+				ctx = wire.ContextPathResponse
+			}
+			t.outboundLocked(t.rebroadcast(ae.raw, ae.hops, ctx), ae.attached, q)
+			if held, ok := t.held[h]; ok {
+				delete(t.held, h)
+				t.announces[h] = held
+			}
+		}
+	}
+}

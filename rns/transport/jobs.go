@@ -1,0 +1,196 @@
+package transport
+
+import (
+	"time"
+
+	"github.com/mehr-net/mehr/rns/identity"
+	"github.com/mehr-net/mehr/rns/iface"
+	"github.com/mehr-net/mehr/rns/proof"
+	"github.com/mehr-net/mehr/rns/wire"
+)
+
+// Tables are culled this often (RNS.Transport.tables_cull_interval).
+const cullInterval = 5 * time.Second
+
+// routineJobs runs the periodic jobs until Close.
+func (t *Transport) routineJobs() {
+	defer t.wg.Done()
+	tick := time.NewTicker(JobInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-t.stop:
+			return
+		case <-tick.C:
+			t.RunJobs()
+		}
+	}
+}
+
+// RunJobs runs one round of the periodic jobs at the current time of
+// Config.Now: announce retransmissions and queues, receipt timeouts and,
+// every few seconds, table expiry. The job routine calls it every
+// JobInterval; tests with Config.NoJobs call it themselves.
+func (t *Transport) RunJobs() {
+	var q sendQueue
+	var expired []*Receipt
+	now := t.now()
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return
+	}
+	if now.Sub(t.lastAnnounces) >= time.Second {
+		t.announceJobsLocked(now, &q)
+		t.lastAnnounces = now
+	}
+	t.announceQueuesLocked(now, &q)
+	for h, r := range t.receipts {
+		if now.After(r.deadline) {
+			delete(t.receipts, h)
+			expired = append(expired, r)
+		}
+	}
+	if now.Sub(t.lastCulled) >= cullInterval {
+		t.cullLocked(now)
+		t.lastCulled = now
+	}
+	t.mu.Unlock()
+	t.flush(&q)
+	for _, r := range expired {
+		r.finish(false)
+	}
+}
+
+// cullLocked expires stale entries of every table.
+func (t *Transport) cullLocked(now time.Time) {
+	for h, re := range t.reverse {
+		if now.After(re.timestamp.Add(ReverseTimeout)) || !t.hasIface(re.received) || !t.hasIface(re.outbound) {
+			delete(t.reverse, h)
+		}
+	}
+	for h, le := range t.links {
+		if le.validated {
+			if now.After(le.timestamp.Add(LinkTimeout)) || !t.hasIface(le.nextIface) || !t.hasIface(le.received) {
+				delete(t.links, h)
+			}
+		} else if now.After(le.proofTimeout) {
+			delete(t.links, h)
+		}
+	}
+	for h, pe := range t.paths {
+		ttl := DestinationTimeout
+		if pe.Interface != nil {
+			switch pe.Interface.mode {
+			case iface.ModeAccessPoint:
+				ttl = APPathTime
+			case iface.ModeRoaming:
+				ttl = RoamingPathTime
+			}
+		}
+		if now.After(pe.Timestamp.Add(ttl)) || (pe.Interface != nil && !t.hasIface(pe.Interface)) {
+			delete(t.paths, h)
+		}
+	}
+	for h, at := range t.pathRequests {
+		if now.After(at.Add(PathRequestGateTimeout)) {
+			delete(t.pathRequests, h)
+		}
+	}
+	for h, d := range t.discoveryPRs {
+		if now.After(d.timeout) {
+			delete(t.discoveryPRs, h)
+		}
+	}
+	for h, i := range t.pendingLocal {
+		if !t.hasIface(i) {
+			delete(t.pendingLocal, h)
+		}
+	}
+	for h := range t.unresponsive {
+		if _, ok := t.paths[h]; !ok {
+			delete(t.unresponsive, h)
+		}
+	}
+}
+
+// Register adds a local destination. Packets addressed to it are handed
+// to its Receive method.
+func (t *Transport) Register(d Destination) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if _, ok := t.destinations[d.Hash()]; ok {
+		return ErrRegistered
+	}
+	t.destinations[d.Hash()] = d
+	return nil
+}
+
+// Deregister removes a local destination.
+func (t *Transport) Deregister(h wire.Hash) {
+	t.mu.Lock()
+	delete(t.destinations, h)
+	t.mu.Unlock()
+}
+
+// ExpectProof registers a receipt for a packet this node sent: when a
+// proof for it, valid under prover's key, arrives before timeout, the
+// receipt is proved. callback, if not nil, runs once with the outcome.
+func (t *Transport) ExpectProof(raw []byte, prover *identity.Identity, timeout time.Duration, callback func(proved bool)) (*Receipt, error) {
+	h, err := wire.PacketHash(raw)
+	if err != nil {
+		return nil, err
+	}
+	r := &Receipt{Hash: h, prover: prover, deadline: t.now().Add(timeout), done: make(chan struct{}), callback: callback}
+	var culled *Receipt
+	t.mu.Lock()
+	if len(t.receipts) >= MaxReceipts {
+		for k, old := range t.receipts {
+			culled = old
+			delete(t.receipts, k)
+			break
+		}
+	}
+	t.receipts[wire.Hash(h[:wire.HashLen])] = r
+	t.mu.Unlock()
+	if culled != nil {
+		culled.finish(false)
+	}
+	return r, nil
+}
+
+func (r *Receipt) finish(proved bool) {
+	r.proved = proved
+	close(r.done)
+	if r.callback != nil {
+		r.callback(proved)
+	}
+}
+
+// matchReceiptLocked checks a packet proof against the outstanding
+// receipts: explicit proofs name their packet's full hash, implicit proofs
+// are addressed to its truncated hash.
+func (t *Transport) matchReceiptLocked(p *Packet) *Receipt {
+	key := p.Destination
+	if len(p.Data) == proof.ExplicitLen {
+		copy(key[:], p.Data[:wire.HashLen])
+	}
+	r, ok := t.receipts[key]
+	if !ok || proof.Validate(p.Data, r.Hash, r.prover) != nil {
+		return nil
+	}
+	delete(t.receipts, key)
+	return r
+}
+
+// Prove sends the implicit proof of a received packet, signed by signer,
+// back on the interface it arrived on (Identity.prove with the reference's
+// default of implicit proofs).
+func (t *Transport) Prove(p *Packet, signer *identity.Identity) error {
+	raw, err := proof.Append(nil, p.Hash, signer, true)
+	if err != nil {
+		return err
+	}
+	_, err = t.Send(raw, p.Interface)
+	return err
+}
