@@ -2,6 +2,7 @@ package transport
 
 import (
 	"crypto/ed25519"
+	"sync"
 	"time"
 
 	"github.com/mehr-net/mehr/rns/wire"
@@ -18,7 +19,21 @@ type delivery struct {
 // client may call it directly. raw may be rewritten in place when the
 // packet is forwarded; it is not kept after Inbound returns.
 func (t *Transport) Inbound(raw []byte, in *Iface) {
-	var p Packet
+	pp := packetPool.Get().(*Packet)
+	defer func() {
+		*pp = Packet{}
+		packetPool.Put(pp)
+	}()
+	t.inbound(raw, in, pp)
+}
+
+// packetPool recycles the Packet handed to destinations: passing it
+// through the Destination interface makes it escape, and pooling keeps
+// forwarding allocation-free.
+var packetPool = sync.Pool{New: func() any { return new(Packet) }}
+
+func (t *Transport) inbound(raw []byte, in *Iface, pp *Packet) {
+	p := pp
 	if err := p.Decode(raw); err != nil {
 		if in != nil {
 			in.dropped.Add(1)
@@ -40,7 +55,7 @@ func (t *Transport) Inbound(raw []byte, in *Iface) {
 	var proved *Receipt
 
 	t.mu.Lock()
-	if t.closed || !t.filterLocked(&p) {
+	if t.closed || !t.filterLocked(p) {
 		t.mu.Unlock()
 		return
 	}
@@ -100,7 +115,7 @@ func (t *Transport) Inbound(raw []byte, in *Iface) {
 		}
 		if hasTID && p.PacketType != wire.Announce && tid == t.id {
 			if pe, ok := t.paths[p.Destination]; ok {
-				out := t.forwardLocked(raw, &p, pe, in, &q)
+				out := t.forwardLocked(raw, p, pe, in, &q)
 				rewritten = out != nil
 				if p.PacketType == wire.LinkRequest && out != nil {
 					linkRequestHandled = true
@@ -142,11 +157,11 @@ func (t *Transport) Inbound(raw []byte, in *Iface) {
 
 	switch p.PacketType {
 	case wire.Announce:
-		ann = t.inboundAnnounceLocked(&p, raw, &q)
+		ann = t.inboundAnnounceLocked(p, raw, &q)
 	case wire.LinkRequest:
 		if !linkRequestHandled && (p.HeaderType == wire.Header1 || p.TransportID == t.id) {
 			if dst, ok := t.destinations[p.Destination]; ok && dst.Type() == p.DestType {
-				t.clampLinkRequestForLocal(&p, in)
+				t.clampLinkRequestForLocal(p, in)
 				d.dest = dst
 			}
 		}
@@ -155,13 +170,13 @@ func (t *Transport) Inbound(raw []byte, in *Iface) {
 			d.dest = dst
 		}
 	case wire.Proof:
-		d.dest, proved = t.inboundProofLocked(&p, raw, in, fromLocal, forLocalLink, proofForLocal, &q)
+		d.dest, proved = t.inboundProofLocked(p, raw, in, fromLocal, forLocalLink, proofForLocal, &q)
 	}
 	t.mu.Unlock()
 
 	t.flush(&q)
 	if d.dest != nil {
-		d.dest.Receive(&p)
+		d.dest.Receive(p)
 	}
 	if ann != nil {
 		t.callAnnounceHandlers(ann)

@@ -354,9 +354,12 @@ func (t *Transport) transmit(i *Iface, raw []byte) {
 	i.txBytes.Add(uint64(len(out)))
 }
 
-// sendQueue collects the transmissions decided under t.mu.
+// sendQueue collects the transmissions decided under t.mu. The first few
+// live in an inline array so the forwarding path does not allocate.
 type sendQueue struct {
-	tx []pendingTx
+	n    int
+	arr  [4]pendingTx
+	more []pendingTx
 }
 
 type pendingTx struct {
@@ -369,15 +372,24 @@ func (q *sendQueue) add(i *Iface, raw []byte) {
 	if i == nil {
 		return
 	}
-	q.tx = append(q.tx, pendingTx{i, raw})
+	if q.n < len(q.arr) {
+		q.arr[q.n] = pendingTx{i, raw}
+		q.n++
+		return
+	}
+	q.more = append(q.more, pendingTx{i, raw})
 }
 
 func (t *Transport) flush(q *sendQueue) {
-	for n, p := range q.tx {
-		t.transmit(p.i, p.raw)
-		q.tx[n] = pendingTx{}
+	for n := range q.n {
+		t.transmit(q.arr[n].i, q.arr[n].raw)
+		q.arr[n] = pendingTx{}
 	}
-	q.tx = q.tx[:0]
+	q.n = 0
+	for _, p := range q.more {
+		t.transmit(p.i, p.raw)
+	}
+	q.more = nil
 }
 
 // randDuration returns a uniformly random duration in [0, d).
