@@ -1,0 +1,264 @@
+// Package rns is the user-facing face of mehr's Reticulum stack: a Node
+// that wires a transport instance to its storage directory and interfaces,
+// and Destinations that programs announce, send to and receive on.
+//
+// A Node owns one transport.Transport. Its transport identity, known
+// destinations and path table live in the storage directory in the
+// reference's formats (package storage), so they survive restarts and can
+// be shared with rnsd.
+package rns
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/mehr-net/mehr/rns/identity"
+	"github.com/mehr-net/mehr/rns/iface"
+	"github.com/mehr-net/mehr/rns/storage"
+	"github.com/mehr-net/mehr/rns/transport"
+	"github.com/mehr-net/mehr/rns/wire"
+)
+
+// Management announces go out 15 s after start and then every two hours,
+// as the reference does for its probe and management destinations.
+const (
+	mgmtFirstAnnounce    = 15 * time.Second
+	mgmtAnnounceInterval = 2 * time.Hour
+	// saveInterval is how often a Node persists its tables.
+	saveInterval = 5 * time.Minute
+)
+
+// Options configure a Node.
+type Options struct {
+	// StorageDir holds the transport identity, known destinations and the
+	// path table. Empty means nothing is persisted and the transport
+	// identity is ephemeral.
+	StorageDir string
+	// TransportEnabled makes the node a transport node.
+	TransportEnabled bool
+	// RespondToProbes registers rnstransport.probe, which proves every
+	// packet it receives (rnprobe's target).
+	RespondToProbes bool
+	// Logf receives log lines; nil discards them.
+	Logf func(format string, args ...any)
+	// Now and NoJobs are passed to the transport (tests).
+	Now    func() time.Time
+	NoJobs bool
+}
+
+// Node is a running Reticulum node.
+type Node struct {
+	opts Options
+	t    *transport.Transport
+	id   *identity.Identity
+	logf func(string, ...any)
+
+	probe *Destination
+
+	mu        sync.Mutex
+	listeners []iface.Listener
+
+	wg        sync.WaitGroup
+	stop      chan struct{}
+	closeOnce sync.Once
+}
+
+// NewNode starts a node: it loads or creates the transport identity and
+// loads the known destinations from the storage directory.
+func NewNode(opts Options) (*Node, error) {
+	logf := opts.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	var id *identity.Identity
+	var err error
+	if opts.StorageDir != "" {
+		id, err = storage.TransportIdentity(opts.StorageDir)
+	} else {
+		id, err = identity.Generate(nil)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("rns: transport identity: %w", err)
+	}
+	t, err := transport.New(transport.Config{
+		Identity: id, Enabled: opts.TransportEnabled, Logf: logf, Now: opts.Now, NoJobs: opts.NoJobs,
+	})
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{opts: opts, t: t, id: id, logf: logf, stop: make(chan struct{})}
+	if opts.StorageDir != "" {
+		known, err := storage.LoadKnown(opts.StorageDir)
+		if err != nil {
+			logf("rns: known destinations not loaded: %v", err)
+		}
+		for h, k := range known {
+			t.Remember(h, k)
+		}
+		// Stored paths are installed as their interfaces are attached.
+	}
+	if opts.RespondToProbes {
+		n.probe, err = n.NewDestination(id, In, wire.Single, "rnstransport", "probe")
+		if err != nil {
+			t.Close()
+			return nil, err
+		}
+		n.probe.SetProofStrategy(ProveAll)
+	}
+	n.wg.Add(1)
+	go n.routineHousekeeping()
+	return n, nil
+}
+
+// Transport returns the node's transport instance.
+func (n *Node) Transport() *transport.Transport { return n.t }
+
+// Identity returns the transport identity.
+func (n *Node) Identity() *identity.Identity { return n.id }
+
+// ProbeDestination returns the probe responder, or nil when disabled.
+func (n *Node) ProbeDestination() *Destination { return n.probe }
+
+// AddInterface attaches an interface and installs the stored paths that
+// were learned on it.
+func (n *Node) AddInterface(i iface.Interface, o transport.InterfaceOptions) (*transport.Iface, error) {
+	ti, err := n.t.AddInterface(i, o)
+	if err != nil {
+		return nil, err
+	}
+	n.installStoredPaths(ti)
+	return ti, nil
+}
+
+func (n *Node) installStoredPaths(ti *transport.Iface) {
+	if n.opts.StorageDir == "" {
+		return
+	}
+	paths, err := storage.LoadPaths(n.opts.StorageDir, []*transport.Iface{ti})
+	if err != nil {
+		return
+	}
+	for h, pe := range paths {
+		if !n.t.HasPath(h) {
+			n.t.SetPath(h, pe)
+		}
+	}
+}
+
+// AddListener runs an accept loop for a listener (a TCP server, the shared
+// instance): each accepted interface is attached with options o and
+// detached when it closes.
+func (n *Node) AddListener(l iface.Listener, o transport.InterfaceOptions) {
+	n.mu.Lock()
+	n.listeners = append(n.listeners, l)
+	n.mu.Unlock()
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		n.logf("rns: %s: accepting", l.Name())
+		for {
+			i, err := l.Accept()
+			if err != nil {
+				if errors.Is(err, net.ErrClosed) {
+					return
+				}
+				n.logf("rns: %s: accept: %v", l.Name(), err)
+				select {
+				case <-n.stop:
+					return
+				case <-time.After(100 * time.Millisecond):
+				}
+				continue
+			}
+			if _, err := n.t.AddInterface(i, o); err != nil {
+				n.logf("rns: %s: attach %s: %v", l.Name(), i.Name(), err)
+				i.Close()
+			}
+		}
+	}()
+}
+
+// RequestPath asks the network for a path to h.
+func (n *Node) RequestPath(h wire.Hash) error { return n.t.RequestPath(h, nil) }
+
+// AwaitPath requests a path to h unless one is known and waits until it
+// is, or ctx ends.
+func (n *Node) AwaitPath(ctx context.Context, h wire.Hash) error {
+	if n.t.HasPath(h) {
+		return nil
+	}
+	if err := n.t.RequestPath(h, nil); err != nil {
+		return err
+	}
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for !n.t.HasPath(h) {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	return nil
+}
+
+// Save persists the known destinations and the path table.
+func (n *Node) Save() error {
+	if n.opts.StorageDir == "" {
+		return nil
+	}
+	if err := storage.SaveKnown(n.opts.StorageDir, n.t.KnownDestinations()); err != nil {
+		return err
+	}
+	return storage.SavePaths(n.opts.StorageDir, n.t.Paths())
+}
+
+func (n *Node) routineHousekeeping() {
+	defer n.wg.Done()
+	start := time.Now()
+	mgmtAt := start.Add(mgmtFirstAnnounce)
+	saveAt := start.Add(saveInterval)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-n.stop:
+			return
+		case now := <-tick.C:
+			if n.probe != nil && n.opts.TransportEnabled && now.After(mgmtAt) {
+				mgmtAt = now.Add(mgmtAnnounceInterval)
+				if err := n.probe.Announce(nil); err != nil {
+					n.logf("rns: probe announce: %v", err)
+				}
+			}
+			if now.After(saveAt) {
+				saveAt = now.Add(saveInterval)
+				if err := n.Save(); err != nil {
+					n.logf("rns: save: %v", err)
+				}
+			}
+		}
+	}
+}
+
+// Close saves the tables, stops listeners and closes every interface.
+func (n *Node) Close() error {
+	var err error
+	n.closeOnce.Do(func() {
+		err = n.Save()
+		close(n.stop)
+		n.mu.Lock()
+		ls := n.listeners
+		n.mu.Unlock()
+		for _, l := range ls {
+			l.Close()
+		}
+		n.t.Close()
+		n.wg.Wait()
+	})
+	return err
+}

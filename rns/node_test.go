@@ -1,0 +1,118 @@
+package rns_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/mehr-net/mehr/interfaces/ifacetest"
+	"github.com/mehr-net/mehr/internal/testutil"
+	"github.com/mehr-net/mehr/rns"
+	"github.com/mehr-net/mehr/rns/identity"
+	"github.com/mehr-net/mehr/rns/transport"
+	"github.com/mehr-net/mehr/rns/wire"
+)
+
+func pair(t *testing.T, a, b *rns.Node) {
+	t.Helper()
+	pa, pb := ifacetest.NewPair(ifacetest.Config{Name: "b"}, ifacetest.Config{Name: "a"})
+	if _, err := a.AddInterface(pa, transport.InterfaceOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.AddInterface(pb, transport.InterfaceOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestProbeAndData: a node with respond_to_probes proves probes from a
+// peer that found it by path request, and an application destination
+// receives data and proves it.
+func TestProbeAndData(t *testing.T) {
+	defer testutil.LeakCheck(t)()
+	a, err := rns.NewNode(rns.Options{StorageDir: t.TempDir(), TransportEnabled: true, RespondToProbes: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := rns.NewNode(rns.Options{StorageDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	pair(t, a, b)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	probeHash := a.ProbeDestination().Hash()
+	if err := b.AwaitPath(ctx, probeHash); err != nil {
+		t.Fatalf("no path to the probe responder: %v", err)
+	}
+	id, _, ok := b.Transport().Recall(probeHash)
+	if !ok {
+		t.Fatal("probe responder identity unknown")
+	}
+	probe, err := b.NewDestination(id, rns.Out, wire.Single, "rnstransport", "probe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		r, err := probe.Send([]byte{byte(i), 1, 2, 3}, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-r.Done():
+			if !r.Proved() {
+				t.Fatalf("probe %d not proved", i)
+			}
+		case <-ctx.Done():
+			t.Fatalf("probe %d: no reply", i)
+		}
+	}
+
+	appID, _ := identity.Generate(nil)
+	inbound, err := a.NewDestination(appID, rns.In, wire.Single, "mehrtest", "data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inbound.SetProofStrategy(rns.ProveAll)
+	got := make(chan string, 1)
+	inbound.SetPacketCallback(func(data []byte, p *transport.Packet) { got <- string(data) })
+	inbound.SetDefaultAppData([]byte("hi"))
+	if err := inbound.Announce(nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.AwaitPath(ctx, inbound.Hash()); err != nil {
+		t.Fatal(err)
+	}
+	pub, app, _ := b.Transport().Recall(inbound.Hash())
+	if string(app) != "hi" {
+		t.Errorf("app data %q", app)
+	}
+	out, err := b.NewDestination(pub, rns.Out, wire.Single, "mehrtest", "data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := out.Send([]byte("hello a"), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case s := <-got:
+		if s != "hello a" {
+			t.Fatalf("got %q", s)
+		}
+	case <-ctx.Done():
+		t.Fatal("data not delivered")
+	}
+	select {
+	case <-r.Done():
+		if !r.Proved() {
+			t.Fatal("data not proved")
+		}
+	case <-ctx.Done():
+		t.Fatal("no proof")
+	}
+	a.Close()
+	b.Close()
+}
