@@ -12,8 +12,12 @@ LDFLAGS   := -X main.version=$(VERSION)
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-run: ## build and run a node (mehrd arrives with issue #3; until then this says so)
-	@echo "make run: the mehrd daemon is not built yet (issue #3); 'make test' runs everything that exists" >&2; exit 1
+RUNDIR ?= $(CURDIR)/.mehr-run
+
+run: ## build mehrd and run it with the default config in .mehr-run (AutoInterface: run inside a network namespace)
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/mehrd ./cmd/mehrd
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/mehr ./cmd/mehr
+	./bin/mehrd --config $(RUNDIR)
 
 build: ## compile every package and command
 	$(GO) build -ldflags "$(LDFLAGS)" $(PKGS)

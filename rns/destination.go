@@ -57,6 +57,15 @@ func (n *Node) NewDestination(id *identity.Identity, dir dest.Direction, typ wir
 		if err := n.t.Register(nd); err != nil {
 			return nil, err
 		}
+		// Attached to a shared instance, tell it about the destination, as
+		// the reference does a quarter second after registering.
+		if typ == wire.Single && n.t.SharedInstanceClient() {
+			time.AfterFunc(250*time.Millisecond, func() {
+				if raw, err := nd.announcePacket(nil, true); err == nil {
+					n.t.Send(raw, nil)
+				}
+			})
+		}
 	}
 	return nd, nil
 }

@@ -103,6 +103,10 @@ func (c *Client) Mode() iface.Mode { return c.cfg.mode() }
 // AutoconfigureMTU implements iface.MTUAutoconfigurer.
 func (c *Client) AutoconfigureMTU() bool { return true }
 
+// IsSharedInstance implements iface.SharedInstance: the client is this
+// program's attachment to a shared instance.
+func (c *Client) IsSharedInstance() bool { return true }
+
 // Counters implements iface.Stats.
 func (c *Client) Counters() iface.Counters { return c.st.snapshot() }
 

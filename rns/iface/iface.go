@@ -129,6 +129,14 @@ type Local interface {
 	IsLocalClient() bool
 }
 
+// SharedInstance is implemented by the interface a program uses to attach
+// to a shared instance (the reference's LocalInterface client): the node
+// behind it does the routing, so transport counts no hop for it and
+// leaves duplicate filtering to it.
+type SharedInstance interface {
+	IsSharedInstance() bool
+}
+
 // Stats is implemented by interfaces that count their own traffic.
 type Stats interface {
 	Counters() Counters

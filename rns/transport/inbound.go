@@ -43,9 +43,9 @@ func (t *Transport) inbound(raw []byte, in *Iface, pp *Packet) {
 	p.Hash, _ = wire.PacketHash(raw)
 	p.Interface = in
 	p.Hops++
-	if in != nil && in.local {
-		// Packets from programs attached to this shared instance have not
-		// crossed a network hop.
+	if in != nil && (in.local || in.shared) {
+		// Packets between a shared instance and the programs attached to
+		// it have not crossed a network hop.
 		p.Hops--
 	}
 
@@ -65,6 +65,9 @@ func (t *Transport) inbound(raw []byte, in *Iface, pp *Packet) {
 	}
 	if p.PacketType == wire.Proof && p.Context == wire.ContextLRProof {
 		remember = false
+	}
+	if t.sharedLocked() {
+		remember = false // the shared instance filters for us
 	}
 	if remember {
 		t.filter.Add(&p.Hash)
@@ -188,6 +191,9 @@ func (t *Transport) inbound(raw []byte, in *Iface, pp *Packet) {
 
 // filterLocked is the reference's packet_filter.
 func (t *Transport) filterLocked(p *Packet) bool {
+	if t.sharedLocked() {
+		return true
+	}
 	if p.HeaderType == wire.Header2 && p.PacketType != wire.Announce && p.TransportID != t.id {
 		return false
 	}

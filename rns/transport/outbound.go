@@ -42,7 +42,7 @@ func (t *Transport) outboundLocked(raw []byte, attached *Iface, q *sendQueue) bo
 	if p.PacketType != wire.Announce && p.DestType != wire.Plain && p.DestType != wire.Group {
 		if pe, ok := t.paths[p.Destination]; ok && pe.Interface != nil && t.hasIface(pe.Interface) {
 			out := pe.Interface
-			if pe.Hops > 1 && p.HeaderType == wire.Header1 {
+			if (pe.Hops > 1 || pe.Hops == 1 && t.sharedLocked()) && p.HeaderType == wire.Header1 {
 				fwd, err := wire.AppendInsertTransport(make([]byte, 0, len(raw)+wire.HashLen), raw, pe.NextHop)
 				if err != nil {
 					return false

@@ -36,6 +36,7 @@ type Iface struct {
 	mtu     int
 	bitrate int64
 	local   bool // a shared-instance client (iface.Local)
+	shared  bool // our attachment to a shared instance (iface.SharedInstance)
 	out     bool
 	cap     float64
 	ifac    *ifac.IFAC
@@ -213,6 +214,9 @@ func (t *Transport) AddInterface(in iface.Interface, opts InterfaceOptions) (*If
 	if l, ok := in.(iface.Local); ok && l.IsLocalClient() {
 		i.local = true
 	}
+	if s, ok := in.(iface.SharedInstance); ok && s.IsSharedInstance() {
+		i.shared = true
+	}
 	if a, ok := in.(iface.MTUAutoconfigurer); ok && a.AutoconfigureMTU() {
 		i.autoMTU = true
 	}
@@ -275,6 +279,23 @@ func (t *Transport) Close() error {
 	}
 	t.wg.Wait()
 	return nil
+}
+
+// SharedInstanceClient reports whether this node is attached to a shared
+// instance, which then does its routing.
+func (t *Transport) SharedInstanceClient() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.sharedLocked()
+}
+
+func (t *Transport) sharedLocked() bool {
+	for _, i := range t.ifaces {
+		if i.shared {
+			return true
+		}
+	}
+	return false
 }
 
 func (t *Transport) hasIface(i *Iface) bool {

@@ -1,0 +1,280 @@
+// Package daemon turns a configuration into a running node: it resolves
+// the configuration directory the way mehrd and rnsd do, opens every
+// configured interface and the shared instance, and starts the control
+// socket. cmd/mehrd wraps it with flags and signals; cmd/mehr uses it to
+// run an in-process instance when no daemon is running.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mehr-net/mehr/config"
+	"github.com/mehr-net/mehr/control"
+	"github.com/mehr-net/mehr/interfaces/auto"
+	"github.com/mehr-net/mehr/interfaces/local"
+	"github.com/mehr-net/mehr/interfaces/tcp"
+	"github.com/mehr-net/mehr/interfaces/udp"
+	"github.com/mehr-net/mehr/rns"
+	"github.com/mehr-net/mehr/rns/iface"
+	"github.com/mehr-net/mehr/rns/ifac"
+	"github.com/mehr-net/mehr/rns/transport"
+)
+
+// File names in a configuration directory.
+const (
+	TOMLConfigFile      = "config.toml"
+	ReticulumConfigFile = "config"
+	StorageDir          = "storage"
+)
+
+// ErrSharedInstanceRunning means another instance already serves the
+// shared-instance socket.
+var ErrSharedInstanceRunning = errors.New("daemon: a shared instance is already running")
+
+// DefaultDir returns ~/.mehr.
+func DefaultDir() string {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return ".mehr"
+	}
+	return filepath.Join(home, ".mehr")
+}
+
+// LoadConfig finds the configuration in dir: config.toml if present, else
+// a Reticulum-format config file (read with the same meaning rnsd gives
+// it), else it writes a default config.toml and uses that. It returns the
+// configuration, where it came from, and any warnings.
+func LoadConfig(dir string) (*config.Config, string, []config.Warning, error) {
+	tomlPath := filepath.Join(dir, TOMLConfigFile)
+	if _, err := os.Stat(tomlPath); err == nil {
+		c, w, err := config.Load(tomlPath)
+		return c, tomlPath, w, err
+	}
+	retPath := filepath.Join(dir, ReticulumConfigFile)
+	if _, err := os.Stat(retPath); err == nil {
+		c, w, err := config.ReadReticulumDir(dir)
+		return c, retPath, w, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, "", nil, fmt.Errorf("daemon: %w", err)
+	}
+	if err := os.WriteFile(tomlPath, config.Genconf(), 0o600); err != nil {
+		return nil, "", nil, fmt.Errorf("daemon: write default config: %w", err)
+	}
+	return config.Default(), tomlPath, nil, nil
+}
+
+// Daemon is a running node with its interfaces and control socket.
+type Daemon struct {
+	Node    *rns.Node
+	Dir     string
+	control *control.Server
+	cancel  context.CancelFunc
+}
+
+// Options adjust Start.
+type Options struct {
+	Logf func(format string, args ...any)
+	// NoSharedInstance skips the shared-instance listener (used by tools
+	// that run their own in-process instance).
+	NoSharedInstance bool
+	// NoControl skips the control socket.
+	NoControl bool
+}
+
+// Start builds and starts a node from c, with its storage in dir.
+func Start(ctx context.Context, dir string, c *config.Config, o Options) (*Daemon, error) {
+	logf := o.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	r := c.Reticulum
+	node, err := rns.NewNode(rns.Options{
+		StorageDir:       filepath.Join(dir, StorageDir),
+		TransportEnabled: r.EnableTransport,
+		RespondToProbes:  r.RespondToProbes && r.EnableTransport,
+		Logf:             logf,
+	})
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	d := &Daemon{Node: node, Dir: dir, cancel: cancel}
+	fail := func(err error) (*Daemon, error) {
+		d.Close()
+		return nil, err
+	}
+
+	if r.ShareInstance && !o.NoSharedInstance {
+		srv, err := local.Listen(ctx, local.Config{
+			Name:         "Shared Instance",
+			Type:         sharedType(r.SharedInstanceType),
+			InstanceName: r.InstanceName,
+			Port:         r.SharedInstancePort,
+			Logf:         logf,
+		})
+		if errors.Is(err, local.ErrInUse) {
+			return fail(fmt.Errorf("%w (instance %q)", ErrSharedInstanceRunning, r.InstanceName))
+		}
+		if err != nil {
+			return fail(fmt.Errorf("daemon: shared instance: %w", err))
+		}
+		node.AddListener(srv, transport.InterfaceOptions{})
+		logf("mehrd: shared instance %q listening on %v", r.InstanceName, srv.Addr())
+	}
+
+	for _, ic := range c.Interfaces {
+		if !ic.Enabled {
+			continue
+		}
+		if err := d.openInterface(ctx, ic, logf); err != nil {
+			return fail(fmt.Errorf("daemon: interface %q: %w", ic.Name, err))
+		}
+	}
+
+	if !o.NoControl {
+		d.control, err = control.Listen(dir, node)
+		if err != nil {
+			return fail(err)
+		}
+	}
+	return d, nil
+}
+
+func sharedType(s string) local.Type {
+	t, ok := local.ParseType(s)
+	if !ok {
+		return local.TypeDefault
+	}
+	return t
+}
+
+// options derives transport's per-interface options from the config.
+func options(ic config.Interface, defaultIFACBytes int) (transport.InterfaceOptions, error) {
+	o := transport.InterfaceOptions{NoOutgoing: !ic.Outgoing, AnnounceCap: ic.AnnounceCap / 100}
+	if ic.Mode != "" {
+		m, ok := iface.ParseMode(ic.Mode)
+		if !ok {
+			return o, fmt.Errorf("mode %q is not supported", ic.Mode)
+		}
+		o.Mode = m
+	}
+	if ic.NetworkName != "" || ic.Passphrase != "" {
+		size := defaultIFACBytes
+		if ic.IFACSize > 0 {
+			size = ic.IFACSize / 8
+		}
+		f, err := ifac.New(ic.NetworkName, ic.Passphrase, size)
+		if err != nil {
+			return o, err
+		}
+		o.IFAC = f
+	}
+	return o, nil
+}
+
+func mode(ic config.Interface) iface.Mode {
+	m, _ := iface.ParseMode(ic.Mode)
+	return m
+}
+
+func (d *Daemon) openInterface(ctx context.Context, ic config.Interface, logf func(string, ...any)) error {
+	switch ic.Type {
+	case config.TypeTCPClient:
+		o, err := options(ic, tcp.DefaultIFACSize)
+		if err != nil {
+			return err
+		}
+		cfg := tcp.Config{Name: ic.Name, Mode: mode(ic), Addr: net.JoinHostPort(ic.TargetHost, strconv.Itoa(ic.TargetPort)),
+			KISSFraming: ic.KISSFraming, I2PTunneled: ic.I2PTunneled, Bitrate: ic.Bitrate, FixedMTU: ic.FixedMTU, Logf: logf}
+		if ic.ConnectTimeout != nil {
+			cfg.ConnectTimeout = time.Duration(*ic.ConnectTimeout) * time.Second
+		}
+		if ic.MaxReconnectTries != nil {
+			cfg.MaxReconnectTries = *ic.MaxReconnectTries
+		}
+		c, err := tcp.NewClient(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		_, err = d.Node.AddInterface(c, o)
+		return err
+	case config.TypeTCPServer:
+		o, err := options(ic, tcp.DefaultIFACSize)
+		if err != nil {
+			return err
+		}
+		addr := net.JoinHostPort(ic.ListenIP, strconv.Itoa(ic.ListenPort))
+		s, err := tcp.Listen(ctx, tcp.Config{Name: ic.Name, Mode: mode(ic), Addr: addr, Device: ic.Device,
+			PreferIPv6: ic.PreferIPv6, I2PTunneled: ic.I2PTunneled, Bitrate: ic.Bitrate, Logf: logf})
+		if err != nil {
+			return err
+		}
+		d.Node.AddListener(s, o)
+		logf("mehrd: %s listening on %v", ic.Name, s.Addr())
+		return nil
+	case config.TypeUDP:
+		o, err := options(ic, udp.DefaultIFACSize)
+		if err != nil {
+			return err
+		}
+		u, err := udp.New(udp.Config{Name: ic.Name, Mode: mode(ic),
+			ListenAddr:  net.JoinHostPort(ic.ListenIP, strconv.Itoa(ic.ListenPort)),
+			ForwardAddr: net.JoinHostPort(ic.ForwardIP, strconv.Itoa(ic.ForwardPort)),
+			Device:      ic.Device, Bitrate: ic.Bitrate})
+		if err != nil {
+			return err
+		}
+		_, err = d.Node.AddInterface(u, o)
+		return err
+	case config.TypeAuto:
+		o, err := options(ic, 16)
+		if err != nil {
+			return err
+		}
+		scope, _ := auto.ParseScope(ic.DiscoveryScope)
+		at, _ := auto.ParseAddressType(ic.MulticastAddressType)
+		l, err := auto.Listen(auto.Config{Name: ic.Name, GroupID: ic.GroupID, Scope: scope, AddressType: at,
+			DiscoveryPort: ic.DiscoveryPort, DataPort: ic.DataPort, Devices: ic.Devices,
+			IgnoredDevices: ic.IgnoredDevices, Bitrate: ic.Bitrate, Mode: mode(ic), Logf: logf})
+		if err != nil {
+			return err
+		}
+		d.Node.AddListener(l, o)
+		return nil
+	}
+	logf("mehrd: interface %q: type %s is not available yet; skipped", ic.Name, ic.Type)
+	return nil
+}
+
+// Close saves state and stops everything.
+func (d *Daemon) Close() error {
+	if d.control != nil {
+		d.control.Close()
+	}
+	err := d.Node.Close()
+	d.cancel()
+	return err
+}
+
+// Describe returns a one-line summary of the configuration's interfaces.
+func Describe(c *config.Config) string {
+	var parts []string
+	for _, ic := range c.Interfaces {
+		if ic.Enabled {
+			parts = append(parts, ic.Name+" ("+ic.Type+")")
+		}
+	}
+	if len(parts) == 0 {
+		return "no interfaces"
+	}
+	return strings.Join(parts, ", ")
+}
