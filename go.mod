@@ -3,6 +3,7 @@ module github.com/mehr-net/mehr
 go 1.26.0
 
 require (
+	github.com/BurntSushi/toml v1.6.0
 	github.com/vmihailenco/msgpack/v5 v5.4.1
 	golang.org/x/crypto v0.58.0
 )

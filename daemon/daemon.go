@@ -23,8 +23,8 @@ import (
 	"github.com/mehr-net/mehr/interfaces/tcp"
 	"github.com/mehr-net/mehr/interfaces/udp"
 	"github.com/mehr-net/mehr/rns"
-	"github.com/mehr-net/mehr/rns/iface"
 	"github.com/mehr-net/mehr/rns/ifac"
+	"github.com/mehr-net/mehr/rns/iface"
 	"github.com/mehr-net/mehr/rns/transport"
 )
 
