@@ -7,6 +7,7 @@ package daemon
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -26,6 +27,7 @@ import (
 	"github.com/mehr-net/mehr/rns/ifac"
 	"github.com/mehr-net/mehr/rns/iface"
 	"github.com/mehr-net/mehr/rns/transport"
+	"github.com/mehr-net/mehr/rpc"
 )
 
 // File names in a configuration directory.
@@ -77,6 +79,7 @@ type Daemon struct {
 	Node    *rns.Node
 	Dir     string
 	control *control.Server
+	rpc     *rpc.Server
 	cancel  context.CancelFunc
 }
 
@@ -129,6 +132,19 @@ func Start(ctx context.Context, dir string, c *config.Config, o Options) (*Daemo
 		}
 		node.AddListener(srv, transport.InterfaceOptions{})
 		logf("mehrd: shared instance %q listening on %v", r.InstanceName, srv.Addr())
+
+		// The reference's RPC side channel, for rnstatus, rnpath and the
+		// calls attached programs make. Its key is rpc_key, or derived
+		// from the transport identity as the reference derives it.
+		key, err := rpcKey(r.RPCKey, node)
+		if err != nil {
+			return fail(err)
+		}
+		d.rpc, err = rpc.Listen(ctx, rpc.Config{Type: sharedType(r.SharedInstanceType), InstanceName: r.InstanceName,
+			Port: r.InstanceControlPort, Key: key, Logf: logf}, &rpcNode{n: node, start: time.Now()})
+		if err != nil {
+			return fail(fmt.Errorf("daemon: shared instance RPC: %w", err))
+		}
 	}
 
 	for _, ic := range c.Interfaces {
@@ -147,6 +163,17 @@ func Start(ctx context.Context, dir string, c *config.Config, o Options) (*Daemo
 		}
 	}
 	return d, nil
+}
+
+func rpcKey(hexKey string, node *rns.Node) ([]byte, error) {
+	if hexKey != "" {
+		k, err := hex.DecodeString(hexKey)
+		if err != nil {
+			return nil, fmt.Errorf("daemon: rpc_key is not hexadecimal: %w", err)
+		}
+		return k, nil
+	}
+	return rpc.DefaultKey(node.Identity())
 }
 
 func sharedType(s string) local.Type {
@@ -259,6 +286,9 @@ func (d *Daemon) openInterface(ctx context.Context, ic config.Interface, logf fu
 func (d *Daemon) Close() error {
 	if d.control != nil {
 		d.control.Close()
+	}
+	if d.rpc != nil {
+		d.rpc.Close()
 	}
 	err := d.Node.Close()
 	d.cancel()

@@ -226,3 +226,37 @@ func (t *Transport) MarkUnresponsive(h wire.Hash) {
 	t.unresponsive[h] = true
 	t.mu.Unlock()
 }
+
+// DropAllVia forgets every path whose next hop is transportID and returns
+// how many were dropped (rnpath -x).
+func (t *Transport) DropAllVia(transportID wire.Hash) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := 0
+	for h, pe := range t.paths {
+		if pe.NextHop == transportID {
+			delete(t.paths, h)
+			n++
+		}
+	}
+	return n
+}
+
+// DropAnnounceQueues empties every interface's announce queue.
+func (t *Transport) DropAnnounceQueues() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := 0
+	for _, i := range t.ifaces {
+		n += len(i.announceQueue)
+		i.announceQueue = nil
+	}
+	return n
+}
+
+// LinkCount returns the number of links this node relays.
+func (t *Transport) LinkCount() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.links)
+}

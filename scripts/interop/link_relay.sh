@@ -101,6 +101,9 @@ t = time.time() + 30
 while link.status != RNS.Link.ACTIVE and time.time() < t: time.sleep(0.05)
 assert link.status == RNS.Link.ACTIVE, "link not established"
 print(f"A: link {link.link_id.hex()} active, rtt {link.rtt*1000:.1f} ms, mtu {link.mtu}")
+# Receipt timeouts are 6 RTTs (about 11 ms here), so a thread switch on a
+# busy machine can fail a receipt before its proof arrives; allow seconds.
+link.traffic_timeout_factor = 5000
 receipts = []
 for i in range(n):
     r = RNS.Packet(link, f"packet {i}".encode()).send()

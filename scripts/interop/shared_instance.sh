@@ -16,12 +16,16 @@ export PYTHONPATH="$ref"
 (cd "$repo" && go build -o "$work/mehrd" ./cmd/mehrd)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 inst="mehr-shared-$$"
+# The RPC side channel authenticates with rpc_key; programs that do not
+# share mehrd's storage directory need the same key configured.
+key=$(python3 -c 'import os; print(os.urandom(32).hex())')
 mkdir -p "$work/mehr" "$work/app" "$work/remote"
 cat > "$work/mehr/config.toml" <<CFG
 [reticulum]
 enable_transport = false
 share_instance = true
 instance_name = "$inst"
+rpc_key = "$key"
 [[interfaces]]
 name = "TCP Server"
 type = "TCPServerInterface"
@@ -29,7 +33,7 @@ enabled = true
 listen_ip = "127.0.0.1"
 listen_port = $port
 CFG
-printf '[reticulum]\n  share_instance = Yes\n  instance_name = %s\n[logging]\n  loglevel = 2\n[interfaces]\n' "$inst" > "$work/app/config"
+printf '[reticulum]\n  share_instance = Yes\n  instance_name = %s\n  rpc_key = %s\n[logging]\n  loglevel = 2\n[interfaces]\n' "$inst" "$key" > "$work/app/config"
 printf '[reticulum]\n  share_instance = No\n[logging]\n  loglevel = 2\n[interfaces]\n  [[mehrd]]\n    type = TCPClientInterface\n    enabled = yes\n    target_host = 127.0.0.1\n    target_port = %s\n' "$port" > "$work/remote/config"
 
 "$work/mehrd" --config "$work/mehr" > "$work/mehrd.log" 2>&1 & pids+=($!)
@@ -83,4 +87,7 @@ seen = os.path.exists(sys.argv[3]) and open(sys.argv[3]).read() == mine.hash.hex
 print(f"app: announce of {mine.hash.hex()} reached the remote node: {seen}")
 sys.exit(0 if ok == 10 and seen else 1)
 PY
+echo "== Python rnstatus and rnpath -t against mehrd as the shared instance"
+python3 -m RNS.Utilities.rnstatus --config "$work/app" > "$work/rnstatus.txt"; head -12 "$work/rnstatus.txt"
+python3 -m RNS.Utilities.rnpath --config "$work/app" -t
 echo "shared instance interop: ok"
