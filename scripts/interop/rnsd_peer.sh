@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Live interop between mehrd and the Python reference's rnsd over TCP on
-# loopback, in both roles (mehrd as server and as client):
+# loopback, in both roles (mehrd as server and as client), and over UDP:
 #   - mehr path finds a destination announced by a Python program,
 #   - Python rnpath finds mehrd's probe destination,
 #   - Python rnprobe probes mehrd and gets every reply,
@@ -21,12 +21,18 @@ export PYTHONPATH="$ref"
 
 freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-scenario() { # $1 = mehr-server | mehr-client
+freeudp() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+scenario() { # $1 = mehr-server | mehr-client | udp
 	local role=$1 port; port=$(freeport)
 	local M="$work/$role/mehr" P="$work/$role/py"
 	mkdir -p "$M" "$P"
 	local mif pif
-	if [ "$role" = mehr-server ]; then
+	if [ "$role" = udp ]; then
+		local up; up=$(freeudp); port=$(freeudp)
+		mif=$'[[interfaces]]\nname = "UDP"\ntype = "UDPInterface"\nenabled = true\nlisten_ip = "127.0.0.1"\nlisten_port = '"$port"$'\nforward_ip = "127.0.0.1"\nforward_port = '"$up"
+		pif=$'  [[mehrd UDP]]\n    type = UDPInterface\n    enabled = yes\n    listen_ip = 127.0.0.1\n    listen_port = '"$up"$'\n    forward_ip = 127.0.0.1\n    forward_port = '"$port"
+	elif [ "$role" = mehr-server ]; then
 		mif=$'[[interfaces]]\nname = "TCP Server"\ntype = "TCPServerInterface"\nenabled = true\nlisten_ip = "127.0.0.1"\nlisten_port = '"$port"
 		pif=$'  [[To mehrd]]\n    type = TCPClientInterface\n    enabled = yes\n    target_host = 127.0.0.1\n    target_port = '"$port"
 	else
@@ -95,4 +101,5 @@ PY
 
 scenario mehr-server
 scenario mehr-client
-echo "rnsd TCP interop: ok"
+scenario udp
+echo "rnsd TCP and UDP interop: ok"
