@@ -56,10 +56,13 @@ type relay struct {
 	hops   uint8 // raw hops byte of packets arriving from a
 }
 
-func newRelay(tb testing.TB) *relay {
+func newRelay(tb testing.TB) *relay { return newRelayAt(tb, nil) }
+
+// newRelayAt builds the relay with the given clock (nil: real time).
+func newRelayAt(tb testing.TB, now func() time.Time) *relay {
 	tb.Helper()
 	id, _ := identity.FromPrivateKey(bytes.Repeat([]byte{9}, 64))
-	tr, err := transport.New(transport.Config{Identity: id, Enabled: true, NoJobs: true})
+	tr, err := transport.New(transport.Config{Identity: id, Enabled: true, NoJobs: true, Now: now})
 	if err != nil {
 		tb.Fatal(err)
 	}
