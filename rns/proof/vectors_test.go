@@ -39,7 +39,6 @@ func TestProofVectors(t *testing.T) {
 		}
 	}
 	s.Section(t, "packet_proofs", &vs)
-	known := identitytest.Known(t)
 	for _, v := range vs {
 		in, ex := &v.Inputs, &v.Expected
 		var proved wire.Packet
@@ -49,7 +48,7 @@ func TestProofVectors(t *testing.T) {
 		ph := proved.Hash()
 		// The receipt checks proofs against the identity of the
 		// destination the proved packet was sent to.
-		prover := known[ownerName(t, known, proved.Destination)]
+		prover := identitytest.Owner(t, proved.Destination)
 		if in.ProverPrivateKey != nil {
 			k, _ := prover.PrivateKey()
 			if !bytes.Equal(k[:], in.ProverPrivateKey) {
@@ -97,25 +96,6 @@ func TestProofVectors(t *testing.T) {
 		}
 		s.Use("packet_proofs")
 	}
-}
-
-// ownerName returns the name of the known identity whose
-// example_utilities.announcesample.fruits destination is h.
-func ownerName(t *testing.T, known map[string]*identity.Identity, h wire.Hash) string {
-	t.Helper()
-	for name, id := range known {
-		if proofOwner(id, h) {
-			return name
-		}
-	}
-	return ""
-}
-
-func proofOwner(id *identity.Identity, h wire.Hash) bool {
-	ih := wire.Hash(id.Hash())
-	nh := identity.FullHash([]byte("example_utilities.announcesample.fruits"))
-	m := append(append([]byte(nil), nh[:10]...), ih[:]...)
-	return identity.TruncatedHash(m) == [16]byte(h)
 }
 
 func TestValidateErrors(t *testing.T) {

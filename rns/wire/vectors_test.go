@@ -168,7 +168,7 @@ func checkPackets(t *testing.T, s *vectors.Set) {
 			if err := proved.Decode(in.ProvedPacketRaw); err != nil {
 				t.Fatal(err)
 			}
-			prover := proverFor(t, proved.Destination)
+			prover := identitytest.Owner(t, proved.Destination)
 			built, err := proof.Append(nil, ph, prover, true)
 			if err != nil {
 				t.Fatal(err)
@@ -259,20 +259,6 @@ func checkPackets(t *testing.T, s *vectors.Set) {
 		}
 		s.Use("packets")
 	}
-}
-
-// proverFor returns the known identity owning the SINGLE destination hash
-// of the example_utilities.announcesample.fruits vectors.
-func proverFor(t *testing.T, h wire.Hash) *identity.Identity {
-	t.Helper()
-	for _, id := range identitytest.Known(t) {
-		ih := wire.Hash(id.Hash())
-		if d, _ := dest.Hash(&ih, "example_utilities", "announcesample", "fruits"); d == h {
-			return id
-		}
-	}
-	t.Fatalf("no known identity owns %s", h)
-	return nil
 }
 
 func checkHeader2Forms(t *testing.T, s *vectors.Set) {
@@ -402,7 +388,7 @@ func checkRewrites(t *testing.T, s *vectors.Set) {
 			if in.Plaintext != nil {
 				// Rebuild the HEADER_1 form from the encryption inputs
 				// (the recipient is whoever owns the destination).
-				recipient := ownerOf(t, wire.Hash(in.DestinationHash))
+				recipient := identitytest.Owner(t, wire.Hash(in.DestinationHash))
 				ct, err := recipient.EncryptWith([32]byte(in.EphemeralX25519Private), [16]byte(in.IV), in.Plaintext, nil)
 				if err != nil {
 					t.Fatal(err)
@@ -479,21 +465,4 @@ func checkRewrites(t *testing.T, s *vectors.Set) {
 		}
 		s.Use("transport_rewrites")
 	}
-}
-
-// ownerOf returns the known identity whose fruits destination, or whose
-// destination of any vector name, hashes to h.
-func ownerOf(t *testing.T, h wire.Hash) *identity.Identity {
-	t.Helper()
-	names := [][]string{{"example_utilities", "announcesample", "fruits"}, {"example_utilities", "linkexample"}}
-	for _, id := range identitytest.Known(t) {
-		ih := wire.Hash(id.Hash())
-		for _, n := range names {
-			if d, _ := dest.Hash(&ih, n[0], n[1:]...); d == h {
-				return id
-			}
-		}
-	}
-	t.Fatalf("no known identity owns %s", h)
-	return nil
 }

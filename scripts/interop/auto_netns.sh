@@ -10,24 +10,14 @@
 # probe destination and rnprobe in A gets every probe reply from mehrd.
 # Usage: sudo scripts/interop/auto_netns.sh /path/to/Reticulum [PACKETS]
 set -euo pipefail
-ref=${1:?usage: $0 /path/to/Reticulum [PACKETS]}
-count=${2:-100}
+source "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "needs root for network namespaces" >&2; exit 2; }
-[ -f "$ref/RNS/__init__.py" ] || { echo "no RNS package under $ref" >&2; exit 2; }
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d)
+interop_init "${1:-}"
+count=${2:-100}
 tag="mi$$"
 nsa="$tag-a" nsm="$tag-m" nsb="$tag-b"
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	for n in "$nsa" "$nsm" "$nsb"; do ip netns del "$n" 2>/dev/null || true; done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-export PYTHONPATH="$ref"
-(cd "$repo" && go build -o "$work/mehrd" ./cmd/mehrd && go build -o "$work/mehr" ./cmd/mehr)
+interop_cleanup_extra() { for n in "$nsa" "$nsm" "$nsb"; do ip netns del "$n" 2>/dev/null || true; done; }
+interop_build mehrd mehr
 
 for n in "$nsa" "$nsm" "$nsb"; do ip netns add "$n"; ip -n "$n" link set lo up; done
 ip link add "$tag-am" netns "$nsa" type veth peer name "$tag-ma" netns "$nsm"

@@ -6,18 +6,11 @@
 # delivered and proved.
 # Usage: scripts/interop/link_relay.sh /path/to/Reticulum [PACKETS] [--udp]
 set -euo pipefail
-ref=${1:?usage: $0 /path/to/Reticulum [PACKETS] [--udp]}
+source "$(dirname "$0")/lib.sh"
+interop_init "${1:-}"
 count=${2:-100}
 transport=${3:-tcp}
-[ -f "$ref/RNS/__init__.py" ] || { echo "no RNS package under $ref" >&2; exit 2; }
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; [ -n "${KEEP:-}" ] && cp -r "$work" /tmp/interop-keep; rm -rf "$work"; }
-trap cleanup EXIT
-export PYTHONPATH="$ref"
-(cd "$repo" && go build -o "$work/mehrd" ./cmd/mehrd)
-freeport() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM if "'"$1"'"=="udp" else socket.SOCK_STREAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+interop_build mehrd
 
 mkdir -p "$work/mehr" "$work/a" "$work/b"
 if [ "$transport" = --udp ]; then

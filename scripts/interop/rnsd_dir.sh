@@ -7,16 +7,10 @@
 # identity and know the destination rnsd learned.
 # Usage: scripts/interop/rnsd_dir.sh /path/to/Reticulum
 set -euo pipefail
-ref=${1:?usage: $0 /path/to/Reticulum}
-[ -f "$ref/RNS/__init__.py" ] || { echo "no RNS package under $ref" >&2; exit 2; }
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-export PYTHONPATH="$ref"
-(cd "$repo" && go build -o "$work/mehrd" ./cmd/mehrd && go build -o "$work/mehr" ./cmd/mehr)
-port() { python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM if sys.argv[1]=="udp" else socket.SOCK_STREAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' "$1"; }
+source "$(dirname "$0")/lib.sh"
+interop_init "${1:-}"
+interop_build mehrd mehr
+port() { freeport "$1"; }
 tp=$(port tcp); u1=$(port udp); u2=$(port udp)
 D="$work/reticulum"; mkdir -p "$D" "$work/peer"
 cat > "$D/config" <<CFG

@@ -8,20 +8,11 @@
 # Usage: scripts/interop/rnsd_tcp.sh /path/to/Reticulum [PROBES]
 # Only 127.0.0.1 is used; everything runs from a temporary directory.
 set -euo pipefail
-ref=${1:?usage: $0 /path/to/Reticulum [PROBES]}
+source "$(dirname "$0")/lib.sh"
+interop_init "${1:-}"
 probes=${2:-10}
-[ -f "$ref/RNS/__init__.py" ] || { echo "no RNS package under $ref" >&2; exit 2; }
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-export PYTHONPATH="$ref"
-(cd "$repo" && go build -o "$work/mehrd" ./cmd/mehrd && go build -o "$work/mehr" ./cmd/mehr)
-
-freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-freeudp() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+interop_build mehrd mehr
+freeudp() { freeport udp; }
 
 scenario() { # $1 = mehr-server | mehr-client | udp
 	local role=$1 port; port=$(freeport)

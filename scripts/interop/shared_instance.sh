@@ -5,16 +5,10 @@
 # announce reaches that node.
 # Usage: scripts/interop/shared_instance.sh /path/to/Reticulum
 set -euo pipefail
-ref=${1:?usage: $0 /path/to/Reticulum}
-[ -f "$ref/RNS/__init__.py" ] || { echo "no RNS package under $ref" >&2; exit 2; }
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-export PYTHONPATH="$ref"
-(cd "$repo" && go build -o "$work/mehrd" ./cmd/mehrd)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+source "$(dirname "$0")/lib.sh"
+interop_init "${1:-}"
+interop_build mehrd
+port=$(freeport tcp)
 inst="mehr-shared-$$"
 # The RPC side channel authenticates with rpc_key; programs that do not
 # share mehrd's storage directory need the same key configured.

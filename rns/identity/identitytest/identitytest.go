@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/mehr-net/mehr/rns/dest"
 	"github.com/mehr-net/mehr/rns/identity"
+	"github.com/mehr-net/mehr/rns/wire"
 	"github.com/mehr-net/mehr/vectors"
 )
 
@@ -50,5 +52,28 @@ func ByPublicKey(tb testing.TB, pub []byte) *identity.Identity {
 		}
 	}
 	tb.Fatalf("no known identity has public key %x", pub)
+	return nil
+}
+
+// vectorNames are the destination names the vectors address.
+var vectorNames = [][]string{
+	{"example_utilities", "announcesample", "fruits"},
+	{"example_utilities", "linkexample"},
+}
+
+// Owner returns the known identity one of whose vector destinations
+// (example_utilities.announcesample.fruits, example_utilities.linkexample)
+// hashes to h, or fails the test.
+func Owner(tb testing.TB, h wire.Hash) *identity.Identity {
+	tb.Helper()
+	for _, id := range Known(tb) {
+		ih := wire.Hash(id.Hash())
+		for _, n := range vectorNames {
+			if d, _ := dest.Hash(&ih, n[0], n[1:]...); d == h {
+				return id
+			}
+		}
+	}
+	tb.Fatalf("no known identity owns destination %s", h)
 	return nil
 }
