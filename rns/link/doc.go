@@ -1,0 +1,44 @@
+// Package link implements Reticulum links (RNS.Link of the reference, RNS
+// 1.4.2): encrypted, bidirectional sessions between an initiator and a
+// destination, identified by a 16-byte link ID.
+//
+// # Establishment
+//
+// The initiator makes an ephemeral X25519 key and an ephemeral Ed25519 key
+// and sends a LINKREQUEST packet to the destination carrying both public
+// keys and three signalling bytes (link mode in the top 3 bits, requested
+// MTU in the low 21; see [AppendRequest]). The link ID is the truncated
+// hash of the request's hashable part without the signalling bytes
+// ([ID]), so a transport node may clamp the MTU without changing it.
+//
+// The responder makes its own ephemeral X25519 key and answers with an
+// LRPROOF: the destination identity's signature over link ID, responder
+// X25519 key, destination Ed25519 key and signalling bytes, followed by the
+// responder key and the signalling bytes it grants ([AppendProof],
+// [ValidateProof]). Both sides then derive the session key with HKDF over
+// the X25519 shared secret, salted with the link ID ([DeriveKey]). The
+// initiator measures the round-trip time and sends it, as a msgpack float,
+// in an encrypted LRRTT packet ([AppendRTT]), which activates the link on
+// the responder.
+//
+// # Traffic
+//
+// Link packets are addressed to the link ID with destination type LINK.
+// DATA packets are Token-encrypted with the session key except for the
+// contexts KEEPALIVE, RESOURCE and CACHE_REQUEST ([Session]). Packet proofs
+// on a link are always explicit: the proved packet's full hash followed by
+// a signature with the prover's link signing key — the destination identity
+// on the responder side, the ephemeral Ed25519 key on the initiator side
+// ([AppendPacketProof], [ValidatePacketProof]). The initiator may reveal an
+// identity with LINKIDENTIFY ([AppendIdentify]); either side closes the link
+// with LINKCLOSE, whose plaintext is the link ID.
+//
+// # Runtime
+//
+// [Link] is a link registered with a transport.Transport under its link
+// ID: [Establish] opens one to a remote destination, a [Listener]
+// accepts them on a local destination.
+//
+// Every decoder of peer bytes in this package reports malformed input with
+// the sentinel errors in errors.go and never panics.
+package link

@@ -1,0 +1,666 @@
+package link
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/mehr-net/mehr/rns/identity"
+	"github.com/mehr-net/mehr/rns/transport"
+	"github.com/mehr-net/mehr/rns/wire"
+)
+
+// Config configures links made by Establish and by a Listener. Every
+// field is optional.
+type Config struct {
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+	// Rand supplies ephemeral keys and token IVs; nil means crypto/rand.
+	Rand io.Reader
+	// Logf receives debug logging; nil discards it.
+	Logf func(format string, args ...any)
+	// TickInterval is how often a link's watchdog runs; zero means 1 s.
+	TickInterval time.Duration
+	// ProveAll makes the link prove every DATA packet of context NONE it
+	// receives (the reference's PROVE_ALL; the default is PROVE_NONE).
+	ProveAll bool
+
+	// Callbacks run on transport's receive routine or on the link's
+	// watchdog routine and must not block.
+
+	// OnEstablished runs once when the link becomes active.
+	OnEstablished func(l *Link)
+	// OnPacket receives the plaintext of every DATA packet of context
+	// NONE. plaintext is only valid during the call.
+	OnPacket func(l *Link, plaintext []byte)
+	// OnIdentified runs when the initiator reveals its identity.
+	OnIdentified func(l *Link, who *identity.Identity)
+	// OnClosed runs once when the link closes.
+	OnClosed func(l *Link, reason TeardownReason)
+	// OnOther receives packets of every other context (REQUEST,
+	// RESPONSE, CHANNEL, RESOURCE_*, ...) for the packages layered on
+	// links, already decrypted when Encrypted says so. p and plaintext
+	// are only valid during the call.
+	OnOther func(l *Link, p *transport.Packet, plaintext []byte)
+}
+
+// Receipt tracks the explicit proof of a packet sent on a link.
+type Receipt struct {
+	// Hash is the full hash of the sent packet.
+	Hash     [wire.FullHashLen]byte
+	deadline time.Time
+	done     chan struct{}
+	proved   bool
+}
+
+// Done is closed when the packet is proved, the receipt times out or the
+// link closes.
+func (r *Receipt) Done() <-chan struct{} { return r.done }
+
+// Delivered reports whether a valid proof arrived. Read it after Done.
+func (r *Receipt) Delivered() bool { return r.proved }
+
+// Link is one end of a link. It is registered with its transport under
+// the link ID as a transport.Destination of type wire.Link. Its methods
+// are safe for concurrent use.
+type Link struct {
+	t         *transport.Transport
+	cfg       Config
+	now       func() time.Time
+	initiator bool
+	id        wire.Hash
+	// own holds the ephemeral X25519 key and the signing key: the
+	// ephemeral Ed25519 key on the initiator, the destination identity's
+	// key on the responder. peer verifies the other side's packet proofs.
+	own  *identity.Identity
+	peer *identity.Identity
+	mode Mode
+
+	established chan struct{}
+	done        chan struct{}
+	wg          sync.WaitGroup
+
+	// mu guards the following fields.
+	mu            sync.Mutex
+	status        Status
+	reason        TeardownReason
+	session       *Session
+	mtu           int
+	rtt           time.Duration
+	keepalive     time.Duration
+	requestTime   time.Time
+	lastInbound   time.Time
+	lastOutbound  time.Time
+	lastKeepalive time.Time
+	timeout       time.Duration
+	attached      *transport.Iface
+	remote        *identity.Identity
+	receipts      map[[wire.FullHashLen]byte]*Receipt
+}
+
+var _ transport.Destination = (*Link)(nil)
+
+func newLink(t *transport.Transport, cfg Config, initiator bool) *Link {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	if cfg.Logf == nil {
+		cfg.Logf = func(string, ...any) {}
+	}
+	if cfg.TickInterval <= 0 {
+		cfg.TickInterval = time.Second
+	}
+	return &Link{
+		t: t, cfg: cfg, now: cfg.Now, initiator: initiator, mode: ModeDefault,
+		established: make(chan struct{}), done: make(chan struct{}),
+		mtu: wire.MTU, keepalive: KeepaliveMax,
+		receipts: map[[wire.FullHashLen]byte]*Receipt{},
+	}
+}
+
+// Establish opens a link to the destination with the given hash and
+// identity and waits until it is active or ctx ends. The link request
+// signals MTU wire.MTU.
+func Establish(ctx context.Context, t *transport.Transport, destination *identity.Identity, destHash wire.Hash, cfg Config) (*Link, error) {
+	l := newLink(t, cfg, true)
+	own, err := identity.Generate(l.cfg.Rand)
+	if err != nil {
+		return nil, err
+	}
+	l.own, l.peer = own, destination
+	payload, err := AppendRequest(nil, own.X25519Public(), own.Ed25519Public(), wire.MTU, l.mode)
+	if err != nil {
+		return nil, err
+	}
+	raw := AppendRequestPacket(nil, destHash, payload)
+	if l.id, err = ID(raw); err != nil {
+		return nil, err
+	}
+	hops := max(1, t.HopsTo(destHash))
+	l.timeout = EstablishmentTimeoutPerHop*time.Duration(hops) + KeepaliveMax
+	l.requestTime = l.now()
+	l.lastOutbound = l.requestTime
+	if err := t.Register(l); err != nil {
+		return nil, fmt.Errorf("link: register %s: %w", l.id, err)
+	}
+	l.start()
+	if _, err := t.Send(raw, nil); err != nil {
+		l.closeWith(ReasonTimeout, false)
+		l.wg.Wait()
+		return nil, fmt.Errorf("link: send request: %w", err)
+	}
+	select {
+	case <-l.established:
+		return l, nil
+	case <-l.done:
+		l.wg.Wait()
+		return nil, ErrClosed
+	case <-ctx.Done():
+		l.closeWith(ReasonTimeout, false)
+		l.wg.Wait()
+		return nil, ctx.Err()
+	}
+}
+
+// accept is the responder's side of validate_request.
+func accept(t *transport.Transport, cfg Config, destination *identity.Identity, p *transport.Packet) (*Link, error) {
+	req, err := ParseRequest(p.Data)
+	if err != nil {
+		return nil, err
+	}
+	l := newLink(t, cfg, false)
+	if l.id, err = ID(p.Raw); err != nil {
+		return nil, err
+	}
+	priv, ok := destination.PrivateKey()
+	if !ok {
+		return nil, identity.ErrNoPrivateKey
+	}
+	var eph [32]byte
+	if _, err := io.ReadFull(l.cfg.Rand, eph[:]); err != nil {
+		return nil, err
+	}
+	if l.own, err = identity.FromPrivateKey(append(eph[:], priv[32:]...)); err != nil {
+		return nil, err
+	}
+	if l.peer, err = identity.FromPublicKey(append(req.X25519[:], req.Ed25519[:]...)); err != nil {
+		return nil, err
+	}
+	shared, err := l.own.ECDH(req.X25519[:])
+	if err != nil {
+		return nil, err
+	}
+	key, err := DeriveKey(shared, l.id, req.Mode)
+	if err != nil {
+		return nil, err
+	}
+	if l.session, err = NewSession(l.id, key); err != nil {
+		return nil, err
+	}
+	l.mode, l.mtu = req.Mode, req.MTU
+	l.status = StatusHandshake
+	l.attached = p.Interface
+	l.timeout = EstablishmentTimeoutPerHop*time.Duration(max(1, int(p.Hops))) + KeepaliveMax
+	proof, err := AppendProof(nil, l.id, l.own.X25519Public(), destination, l.mtu, l.mode)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.Register(l); err != nil {
+		return nil, fmt.Errorf("link: register %s: %w", l.id, err)
+	}
+	now := l.now()
+	l.requestTime, l.lastInbound, l.lastOutbound = now, now, now
+	l.start()
+	if _, err := t.Send(AppendProofPacket(nil, l.id, proof), l.attached); err != nil {
+		l.closeWith(ReasonTimeout, false)
+		return nil, fmt.Errorf("link: send proof: %w", err)
+	}
+	return l, nil
+}
+
+// Hash returns the link ID (transport.Destination).
+func (l *Link) Hash() wire.Hash { return l.id }
+
+// Type returns wire.Link (transport.Destination).
+func (l *Link) Type() wire.DestType { return wire.Link }
+
+// ID returns the link ID.
+func (l *Link) ID() wire.Hash { return l.id }
+
+// Initiator reports whether this end opened the link.
+func (l *Link) Initiator() bool { return l.initiator }
+
+// Status returns the link's state.
+func (l *Link) Status() Status {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.status
+}
+
+// TeardownReason returns why the link closed, or ReasonNone.
+func (l *Link) TeardownReason() TeardownReason {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.reason
+}
+
+// RTT returns the measured round-trip time.
+func (l *Link) RTT() time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.rtt
+}
+
+// MTU returns the link MTU.
+func (l *Link) MTU() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.mtu
+}
+
+// MDU returns the largest plaintext Send accepts.
+func (l *Link) MDU() int { return MDU(l.MTU()) }
+
+// RemoteIdentity returns the peer's identity: the destination's for the
+// initiator, the identified initiator's (or nil) for the responder.
+func (l *Link) RemoteIdentity() *identity.Identity {
+	if l.initiator {
+		return l.peer
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.remote
+}
+
+// Done is closed when the link closes.
+func (l *Link) Done() <-chan struct{} { return l.done }
+
+// Established is closed when the link becomes active.
+func (l *Link) Established() <-chan struct{} { return l.established }
+
+// Send encrypts data into one DATA packet and sends it. The receipt is
+// proved if the peer proves the packet.
+func (l *Link) Send(data []byte) (*Receipt, error) {
+	raw, err := l.SendPacket(wire.Data, wire.ContextNone, data)
+	if err != nil {
+		return nil, err
+	}
+	h, _ := wire.PacketHash(raw)
+	r := &Receipt{Hash: h, done: make(chan struct{})}
+	l.mu.Lock()
+	if l.status == StatusClosed {
+		l.mu.Unlock()
+		return nil, ErrClosed
+	}
+	r.deadline = l.now().Add(max(6*l.rtt, 5*time.Second))
+	l.receipts[h] = r
+	l.mu.Unlock()
+	return r, nil
+}
+
+// SendPacket builds a link packet of type typ and context ctx carrying
+// payload (encrypted when Encrypted(typ, ctx)) and sends it. It returns
+// the packet as sent. It is the building block for requests, channels and
+// resources.
+func (l *Link) SendPacket(typ wire.PacketType, ctx wire.Context, payload []byte) ([]byte, error) {
+	l.mu.Lock()
+	st, sess, mtu, attached := l.status, l.session, l.mtu, l.attached
+	l.mu.Unlock()
+	if st == StatusClosed {
+		return nil, ErrClosed
+	}
+	if sess == nil || (st != StatusActive && st != StatusStale) {
+		return nil, ErrNotActive
+	}
+	if Encrypted(typ, ctx) && len(payload) > MDU(mtu) {
+		return nil, ErrTooLarge
+	}
+	var iv [identity.TokenIVLen]byte
+	if Encrypted(typ, ctx) {
+		if _, err := io.ReadFull(l.cfg.Rand, iv[:]); err != nil {
+			return nil, err
+		}
+	}
+	raw := sess.AppendPacket(nil, typ, ctx, iv, payload)
+	if len(raw) > mtu {
+		return nil, ErrTooLarge
+	}
+	if _, err := l.t.Send(raw, attached); err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	l.lastOutbound = l.now()
+	l.mu.Unlock()
+	return raw, nil
+}
+
+// Identify reveals who to the responder. Only the initiator of an active
+// link may identify.
+func (l *Link) Identify(who *identity.Identity) error {
+	if !l.initiator {
+		return fmt.Errorf("link: only the initiator identifies: %w", ErrNotActive)
+	}
+	pt, err := AppendIdentify(nil, l.id, who)
+	if err != nil {
+		return err
+	}
+	_, err = l.SendPacket(wire.Data, wire.ContextLinkIdentify, pt)
+	return err
+}
+
+// Close tears the link down, telling the peer unless the link was still
+// pending. It is idempotent.
+func (l *Link) Close() error {
+	reason := ReasonDestinationClose
+	if l.initiator {
+		reason = ReasonInitiatorClosed
+	}
+	l.closeWith(reason, true)
+	return nil
+}
+
+// closeWith moves the link to CLOSED, optionally sending LINKCLOSE first.
+func (l *Link) closeWith(reason TeardownReason, notify bool) {
+	l.mu.Lock()
+	if l.status == StatusClosed {
+		l.mu.Unlock()
+		return
+	}
+	sess, attached, prev := l.session, l.attached, l.status
+	l.status, l.reason = StatusClosed, reason
+	receipts := l.receipts
+	l.receipts = nil
+	l.mu.Unlock()
+
+	if notify && sess != nil && prev != StatusPending {
+		var iv [identity.TokenIVLen]byte
+		if _, err := io.ReadFull(l.cfg.Rand, iv[:]); err == nil {
+			_, _ = l.t.Send(sess.AppendPacket(nil, wire.Data, wire.ContextLinkClose, iv, l.id[:]), attached)
+		}
+	}
+	l.t.Deregister(l.id)
+	close(l.done)
+	for _, r := range receipts {
+		close(r.done)
+	}
+	l.cfg.Logf("link %s closed: reason %d", l.id, reason)
+	if l.cfg.OnClosed != nil {
+		l.cfg.OnClosed(l, reason)
+	}
+}
+
+// Wait blocks until the link's watchdog routine has stopped, which
+// happens soon after the link closes.
+func (l *Link) Wait() { l.wg.Wait() }
+
+func (l *Link) start() {
+	l.wg.Add(1)
+	go l.routineWatchdog()
+}
+
+// routineWatchdog runs tick every TickInterval until the link closes.
+func (l *Link) routineWatchdog() {
+	defer l.wg.Done()
+	tk := time.NewTicker(l.cfg.TickInterval)
+	defer tk.Stop()
+	for {
+		select {
+		case <-l.done:
+			return
+		case <-tk.C:
+			l.tick(l.now())
+		}
+	}
+}
+
+// tick is one run of the reference's watchdog: establishment timeouts,
+// keepalives, staleness, and receipt timeouts.
+func (l *Link) tick(now time.Time) {
+	var expired []*Receipt
+	l.mu.Lock()
+	for h, r := range l.receipts {
+		if now.After(r.deadline) {
+			delete(l.receipts, h)
+			expired = append(expired, r)
+		}
+	}
+	st := l.status
+	var keepalive, teardown bool
+	var reason TeardownReason
+	switch st {
+	case StatusPending, StatusHandshake:
+		if !now.Before(l.requestTime.Add(l.timeout)) {
+			teardown, reason = true, ReasonTimeout
+		}
+	case StatusActive:
+		if !now.Before(l.lastInbound.Add(l.keepalive)) || !now.Before(l.lastOutbound.Add(l.keepalive)) {
+			if l.initiator && !now.Before(l.lastKeepalive.Add(l.keepalive)) {
+				keepalive = true
+				l.lastKeepalive = now
+			}
+			if !now.Before(l.lastInbound.Add(StaleFactor * l.keepalive)) {
+				l.status = StatusStale
+				l.lastInbound = now // the stale grace starts now
+			}
+		}
+	case StatusStale:
+		grace := time.Duration(KeepaliveTimeoutFactor)*l.rtt + StaleGrace
+		if !now.Before(l.lastInbound.Add(grace)) {
+			teardown, reason = true, ReasonTimeout
+		}
+	}
+	l.mu.Unlock()
+	for _, r := range expired {
+		close(r.done)
+	}
+	if keepalive {
+		_, _ = l.SendPacket(wire.Data, wire.ContextKeepalive, []byte{KeepaliveRequest})
+	}
+	if teardown {
+		l.closeWith(reason, st == StatusStale)
+	}
+}
+
+// Receive handles a packet transport delivers to the link ID
+// (transport.Destination). Malformed and unauthentic packets are dropped.
+func (l *Link) Receive(p *transport.Packet) {
+	l.mu.Lock()
+	if l.status == StatusClosed {
+		l.mu.Unlock()
+		return
+	}
+	if p.PacketType == wire.Proof && p.Context == wire.ContextLRProof {
+		l.mu.Unlock()
+		if l.initiator {
+			l.handleProof(p)
+		}
+		return
+	}
+	if l.initiator && p.Context == wire.ContextKeepalive && len(p.Data) == 1 && p.Data[0] == KeepaliveRequest {
+		l.mu.Unlock()
+		return
+	}
+	sess := l.session
+	if sess == nil {
+		l.mu.Unlock()
+		return
+	}
+	l.lastInbound = l.now()
+	if l.status == StatusStale {
+		l.status = StatusActive
+	}
+	l.mu.Unlock()
+
+	if p.PacketType == wire.Proof {
+		if p.Context == wire.ContextNone {
+			l.handlePacketProof(p)
+		} else if l.cfg.OnOther != nil {
+			l.cfg.OnOther(l, p, p.Data)
+		}
+		return
+	}
+	if p.PacketType != wire.Data {
+		return
+	}
+	pt, err := sess.Open(nil, &p.Packet)
+	if err != nil {
+		return
+	}
+	switch p.Context {
+	case wire.ContextNone:
+		if l.cfg.OnPacket != nil {
+			l.cfg.OnPacket(l, pt)
+		}
+		if l.cfg.ProveAll {
+			l.prove(p)
+		}
+	case wire.ContextLRRTT:
+		if !l.initiator {
+			l.handleRTT(pt)
+		}
+	case wire.ContextKeepalive:
+		if !l.initiator && len(pt) == 1 && pt[0] == KeepaliveRequest {
+			l.mu.Lock()
+			due := !l.now().Before(l.lastOutbound.Add(l.keepalive))
+			l.mu.Unlock()
+			if due {
+				_, _ = l.SendPacket(wire.Data, wire.ContextKeepalive, []byte{KeepaliveReply})
+			}
+		}
+	case wire.ContextLinkIdentify:
+		if l.initiator {
+			return
+		}
+		who, err := ParseIdentify(pt, l.id)
+		if err != nil {
+			return
+		}
+		l.mu.Lock()
+		first := l.remote == nil
+		if first {
+			l.remote = who
+		}
+		l.mu.Unlock()
+		if first && l.cfg.OnIdentified != nil {
+			l.cfg.OnIdentified(l, who)
+		}
+	case wire.ContextLinkClose:
+		if IsClose(pt, l.id) {
+			reason := ReasonInitiatorClosed
+			if l.initiator {
+				reason = ReasonDestinationClose
+			}
+			l.closeWith(reason, false)
+		}
+	default:
+		if l.cfg.OnOther != nil {
+			l.cfg.OnOther(l, p, pt)
+		}
+	}
+}
+
+// handleProof is the initiator's validate_proof.
+func (l *Link) handleProof(p *transport.Packet) {
+	rtt, err := l.validateProof(p)
+	if err != nil {
+		l.cfg.Logf("link %s: link proof: %v", l.id, err)
+		return
+	}
+	if _, err := l.SendPacket(wire.Data, wire.ContextLRRTT, AppendRTT(nil, rtt.Seconds())); err != nil {
+		l.cfg.Logf("link %s: send rtt: %v", l.id, err)
+	}
+	l.activated()
+}
+
+// validateProof checks an LRPROOF and activates the link.
+func (l *Link) validateProof(p *transport.Packet) (time.Duration, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.status != StatusPending {
+		return 0, ErrNotActive
+	}
+	proof, err := ValidateProof(p.Data, l.id, l.peer, l.mode)
+	if err != nil {
+		return 0, err
+	}
+	shared, err := l.own.ECDH(proof.X25519[:])
+	if err != nil {
+		return 0, err
+	}
+	key, err := DeriveKey(shared, l.id, proof.Mode)
+	if err != nil {
+		return 0, err
+	}
+	if l.session, err = NewSession(l.id, key); err != nil {
+		return 0, err
+	}
+	now := l.now()
+	l.rtt = now.Sub(l.requestTime)
+	l.attached = p.Interface
+	l.mtu = proof.MTU
+	l.status = StatusActive
+	l.lastInbound = now
+	l.keepalive = Keepalive(l.rtt)
+	return l.rtt, nil
+}
+
+// handleRTT is the responder's rtt_packet.
+func (l *Link) handleRTT(pt []byte) {
+	v, err := ParseRTT(pt)
+	if err != nil {
+		l.closeWith(ReasonDestinationClose, true)
+		return
+	}
+	l.mu.Lock()
+	if l.status != StatusHandshake {
+		l.mu.Unlock()
+		return
+	}
+	measured := l.now().Sub(l.requestTime).Seconds()
+	l.rtt = time.Duration(math.Max(measured, v) * float64(time.Second))
+	l.keepalive = Keepalive(l.rtt)
+	l.status = StatusActive
+	l.mu.Unlock()
+	l.activated()
+}
+
+func (l *Link) activated() {
+	close(l.established)
+	if l.cfg.OnEstablished != nil {
+		l.cfg.OnEstablished(l)
+	}
+}
+
+// prove sends the explicit proof of a received packet.
+func (l *Link) prove(p *transport.Packet) {
+	payload, err := AppendPacketProof(nil, p.Hash, l.own)
+	if err != nil {
+		return
+	}
+	_, _ = l.SendPacket(wire.Proof, wire.ContextNone, payload)
+}
+
+// handlePacketProof matches an explicit packet proof to a receipt.
+func (l *Link) handlePacketProof(p *transport.Packet) {
+	if len(p.Data) != PacketProofLen {
+		return
+	}
+	h := [wire.FullHashLen]byte(p.Data[:wire.FullHashLen])
+	l.mu.Lock()
+	r, ok := l.receipts[h]
+	if !ok || ValidatePacketProof(p.Data, h, l.peer) != nil {
+		l.mu.Unlock()
+		return
+	}
+	delete(l.receipts, h)
+	l.mu.Unlock()
+	r.proved = true
+	close(r.done)
+}
