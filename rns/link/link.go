@@ -288,10 +288,12 @@ func (l *Link) Established() <-chan struct{} { return l.established }
 // Send encrypts data into one DATA packet and sends it. The receipt is
 // proved if the peer proves the packet.
 func (l *Link) Send(data []byte) (*Receipt, error) {
-	raw, err := l.SendPacket(wire.Data, wire.ContextNone, data)
+	raw, attached, err := l.buildPacket(wire.Data, wire.ContextNone, data)
 	if err != nil {
 		return nil, err
 	}
+	// Register the receipt before sending: on a fast path the proof can
+	// arrive before Send returns.
 	h, _ := wire.PacketHash(raw)
 	r := &Receipt{Hash: h, done: make(chan struct{})}
 	l.mu.Lock()
@@ -302,6 +304,12 @@ func (l *Link) Send(data []byte) (*Receipt, error) {
 	r.deadline = l.now().Add(max(6*l.rtt, 5*time.Second))
 	l.receipts[h] = r
 	l.mu.Unlock()
+	if err := l.send(raw, attached); err != nil {
+		l.mu.Lock()
+		delete(l.receipts, h)
+		l.mu.Unlock()
+		return nil, err
+	}
 	return r, nil
 }
 
@@ -310,35 +318,50 @@ func (l *Link) Send(data []byte) (*Receipt, error) {
 // the packet as sent. It is the building block for requests, channels and
 // resources.
 func (l *Link) SendPacket(typ wire.PacketType, ctx wire.Context, payload []byte) ([]byte, error) {
+	raw, attached, err := l.buildPacket(typ, ctx, payload)
+	if err != nil {
+		return nil, err
+	}
+	return raw, l.send(raw, attached)
+}
+
+// buildPacket builds a link packet and returns it with the interface the
+// link is attached to.
+func (l *Link) buildPacket(typ wire.PacketType, ctx wire.Context, payload []byte) ([]byte, *transport.Iface, error) {
 	l.mu.Lock()
 	st, sess, mtu, attached := l.status, l.session, l.mtu, l.attached
 	l.mu.Unlock()
 	if st == StatusClosed {
-		return nil, ErrClosed
+		return nil, nil, ErrClosed
 	}
 	if sess == nil || (st != StatusActive && st != StatusStale) {
-		return nil, ErrNotActive
+		return nil, nil, ErrNotActive
 	}
 	if Encrypted(typ, ctx) && len(payload) > MDU(mtu) {
-		return nil, ErrTooLarge
+		return nil, nil, ErrTooLarge
 	}
 	var iv [identity.TokenIVLen]byte
 	if Encrypted(typ, ctx) {
 		if _, err := io.ReadFull(l.cfg.Rand, iv[:]); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	raw := sess.AppendPacket(nil, typ, ctx, iv, payload)
 	if len(raw) > mtu {
-		return nil, ErrTooLarge
+		return nil, nil, ErrTooLarge
 	}
+	return raw, attached, nil
+}
+
+// send transmits a built packet on the link's interface.
+func (l *Link) send(raw []byte, attached *transport.Iface) error {
 	if _, err := l.t.Send(raw, attached); err != nil {
-		return nil, err
+		return err
 	}
 	l.mu.Lock()
 	l.lastOutbound = l.now()
 	l.mu.Unlock()
-	return raw, nil
+	return nil
 }
 
 // Identify reveals who to the responder. Only the initiator of an active
