@@ -1,0 +1,170 @@
+// Package request runs Reticulum's request/response exchange over links:
+// a client sends [timestamp, path hash, data] in a REQUEST packet and
+// waits for the RESPONSE [request ID, data]; a server dispatches requests
+// to handlers registered by path. The byte layouts are rns/link/channel's;
+// this package adds the runtime. Requests and responses larger than one
+// packet travel as resources in the reference; here they are refused with
+// ErrTooLarge until resource transfers land.
+//
+// A Mux is installed as a link's Config.OnOther and passes every other
+// context on to Next.
+package request
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/mehr-net/mehr/rns/dest"
+	"github.com/mehr-net/mehr/rns/identity"
+	"github.com/mehr-net/mehr/rns/link"
+	"github.com/mehr-net/mehr/rns/link/channel"
+	"github.com/mehr-net/mehr/rns/transport"
+	"github.com/mehr-net/mehr/rns/wire"
+)
+
+// Errors returned by this package.
+var (
+	ErrTooLarge = errors.New("request: request or response larger than one link packet (resource transfer not available yet)")
+	ErrNoPath   = errors.New("request: no handler for this path")
+	ErrTimeout  = errors.New("request: timed out")
+)
+
+// Handler answers a request. remote is the identity the peer identified
+// with, or nil. The returned value is packed as the response data; nil
+// sends a nil response.
+type Handler func(path string, data any, requestID wire.Hash, linkID wire.Hash, remote *identity.Identity, requestedAt time.Time) any
+
+// Mux dispatches REQUEST packets to handlers and RESPONSE packets to
+// waiting requests. Install Mux.OnOther as the link's Config.OnOther.
+type Mux struct {
+	// Next receives every packet that is not a request or response.
+	Next func(l *link.Link, p *transport.Packet, plaintext []byte)
+
+	mu       sync.Mutex
+	handlers map[wire.Hash]pathHandler
+	pending  map[wire.Hash]chan channel.Response
+}
+
+type pathHandler struct {
+	path string
+	fn   Handler
+	// allow, when not nil, lists the identity hashes allowed to call.
+	allow map[[identity.HashLen]byte]bool
+}
+
+// Handle registers fn for path. With allowed identities given, only links
+// whose peer identified as one of them may call it.
+func (m *Mux) Handle(path string, fn Handler, allowed ...*identity.Identity) {
+	ph := pathHandler{path: path, fn: fn}
+	if len(allowed) > 0 {
+		ph.allow = map[[identity.HashLen]byte]bool{}
+		for _, id := range allowed {
+			ph.allow[id.Hash()] = true
+		}
+	}
+	m.mu.Lock()
+	if m.handlers == nil {
+		m.handlers = map[wire.Hash]pathHandler{}
+	}
+	m.handlers[dest.PathHash(path)] = ph
+	m.mu.Unlock()
+}
+
+// OnOther implements link.Config.OnOther.
+func (m *Mux) OnOther(l *link.Link, p *transport.Packet, plaintext []byte) {
+	switch p.Context {
+	case wire.ContextRequest:
+		m.serve(l, p, plaintext)
+	case wire.ContextResponse:
+		resp, err := channel.UnpackResponse(plaintext)
+		if err != nil {
+			return
+		}
+		m.mu.Lock()
+		ch := m.pending[resp.RequestID]
+		delete(m.pending, resp.RequestID)
+		m.mu.Unlock()
+		if ch != nil {
+			ch <- resp
+		}
+	default:
+		if m.Next != nil {
+			m.Next(l, p, plaintext)
+		}
+	}
+}
+
+func (m *Mux) serve(l *link.Link, p *transport.Packet, plaintext []byte) {
+	req, err := channel.UnpackRequest(plaintext)
+	if err != nil {
+		return
+	}
+	id, err := channel.PacketRequestID(p.Raw)
+	if err != nil {
+		return
+	}
+	m.mu.Lock()
+	h, ok := m.handlers[req.PathHash]
+	m.mu.Unlock()
+	if !ok {
+		return // the reference ignores requests for unknown paths
+	}
+	remote := l.RemoteIdentity()
+	if h.allow != nil && (remote == nil || !h.allow[remote.Hash()]) {
+		return
+	}
+	at := time.Unix(0, int64(req.Timestamp*1e9))
+	data := h.fn(h.path, req.Data, id, l.ID(), remote, at)
+	resp := channel.Response{RequestID: id, Data: data}
+	packed, err := resp.Pack()
+	if err != nil || len(packed) > l.MDU() {
+		return
+	}
+	_, _ = l.SendPacket(wire.Data, wire.ContextResponse, packed)
+}
+
+// Do sends a request for path with data over l and waits for the response
+// until ctx ends. The mux must be l's OnOther.
+func (m *Mux) Do(ctx context.Context, l *link.Link, path string, data any) (any, error) {
+	req := channel.Request{Timestamp: float64(time.Now().UnixNano()) / 1e9, PathHash: dest.PathHash(path), Data: data}
+	packed, err := req.Pack()
+	if err != nil {
+		return nil, fmt.Errorf("request: %w", err)
+	}
+	if channel.SentAsResource(len(packed), l.MDU()) {
+		return nil, ErrTooLarge
+	}
+	// The request ID depends on the encrypted packet (its IV), so the
+	// packet is built before the waiter is registered under that ID; a
+	// response cannot arrive before the packet is sent.
+	ch := make(chan channel.Response, 1)
+	raw, err := l.SendPacketWith(wire.Data, wire.ContextRequest, packed, func(raw []byte) {
+		if id, err := channel.PacketRequestID(raw); err == nil {
+			m.mu.Lock()
+			if m.pending == nil {
+				m.pending = map[wire.Hash]chan channel.Response{}
+			}
+			m.pending[id] = ch
+			m.mu.Unlock()
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	id, _ := channel.PacketRequestID(raw)
+	select {
+	case resp := <-ch:
+		return resp.Data, nil
+	case <-ctx.Done():
+		m.mu.Lock()
+		delete(m.pending, id)
+		m.mu.Unlock()
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, ErrTimeout
+		}
+		return nil, ctx.Err()
+	}
+}

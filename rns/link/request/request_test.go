@@ -1,0 +1,100 @@
+package request_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/mehr-net/mehr/interfaces/ifacetest"
+	"github.com/mehr-net/mehr/internal/testutil"
+	"github.com/mehr-net/mehr/rns/dest"
+	"github.com/mehr-net/mehr/rns/identity"
+	"github.com/mehr-net/mehr/rns/link"
+	"github.com/mehr-net/mehr/rns/link/request"
+	"github.com/mehr-net/mehr/rns/transport"
+	"github.com/mehr-net/mehr/rns/wire"
+)
+
+func TestRequestResponse(t *testing.T) {
+	t.Cleanup(testutil.LeakCheck(t))
+	var trs []*transport.Transport
+	for i := range 2 {
+		tid, _ := identity.FromPrivateKey(bytes.Repeat([]byte{byte(0x30 + i)}, 64))
+		tr, err := transport.New(transport.Config{Identity: tid, NoJobs: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { tr.Close() })
+		trs = append(trs, tr)
+	}
+	pa, pb := ifacetest.NewPair(ifacetest.Config{Name: "a"}, ifacetest.Config{Name: "b"})
+	trs[0].AddInterface(pa, transport.InterfaceOptions{})
+	trs[1].AddInterface(pb, transport.InterfaceOptions{})
+
+	id, _ := identity.FromPrivateKey(bytes.Repeat([]byte{0x41}, 64))
+	ih := wire.Hash(id.Hash())
+	h, _ := dest.Hash(&ih, "requesttest", "server")
+
+	server := &request.Mux{}
+	server.Handle("/echo", func(path string, data any, rid, lid wire.Hash, remote *identity.Identity, at time.Time) any {
+		return []any{path, data}
+	})
+	caller, _ := identity.FromPrivateKey(bytes.Repeat([]byte{0x42}, 64))
+	server.Handle("/private", func(string, any, wire.Hash, wire.Hash, *identity.Identity, time.Time) any {
+		return "secret"
+	}, caller)
+	ln, err := link.Listen(trs[1], id, h, link.Config{OnOther: server.OnOther})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+
+	client := &request.Mux{}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	l, err := link.Establish(ctx, trs[0], id, h, link.Config{OnOther: client.OnOther})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	srv, err := ln.Accept(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+
+	resp, err := client.Do(ctx, l, "/echo", []byte("hello"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	arr, ok := resp.([]any)
+	if !ok || len(arr) != 2 || arr[0] != "/echo" || !bytes.Equal(arr[1].([]byte), []byte("hello")) {
+		t.Fatalf("response %#v", resp)
+	}
+
+	// Unknown paths and unidentified callers get no answer.
+	short, cancel2 := context.WithTimeout(ctx, 300*time.Millisecond)
+	if _, err := client.Do(short, l, "/nothing", nil); !errors.Is(err, request.ErrTimeout) {
+		t.Errorf("unknown path: %v", err)
+	}
+	cancel2()
+	short, cancel3 := context.WithTimeout(ctx, 300*time.Millisecond)
+	if _, err := client.Do(short, l, "/private", nil); !errors.Is(err, request.ErrTimeout) {
+		t.Errorf("unidentified caller: %v", err)
+	}
+	cancel3()
+	if err := l.Identify(caller); err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := client.Do(ctx, l, "/private", nil); err != nil || resp != "secret" {
+		t.Fatalf("identified caller: %v %v", resp, err)
+	}
+	if _, err := client.Do(ctx, l, "/echo", make([]byte, 600)); !errors.Is(err, request.ErrTooLarge) {
+		t.Errorf("oversize request: %v", err)
+	}
+	l.Close()
+	srv.Close()
+	ln.Close()
+}
