@@ -39,6 +39,16 @@
 // ID: [Establish] opens one to a remote destination, a [Listener]
 // accepts them on a local destination.
 //
+// # Resources
+//
+// [Link.SendResource] sends bulk data as a Reticulum resource (codec in
+// package resource): advertisement, windowed part requests answered with
+// parts, hashmap updates, proof; data over resource.MaxEfficientSize goes
+// as consecutive segments. [Config].Resources decides which incoming
+// advertisements are accepted and receives the data. Resource packets are
+// handled by the link and no longer reach OnOther. Each [Transfer] runs on
+// its own routine with real-time timers (Config.Now is not used).
+//
 // Every decoder of peer bytes in this package reports malformed input with
 // the sentinel errors in errors.go and never panics.
 package link

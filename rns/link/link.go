@@ -1,6 +1,7 @@
 package link
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"fmt"
@@ -46,6 +47,10 @@ type Config struct {
 	// links, already decrypted when Encrypted says so. p and plaintext
 	// are only valid during the call.
 	OnOther func(l *Link, p *transport.Packet, plaintext []byte)
+
+	// Resources configures incoming resource transfers (transfer.go).
+	// Resource packets are handled by the link and not passed to OnOther.
+	Resources ResourceConfig
 }
 
 // Receipt tracks the explicit proof of a packet sent on a link.
@@ -89,6 +94,7 @@ type Link struct {
 	status        Status
 	reason        TeardownReason
 	session       *Session
+	key           []byte // derived session key, for resources
 	mtu           int
 	rtt           time.Duration
 	keepalive     time.Duration
@@ -100,6 +106,8 @@ type Link struct {
 	attached      *transport.Iface
 	remote        *identity.Identity
 	receipts      map[[wire.FullHashLen]byte]*Receipt
+
+	res resources
 }
 
 var _ transport.Destination = (*Link)(nil)
@@ -204,6 +212,7 @@ func accept(t *transport.Transport, cfg Config, destination *identity.Identity, 
 	if l.session, err = NewSession(l.id, key); err != nil {
 		return nil, err
 	}
+	l.key = key
 	l.mode, l.mtu = req.Mode, req.MTU
 	l.status = StatusHandshake
 	l.attached = p.Interface
@@ -421,7 +430,10 @@ func (l *Link) closeWith(reason TeardownReason, notify bool) {
 
 // Wait blocks until the link's watchdog routine has stopped, which
 // happens soon after the link closes.
-func (l *Link) Wait() { l.wg.Wait() }
+func (l *Link) Wait() {
+	l.wg.Wait()
+	l.res.wg.Wait()
+}
 
 func (l *Link) start() {
 	l.wg.Add(1)
@@ -524,6 +536,8 @@ func (l *Link) Receive(p *transport.Packet) {
 	if p.PacketType == wire.Proof {
 		if p.Context == wire.ContextNone {
 			l.handlePacketProof(p)
+		} else if p.Context == wire.ContextResourcePRF {
+			l.handleResource(p.Context, bytes.Clone(p.Data))
 		} else if l.cfg.OnOther != nil {
 			l.cfg.OnOther(l, p, p.Data)
 		}
@@ -574,6 +588,9 @@ func (l *Link) Receive(p *transport.Packet) {
 		if first && l.cfg.OnIdentified != nil {
 			l.cfg.OnIdentified(l, who)
 		}
+	case wire.ContextResource, wire.ContextResourceAdv, wire.ContextResourceReq,
+		wire.ContextResourceHMU, wire.ContextResourceICL, wire.ContextResourceRCL:
+		l.handleResource(p.Context, pt)
 	case wire.ContextLinkClose:
 		if IsClose(pt, l.id) {
 			reason := ReasonInitiatorClosed
@@ -624,6 +641,7 @@ func (l *Link) validateProof(p *transport.Packet) (time.Duration, error) {
 	if l.session, err = NewSession(l.id, key); err != nil {
 		return 0, err
 	}
+	l.key = key
 	now := l.now()
 	l.rtt = now.Sub(l.requestTime)
 	l.attached = p.Interface

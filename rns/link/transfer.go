@@ -1,0 +1,1041 @@
+package link
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/mehr-net/mehr/rns/link/resource"
+	"github.com/mehr-net/mehr/rns/wire"
+)
+
+// Resource transfer errors. A Transfer's Err wraps one of them (or ErrClosed
+// when the link closed under it); test with errors.Is.
+var (
+	// ErrResourceRejected reports an advertisement the receiver refused.
+	ErrResourceRejected = errors.New("link: resource rejected by receiver")
+	// ErrResourceCanceled reports a transfer canceled by either side.
+	ErrResourceCanceled = errors.New("link: resource transfer canceled")
+	// ErrResourceTimeout reports a transfer that ran out of retries.
+	ErrResourceTimeout = errors.New("link: resource transfer timed out")
+	// ErrResourceCorrupt reports received data that failed verification.
+	ErrResourceCorrupt = errors.New("link: resource data corrupt")
+)
+
+// ResourceStrategy tells a link what to do with resource advertisements
+// (the reference's ACCEPT_NONE, ACCEPT_APP and ACCEPT_ALL).
+type ResourceStrategy uint8
+
+// Resource strategies.
+const (
+	// AcceptNone refuses every advertisement. Unlike the reference, which
+	// ignores it silently, the link answers with RESOURCE_RCL so that the
+	// sender fails at once instead of after its advertisement retries.
+	AcceptNone ResourceStrategy = iota
+	// AcceptApp asks ResourceConfig.Accept about each advertisement.
+	AcceptApp
+	// AcceptAll accepts every advertisement within MaxSize.
+	AcceptAll
+)
+
+// DefaultResourceMaxSize is the largest incoming resource (data and
+// metadata together) a link accepts when ResourceConfig.MaxSize is zero.
+const DefaultResourceMaxSize = 16 << 20
+
+// Resource timing, named after the fields of RNS/Resource.py.
+const (
+	resWindowMin          = 2
+	resWindowMaxSlow      = 10
+	resWindowMaxVerySlow  = 4
+	resWindowMaxFast      = resource.WindowMax
+	resWindowFlexibility  = 4
+	resFastRateThreshold  = resWindowMaxSlow - resource.Window - 2
+	resVerySlowThreshold  = 2
+	resRateFast           = 50 * 1000 / 8 // bytes per second
+	resRateVerySlow       = 2 * 1000 / 8
+	resPartTimeoutFactor  = 4
+	resPartTimeoutAfterRT = 2
+	resProofTimeoutFactor = 3
+	resMaxRetries         = 16
+	resMaxAdvRetries      = 4
+	resSenderGrace        = 10 * time.Second
+	resProcessingGrace    = time.Second
+	resRetryGrace         = 250 * time.Millisecond
+	resPerRetryDelay      = 500 * time.Millisecond
+	resHMUWaitFactor      = 4
+	resTrafficTimeout     = 6 // Link.TRAFFIC_TIMEOUT_FACTOR
+	// resEstablishmentCost approximates the bytes of a link handshake, which
+	// the reference uses for its first rate estimate.
+	resEstablishmentCost = 300
+	resEventQueue        = 512
+	resBuildRetries      = 8
+)
+
+// ResourceInfo describes an advertised incoming resource.
+type ResourceInfo struct {
+	Hash          [resource.HashLen]byte // original hash
+	Size          int                    // data and metadata, uncompressed
+	TransferSize  int                    // bytes on the wire, first segment
+	Segments      int
+	Compressed    bool
+	HasMetadata   bool
+	RequestID     []byte
+	Advertisement *resource.Advertisement
+}
+
+// ResourceConfig configures how a link receives resources. Its callbacks
+// run on the transfer's own routine and should return promptly.
+type ResourceConfig struct {
+	// Strategy decides which advertisements are accepted; the zero value
+	// is AcceptNone.
+	Strategy ResourceStrategy
+	// Accept decides for AcceptApp; nil refuses everything.
+	Accept func(l *Link, info ResourceInfo) bool
+	// MaxSize is the largest total size (data and metadata) accepted; 0
+	// means DefaultResourceMaxSize. Larger advertisements are refused.
+	MaxSize int
+	// OnStarted runs when an incoming transfer is accepted.
+	OnStarted func(t *Transfer)
+	// OnProgress runs when parts of an incoming transfer arrive.
+	OnProgress func(t *Transfer)
+	// OnConcluded runs once when an incoming transfer completes (Err is
+	// nil and Data holds the data) or fails.
+	OnConcluded func(t *Transfer)
+}
+
+// ResourceOptions are the options of SendResource.
+type ResourceOptions struct {
+	// Metadata is packed msgpack sent in front of the data (at most
+	// resource.MetadataMaxSize bytes), or nil.
+	Metadata []byte
+	// NoCompress disables bzip2 compression; by default each segment is
+	// compressed and sent compressed when that makes it smaller.
+	NoCompress bool
+	// OnProgress runs on the transfer's routine when parts are sent.
+	OnProgress func(t *Transfer)
+}
+
+// Transfer is one resource transfer, outgoing (SendResource) or incoming
+// (accepted by ResourceConfig). Its methods are safe for concurrent use.
+type Transfer struct {
+	l        *Link
+	incoming bool
+	events   chan resEvent
+	cancel   chan struct{}
+	once     sync.Once
+	done     chan struct{}
+	ctx      context.Context
+
+	onProgress  func(*Transfer)
+	onConcluded func(*Transfer)
+
+	mu         sync.Mutex
+	status     resource.Status
+	err        error
+	hash       [resource.HashLen]byte // original hash
+	size       int
+	segment    int
+	segments   int
+	partsDone  int
+	partsTotal int
+	data, meta []byte
+
+	// Owned by the transfer's routine.
+	cur          [resource.HashLen]byte // current segment hash
+	rtt          time.Duration
+	retries      int
+	lastActivity time.Time
+
+	// Sender.
+	src    []byte
+	opts   ResourceOptions
+	res    *resource.Resource
+	sent   []bool
+	nsent  int
+	advAt  time.Time
+	lastTx time.Time
+
+	// Receiver.
+	rcv           *resource.Receiver
+	window        int
+	windowMin     int
+	windowMax     int
+	fastRounds    int
+	slowRounds    int
+	outstanding   int
+	waitingHMU    bool
+	reqSent       time.Time
+	reqSentBytes  int
+	reqResp       time.Time
+	partFactor    float64
+	reqRespRate   float64
+	reqDataRate   float64
+	rxBytes       int
+	rxBytesAtReq  int
+	waitingNext   bool
+	nextDeadline  time.Time
+	receivedBytes []byte
+}
+
+type resEvent struct {
+	ctx  wire.Context
+	data []byte
+}
+
+// resources is a link's table of transfers.
+type resources struct {
+	mu   sync.Mutex
+	wg   sync.WaitGroup
+	out  map[[resource.HashLen]byte]*Transfer // by current segment hash
+	in   map[[resource.HashLen]byte]*Transfer // by current segment hash
+	cont map[[resource.HashLen]byte]*Transfer // by original hash, awaiting the next segment
+}
+
+func (r *resources) init() {
+	if r.out == nil {
+		r.out = map[[resource.HashLen]byte]*Transfer{}
+		r.in = map[[resource.HashLen]byte]*Transfer{}
+		r.cont = map[[resource.HashLen]byte]*Transfer{}
+	}
+}
+
+// Done is closed when the transfer completes or fails.
+func (t *Transfer) Done() <-chan struct{} { return t.done }
+
+// Wait blocks until the transfer ends or ctx ends and returns Err.
+func (t *Transfer) Wait(ctx context.Context) error {
+	select {
+	case <-t.done:
+		return t.Err()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Err is nil while running and after success, the failure otherwise.
+func (t *Transfer) Err() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.err
+}
+
+// Status returns the transfer's state.
+func (t *Transfer) Status() resource.Status {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.status
+}
+
+// Incoming reports whether this end receives the resource.
+func (t *Transfer) Incoming() bool { return t.incoming }
+
+// Link returns the link the transfer runs on.
+func (t *Transfer) Link() *Link { return t.l }
+
+// Hash returns the resource's original hash (that of its first segment).
+func (t *Transfer) Hash() [resource.HashLen]byte {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.hash
+}
+
+// Size returns the total size of data and metadata block.
+func (t *Transfer) Size() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.size
+}
+
+// Progress returns the fraction of the transfer done, from 0 to 1.
+func (t *Transfer) Progress() float64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.status == resource.StatusComplete {
+		return 1
+	}
+	if t.segments == 0 || t.partsTotal == 0 {
+		return 0
+	}
+	return (float64(t.segment-1) + float64(t.partsDone)/float64(t.partsTotal)) / float64(t.segments)
+}
+
+// Data returns the received data and packed metadata (nil if none) of a
+// completed incoming transfer.
+func (t *Transfer) Data() (data, metadata []byte) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.data, t.meta
+}
+
+// Cancel stops the transfer and tells the peer (RESOURCE_ICL from the
+// sender, RESOURCE_RCL from the receiver). It is idempotent.
+func (t *Transfer) Cancel() { t.once.Do(func() { close(t.cancel) }) }
+
+func (t *Transfer) setProgress(done, total int) {
+	t.mu.Lock()
+	t.partsDone, t.partsTotal = done, total
+	t.mu.Unlock()
+}
+
+func (t *Transfer) setStatus(s resource.Status) {
+	t.mu.Lock()
+	t.status = s
+	t.mu.Unlock()
+}
+
+// SendResource starts sending data (and opts.Metadata) as a resource and
+// returns at once; wait on the Transfer. Data larger than
+// resource.MaxEfficientSize is sent as consecutive segments. Ending ctx
+// cancels the transfer.
+func (l *Link) SendResource(ctx context.Context, data []byte, opts ResourceOptions) (*Transfer, error) {
+	if st := l.Status(); st == StatusClosed {
+		return nil, ErrClosed
+	} else if st != StatusActive && st != StatusStale {
+		return nil, ErrNotActive
+	}
+	if opts.Metadata != nil && len(opts.Metadata) > resource.MetadataMaxSize {
+		return nil, resource.ErrTooLarge
+	}
+	l.mu.Lock()
+	key := l.key
+	l.mu.Unlock()
+	if key == nil {
+		return nil, ErrNotActive
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	total := len(data)
+	if opts.Metadata != nil {
+		total += 3 + len(opts.Metadata)
+	}
+	t := l.newTransfer(false)
+	t.ctx = ctx
+	t.src, t.opts = data, opts
+	t.onProgress = opts.OnProgress
+	t.size = total
+	t.segments = max(1, (total+resource.MaxEfficientSize-1)/resource.MaxEfficientSize)
+	t.status = resource.StatusQueued
+	l.res.wg.Add(1)
+	go t.runSender()
+	return t, nil
+}
+
+func (l *Link) newTransfer(incoming bool) *Transfer {
+	return &Transfer{
+		l: l, incoming: incoming,
+		events: make(chan resEvent, resEventQueue),
+		cancel: make(chan struct{}), done: make(chan struct{}),
+		ctx: context.Background(), segment: 1, retries: resMaxRetries,
+	}
+}
+
+// segmentData returns the data and metadata of segment i (from 1), split as
+// the reference splits files: the first segment holds the metadata block
+// and MaxEfficientSize minus its size of data.
+func (t *Transfer) segmentData(i int) (data, meta []byte) {
+	if t.segments == 1 {
+		return t.src, t.opts.Metadata
+	}
+	first := resource.MaxEfficientSize
+	if t.opts.Metadata != nil {
+		first -= 3 + len(t.opts.Metadata)
+		meta = t.opts.Metadata
+	}
+	if i == 1 {
+		return t.src[:min(first, len(t.src))], meta
+	}
+	start := first + (i-2)*resource.MaxEfficientSize
+	return t.src[min(start, len(t.src)):min(start+resource.MaxEfficientSize, len(t.src))], nil
+}
+
+func (t *Transfer) buildSegment(i int) (*resource.Resource, error) {
+	data, meta := t.segmentData(i)
+	l := t.l
+	l.mu.Lock()
+	key, mtu := l.key, l.mtu
+	l.mu.Unlock()
+	p := &resource.Params{
+		Data: data, Metadata: meta, Key: key, MTU: mtu, Compress: !t.opts.NoCompress,
+		SegmentIndex: i, TotalSegments: t.segments,
+	}
+	if i > 1 {
+		p.OriginalHash = t.hash[:]
+	}
+	var err error
+	for range resBuildRetries {
+		for _, b := range [][]byte{p.Prefix[:], p.IV[:], p.RandomHash[:]} {
+			if _, err := io.ReadFull(l.cfg.Rand, b); err != nil {
+				return nil, err
+			}
+		}
+		var r *resource.Resource
+		r, err = resource.Build(p)
+		if err == nil {
+			return r, nil
+		}
+		if !errors.Is(err, resource.ErrCollision) {
+			return nil, err
+		}
+	}
+	return nil, err
+}
+
+// exit finishes the transfer with err (nil for success) and runs the
+// concluded callback.
+func (t *Transfer) exit(err error) {
+	l := t.l
+	l.res.mu.Lock()
+	if t.incoming {
+		if l.res.in[t.cur] == t {
+			delete(l.res.in, t.cur)
+		}
+		if l.res.cont[t.hash] == t {
+			delete(l.res.cont, t.hash)
+		}
+	} else if l.res.out[t.cur] == t {
+		delete(l.res.out, t.cur)
+	}
+	l.res.mu.Unlock()
+	t.mu.Lock()
+	t.err = err
+	switch {
+	case err == nil:
+		t.status = resource.StatusComplete
+	case errors.Is(err, ErrResourceRejected):
+		t.status = resource.StatusRejected
+	case errors.Is(err, ErrResourceCorrupt):
+		t.status = resource.StatusCorrupt
+	default:
+		t.status = resource.StatusFailed
+	}
+	t.mu.Unlock()
+	close(t.done)
+	if err != nil {
+		l.cfg.Logf("link %s: resource %x: %v", l.id, t.cur[:8], err)
+	}
+	if t.onConcluded != nil {
+		t.onConcluded(t)
+	}
+}
+
+// sendCancel tells the peer the transfer is canceled.
+func (t *Transfer) sendCancel() {
+	ctx := wire.ContextResourceICL
+	if t.incoming {
+		ctx = wire.ContextResourceRCL
+	}
+	_, _ = t.l.SendPacket(wire.Data, ctx, t.cur[:])
+}
+
+func (t *Transfer) linkRTT() time.Duration {
+	return max(t.l.RTT(), time.Millisecond)
+}
+
+// wait blocks until an event, the deadline, cancellation or link close. It
+// returns the event, or ok=false with a non-nil err to stop, or ok=false and
+// err=nil on timeout.
+func (t *Transfer) wait(timer *time.Timer, deadline time.Time) (ev resEvent, ok bool, err error) {
+	d := time.Until(deadline)
+	if d <= 0 {
+		return ev, false, nil
+	}
+	timer.Reset(d)
+	defer timer.Stop()
+	select {
+	case ev = <-t.events:
+		return ev, true, nil
+	case <-timer.C:
+		return ev, false, nil
+	case <-t.l.done:
+		return ev, false, ErrClosed
+	case <-t.cancel:
+		t.sendCancel()
+		return ev, false, ErrResourceCanceled
+	case <-t.ctx.Done():
+		t.sendCancel()
+		return ev, false, fmt.Errorf("%w: %w", ErrResourceCanceled, t.ctx.Err())
+	}
+}
+
+// runSender is the sender's routine: segment after segment, advertise,
+// answer requests, wait for the proof.
+func (t *Transfer) runSender() {
+	defer t.l.res.wg.Done()
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for i := 1; i <= t.segments; i++ {
+		if err := t.sendSegment(i, timer); err != nil {
+			t.exit(err)
+			return
+		}
+	}
+	t.exit(nil)
+}
+
+func (t *Transfer) sendSegment(i int, timer *time.Timer) error {
+	l := t.l
+	r, err := t.buildSegment(i)
+	if err != nil {
+		return err
+	}
+	l.res.mu.Lock()
+	l.res.init()
+	if l.res.out[t.cur] == t {
+		delete(l.res.out, t.cur)
+	}
+	t.cur = r.Hash
+	l.res.out[r.Hash] = t
+	l.res.mu.Unlock()
+	t.mu.Lock()
+	if i == 1 {
+		t.hash = r.Hash
+	}
+	t.segment, t.partsDone, t.partsTotal = i, 0, r.NumParts()
+	t.status = resource.StatusAdvertised
+	t.mu.Unlock()
+	t.res, t.sent, t.nsent = r, make([]bool, r.NumParts()), 0
+	adv := r.Advertisement()
+	adv.DataSize = t.size
+	advPT, err := adv.Marshal()
+	if err != nil {
+		return err
+	}
+	if _, err := l.SendPacket(wire.Data, wire.ContextResourceAdv, advPT); err != nil {
+		return err
+	}
+	t.rtt = t.linkRTT()
+	now := time.Now()
+	t.advAt, t.lastActivity = now, now
+	advRetries := resMaxAdvRetries
+	t.retries = resMaxRetries
+	status := resource.StatusAdvertised
+	for {
+		var deadline time.Time
+		switch status {
+		case resource.StatusAdvertised:
+			deadline = t.advAt.Add(resTrafficTimeout*t.rtt + resProcessingGrace)
+		case resource.StatusTransferring:
+			var extra time.Duration
+			for r := range resMaxRetries {
+				extra += time.Duration(r+1) * resPerRetryDelay
+			}
+			deadline = t.lastActivity.Add(t.rtt*resTrafficTimeout*resMaxRetries + resSenderGrace + extra)
+		case resource.StatusAwaitingProof:
+			deadline = t.lastTx.Add(t.rtt*resProofTimeoutFactor + resSenderGrace)
+		}
+		ev, ok, err := t.wait(timer, deadline)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			switch status {
+			case resource.StatusAdvertised:
+				if advRetries <= 0 {
+					t.sendCancel()
+					return fmt.Errorf("%w: no part requests", ErrResourceTimeout)
+				}
+				advRetries--
+				if _, err := l.SendPacket(wire.Data, wire.ContextResourceAdv, advPT); err != nil {
+					return err
+				}
+				t.advAt, t.lastActivity = time.Now(), time.Now()
+			case resource.StatusTransferring:
+				t.sendCancel()
+				return fmt.Errorf("%w: waiting for part requests", ErrResourceTimeout)
+			case resource.StatusAwaitingProof:
+				if t.retries <= 0 {
+					t.sendCancel()
+					return fmt.Errorf("%w: waiting for proof", ErrResourceTimeout)
+				}
+				t.retries--
+				t.lastTx = time.Now()
+			}
+			continue
+		}
+		switch ev.ctx {
+		case wire.ContextResourceReq:
+			if q, err := resource.DecodeRequest(ev.data); err != nil || q.Hash != r.Hash {
+				continue
+			}
+			// After a valid decode, an error is a hashmap sequencing
+			// failure: send what was asked, then cancel as the reference.
+			parts, hmu, err := r.HandleRequest(ev.data)
+			if status == resource.StatusAdvertised {
+				status = resource.StatusTransferring
+				t.setStatus(status)
+			}
+			t.lastActivity = time.Now()
+			t.retries = resMaxRetries
+			for _, p := range parts {
+				if err := l.sendRaw(r.AppendPartPacket(make([]byte, 0, wire.HeaderMinSize+r.SDU), l.id, p)); err != nil {
+					return err
+				}
+				if !t.sent[p] {
+					t.sent[p] = true
+					t.nsent++
+				}
+			}
+			t.lastTx = time.Now()
+			if err != nil {
+				t.sendCancel()
+				return fmt.Errorf("%w: %w", ErrResourceCanceled, err)
+			}
+			if hmu != nil {
+				if _, err := l.SendPacket(wire.Data, wire.ContextResourceHMU, hmu); err != nil {
+					return err
+				}
+			}
+			t.setProgress(t.nsent, len(t.sent))
+			if t.nsent == len(t.sent) && status != resource.StatusAwaitingProof {
+				status = resource.StatusAwaitingProof
+				t.setStatus(status)
+			}
+			if t.onProgress != nil && len(parts) > 0 {
+				t.onProgress(t)
+			}
+		case wire.ContextResourcePRF:
+			if r.VerifyProof(ev.data) == nil {
+				return nil
+			}
+		case wire.ContextResourceRCL:
+			return ErrResourceRejected
+		}
+	}
+}
+
+// sendRaw sends a packet built outside the session (resource parts).
+func (l *Link) sendRaw(raw []byte) error {
+	l.mu.Lock()
+	st, attached := l.status, l.attached
+	l.mu.Unlock()
+	if st == StatusClosed {
+		return ErrClosed
+	}
+	return l.send(raw, attached)
+}
+
+// handleResource routes a resource packet (plaintext already decrypted
+// where the context is encrypted) to its transfer. pt must not be retained
+// by the caller afterwards.
+func (l *Link) handleResource(ctx wire.Context, pt []byte) {
+	switch ctx {
+	case wire.ContextResourceAdv:
+		l.handleAdvertisement(pt)
+		return
+	case wire.ContextResource:
+		l.res.mu.Lock()
+		for _, t := range l.res.in {
+			t.post(ctx, pt)
+		}
+		l.res.mu.Unlock()
+		return
+	}
+	var h [resource.HashLen]byte
+	off := 0
+	if ctx == wire.ContextResourceReq {
+		off = 1
+		if len(pt) > 0 && pt[0] == resource.HashmapExhausted {
+			off += resource.MapHashLen
+		}
+	}
+	if len(pt) < off+resource.HashLen {
+		return
+	}
+	copy(h[:], pt[off:])
+	l.res.mu.Lock()
+	defer l.res.mu.Unlock()
+	var t *Transfer
+	switch ctx {
+	case wire.ContextResourceReq, wire.ContextResourcePRF, wire.ContextResourceRCL:
+		t = l.res.out[h]
+	case wire.ContextResourceHMU, wire.ContextResourceICL:
+		t = l.res.in[h]
+	}
+	if t != nil {
+		t.post(ctx, pt)
+	}
+}
+
+// post queues an event without blocking; a full queue drops it, as the
+// network may, and retries recover.
+func (t *Transfer) post(ctx wire.Context, pt []byte) {
+	select {
+	case t.events <- resEvent{ctx: ctx, data: pt}:
+	default:
+	}
+}
+
+func (l *Link) handleAdvertisement(pt []byte) {
+	adv, err := resource.DecodeAdvertisement(pt)
+	if err != nil {
+		l.cfg.Logf("link %s: resource advertisement: %v", l.id, err)
+		return
+	}
+	rc := l.cfg.Resources
+	l.res.mu.Lock()
+	l.res.init()
+	if adv.SegmentIndex > 1 {
+		t := l.res.cont[adv.OriginalHash]
+		if t != nil {
+			t.post(wire.ContextResourceAdv, pt)
+		}
+		l.res.mu.Unlock()
+		if t == nil {
+			l.reject(adv.Hash)
+		}
+		return
+	}
+	if _, dup := l.res.in[adv.Hash]; dup {
+		l.res.mu.Unlock()
+		return
+	}
+	l.res.mu.Unlock()
+
+	maxSize := rc.MaxSize
+	if maxSize <= 0 {
+		maxSize = DefaultResourceMaxSize
+	}
+	info := ResourceInfo{
+		Hash: adv.OriginalHash, Size: adv.DataSize, TransferSize: adv.TransferSize,
+		Segments: adv.TotalSegments, Compressed: adv.Flags&resource.FlagCompressed != 0,
+		HasMetadata: adv.Flags&resource.FlagMetadata != 0, RequestID: adv.RequestID, Advertisement: adv,
+	}
+	ok := false
+	switch rc.Strategy {
+	case AcceptAll:
+		ok = true
+	case AcceptApp:
+		ok = rc.Accept != nil && rc.Accept(l, info)
+	}
+	if ok && adv.DataSize > maxSize {
+		l.cfg.Logf("link %s: refusing resource of %d bytes (max %d)", l.id, adv.DataSize, maxSize)
+		ok = false
+	}
+	if !ok {
+		l.reject(adv.Hash)
+		return
+	}
+	l.mu.Lock()
+	key, mtu := l.key, l.mtu
+	l.mu.Unlock()
+	rcv, err := resource.NewReceiver(adv, key, mtu)
+	if err != nil {
+		l.cfg.Logf("link %s: resource: %v", l.id, err)
+		l.reject(adv.Hash)
+		return
+	}
+	t := l.newTransfer(true)
+	t.onProgress, t.onConcluded = rc.OnProgress, rc.OnConcluded
+	t.hash, t.cur, t.size = adv.OriginalHash, adv.Hash, adv.DataSize
+	t.segments = adv.TotalSegments
+	t.status = resource.StatusTransferring
+	t.rcv = rcv
+	t.partsTotal = adv.Parts
+	t.receivedBytes = make([]byte, 0, adv.DataSize)
+	l.res.mu.Lock()
+	if l.Status() == StatusClosed {
+		l.res.mu.Unlock()
+		return
+	}
+	if _, dup := l.res.in[adv.Hash]; dup {
+		l.res.mu.Unlock()
+		return
+	}
+	l.res.in[adv.Hash] = t
+	l.res.wg.Add(1)
+	l.res.mu.Unlock()
+	if rc.OnStarted != nil {
+		rc.OnStarted(t)
+	}
+	go t.runReceiver()
+}
+
+// reject answers an advertisement with RESOURCE_RCL.
+func (l *Link) reject(hash [resource.HashLen]byte) {
+	_, _ = l.SendPacket(wire.Data, wire.ContextResourceRCL, hash[:])
+}
+
+// eifr is the expected in-flight rate in bytes per second (update_eifr).
+func (t *Transfer) eifr() float64 {
+	if t.reqDataRate > 0 {
+		return t.reqDataRate
+	}
+	return resEstablishmentCost / t.rtt.Seconds()
+}
+
+func (t *Transfer) receiverDeadline() time.Time {
+	sdu, _ := resource.SDU(t.l.MTU())
+	extra := time.Duration(resMaxRetries-t.retries) * resPerRetryDelay
+	rate := t.eifr()
+	var wait float64
+	if t.reqRespRate != 0 {
+		tof := float64(t.outstanding*sdu) / rate
+		var hmu float64
+		if t.waitingHMU || t.outstanding == 0 {
+			hmu = float64(sdu*resHMUWaitFactor) / rate
+		}
+		wait = t.partFactor*tof + hmu
+	} else {
+		wait = t.partFactor * float64(3*sdu) / rate
+	}
+	return t.lastActivity.Add(time.Duration(wait*float64(time.Second)) + resRetryGrace + extra)
+}
+
+// runReceiver is the receiver's routine: request parts window by window,
+// assemble, prove, and wait for further segments.
+func (t *Transfer) runReceiver() {
+	defer t.l.res.wg.Done()
+	t.exit(t.receive())
+}
+
+func (t *Transfer) receive() error {
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	t.rtt = t.linkRTT()
+	t.window, t.windowMin, t.windowMax = resource.Window, resWindowMin, resWindowMaxSlow
+	t.partFactor = resPartTimeoutFactor
+	t.lastActivity = time.Now()
+	if err := t.requestNext(); err != nil {
+		return err
+	}
+	for {
+		var deadline time.Time
+		if t.waitingNext {
+			deadline = t.nextDeadline
+		} else {
+			deadline = t.receiverDeadline()
+		}
+		ev, ok, err := t.wait(timer, deadline)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			if t.waitingNext {
+				return fmt.Errorf("%w: waiting for segment %d", ErrResourceTimeout, t.segment+1)
+			}
+			if t.retries <= 0 {
+				t.sendCancel()
+				return fmt.Errorf("%w: waiting for parts", ErrResourceTimeout)
+			}
+			if t.window > t.windowMin {
+				t.window--
+				if t.windowMax > t.windowMin {
+					t.windowMax--
+					if t.windowMax-t.window > resWindowFlexibility-1 {
+						t.windowMax--
+					}
+				}
+			}
+			t.retries--
+			t.waitingHMU = false
+			if err := t.requestNext(); err != nil {
+				return err
+			}
+			continue
+		}
+		switch ev.ctx {
+		case wire.ContextResource:
+			if t.waitingNext {
+				continue
+			}
+			done, err := t.receivePart(ev.data)
+			if err != nil || done {
+				if err != nil {
+					return err
+				}
+				if t.segment == t.segments {
+					return nil
+				}
+			}
+		case wire.ContextResourceHMU:
+			if t.waitingNext || t.rcv.UpdateHashmap(ev.data) != nil {
+				continue
+			}
+			t.waitingHMU = false
+			if err := t.requestNext(); err != nil {
+				return err
+			}
+		case wire.ContextResourceICL:
+			return fmt.Errorf("%w by sender", ErrResourceCanceled)
+		case wire.ContextResourceAdv:
+			if !t.waitingNext {
+				continue
+			}
+			if err := t.nextSegment(ev.data); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// nextSegment starts receiving the next segment of a split resource.
+func (t *Transfer) nextSegment(pt []byte) error {
+	adv, err := resource.DecodeAdvertisement(pt)
+	if err != nil || adv.SegmentIndex != t.segment+1 || adv.TotalSegments != t.segments || adv.OriginalHash != t.hash {
+		return nil
+	}
+	l := t.l
+	l.mu.Lock()
+	key, mtu := l.key, l.mtu
+	l.mu.Unlock()
+	rcv, err := resource.NewReceiver(adv, key, mtu)
+	if err != nil {
+		l.reject(adv.Hash)
+		return fmt.Errorf("%w: %w", ErrResourceCorrupt, err)
+	}
+	l.res.mu.Lock()
+	delete(l.res.cont, t.hash)
+	t.cur = adv.Hash
+	l.res.in[adv.Hash] = t
+	l.res.mu.Unlock()
+	t.rcv = rcv
+	t.waitingNext = false
+	t.mu.Lock()
+	t.segment, t.partsDone, t.partsTotal = adv.SegmentIndex, 0, adv.Parts
+	t.status = resource.StatusTransferring
+	t.mu.Unlock()
+	t.retries = resMaxRetries
+	t.lastActivity = time.Now()
+	return t.requestNext()
+}
+
+// requestNext sends the next part request (request_next).
+func (t *Transfer) requestNext() error {
+	if t.waitingHMU {
+		return nil
+	}
+	req := t.rcv.AppendRequest(nil, t.window)
+	off := 1 + resource.HashLen
+	if req[0] == resource.HashmapExhausted {
+		off += resource.MapHashLen
+		t.waitingHMU = true
+	}
+	t.outstanding = (len(req) - off) / resource.MapHashLen
+	raw, err := t.l.SendPacket(wire.Data, wire.ContextResourceReq, req)
+	if err != nil {
+		return err
+	}
+	t.reqSent = time.Now()
+	t.reqSentBytes = len(raw)
+	t.reqResp = time.Time{}
+	t.rxBytesAtReq = t.rxBytes
+	return nil
+}
+
+// receivePart handles one RESOURCE packet; done reports a completed
+// segment.
+func (t *Transfer) receivePart(part []byte) (done bool, err error) {
+	now := time.Now()
+	accepted, perr := t.rcv.AcceptPart(part)
+	if perr != nil {
+		return false, nil // a part of another transfer, or garbage
+	}
+	t.lastActivity = now
+	t.retries = resMaxRetries
+	if t.reqResp.IsZero() {
+		t.reqResp = now
+		rtt := now.Sub(t.reqSent)
+		t.partFactor = resPartTimeoutAfterRT
+		if rtt < t.rtt {
+			t.rtt = max(t.rtt-t.rtt/20, rtt)
+		} else if rtt > t.rtt {
+			t.rtt = min(t.rtt+t.rtt/20, rtt)
+		}
+		t.rtt = max(t.rtt, time.Millisecond)
+		if rtt > 0 {
+			t.reqRespRate = float64(len(part)+wire.HeaderMinSize+t.reqSentBytes) / rtt.Seconds()
+			if t.reqRespRate > resRateFast && t.fastRounds < resFastRateThreshold {
+				t.fastRounds++
+				if t.fastRounds == resFastRateThreshold {
+					t.windowMax = resWindowMaxFast
+				}
+			}
+		}
+	}
+	if !accepted {
+		return false, nil
+	}
+	t.outstanding--
+	t.rxBytes += len(part)
+	got, total := t.rcv.Received()
+	t.setProgress(got, total)
+	if t.onProgress != nil {
+		t.onProgress(t)
+	}
+	if t.rcv.Done() {
+		return true, t.assemble()
+	}
+	if t.outstanding > 0 {
+		return false, nil
+	}
+	if t.window < t.windowMax {
+		t.window++
+		if t.window-t.windowMin > resWindowFlexibility-1 {
+			t.windowMin++
+		}
+	}
+	if rtt := now.Sub(t.reqSent); rtt > 0 {
+		t.reqDataRate = float64(t.rxBytes-t.rxBytesAtReq) / rtt.Seconds()
+		if t.reqDataRate > resRateFast && t.fastRounds < resFastRateThreshold {
+			t.fastRounds++
+			if t.fastRounds == resFastRateThreshold {
+				t.windowMax = resWindowMaxFast
+			}
+		}
+		if t.fastRounds == 0 && t.reqDataRate < resRateVerySlow && t.slowRounds < resVerySlowThreshold {
+			t.slowRounds++
+			if t.slowRounds == resVerySlowThreshold {
+				t.windowMax = resWindowMaxVerySlow
+			}
+		}
+	}
+	return false, t.requestNext()
+}
+
+// assemble verifies and collects a completed segment and proves it.
+func (t *Transfer) assemble() error {
+	t.setStatus(resource.StatusAssembling)
+	data, meta, err := t.rcv.Assemble()
+	if err != nil {
+		t.sendCancel()
+		return fmt.Errorf("%w: %w", ErrResourceCorrupt, err)
+	}
+	if len(t.receivedBytes)+len(data) > t.size {
+		t.sendCancel()
+		return fmt.Errorf("%w: more data than advertised", ErrResourceCorrupt)
+	}
+	// Await the next segment before proving this one: the sender
+	// advertises it as soon as the proof arrives.
+	if t.segment < t.segments {
+		l := t.l
+		l.res.mu.Lock()
+		delete(l.res.in, t.cur)
+		l.res.cont[t.hash] = t
+		l.res.mu.Unlock()
+	}
+	if _, err := t.l.SendPacket(wire.Proof, wire.ContextResourcePRF, t.rcv.Proof()); err != nil {
+		return err
+	}
+	t.receivedBytes = append(t.receivedBytes, data...)
+	t.mu.Lock()
+	if meta != nil {
+		t.meta = meta
+	}
+	if t.segment == t.segments {
+		t.data = t.receivedBytes
+	} else {
+		t.status = resource.StatusTransferring
+	}
+	t.mu.Unlock()
+	if t.segment < t.segments {
+		t.waitingNext = true
+		// The sender builds the next segment after the proof arrives.
+		t.nextDeadline = time.Now().Add(resTrafficTimeout*t.rtt*resMaxAdvRetries + resSenderGrace + resProcessingGrace*resMaxAdvRetries)
+		t.rcv = nil
+	}
+	return nil
+}
