@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	cryptoRand "crypto/rand"
 	"fmt"
 	"io"
 	"time"
@@ -60,3 +61,6 @@ func openInstance(ctx context.Context, dir string, stderr io.Writer) (*instance,
 	fmt.Fprintf(stderr, "mehr: no mehrd running; started an in-process instance from %s\n", dir)
 	return &instance{node: d.Node, closer: func() { d.Close() }}, nil
 }
+
+// randReader is the randomness source for announces the tool makes.
+var randReader = cryptoRand.Reader

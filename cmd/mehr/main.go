@@ -5,6 +5,7 @@
 //	mehr path [HASH] [-w SECONDS] [--json]     like rnpath; exit 0 when a path is known
 //	mehr probe FULL_NAME HASH [-n N] [-s SIZE] like rnprobe; exit 2 on loss
 //	mehr id [-g FILE | -i FILE [-p] [-H ASPECTS]]   like rnid
+//	mehr cp FILE HASH | -f FILE HASH | -l [-n] [-a ID] [-s DIR] [-F]   like rncp
 //	mehr config import FILE                    convert a Reticulum config to TOML
 //
 // Tables come from the running mehrd over its control socket; traffic goes
@@ -52,6 +53,7 @@ commands:
   path     show the path table, or request and wait for one path
   probe    send probe packets to a destination and wait for proofs
   id       create, show and use identities
+  cp       copy files to and from rncp listeners, or listen (like rncp)
   config   convert a Reticulum config file (mehr config import FILE)
   version  print the version
 
@@ -74,6 +76,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cmdID(args[1:], stdout, stderr)
 	case "config":
 		return cmdConfig(args[1:], stdout, stderr)
+	case "cp":
+		return cmdCp(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "mehr", version)
 		return nil

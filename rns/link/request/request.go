@@ -32,10 +32,11 @@ var (
 	ErrTimeout  = errors.New("request: timed out")
 )
 
-// Handler answers a request. remote is the identity the peer identified
-// with, or nil. The returned value is packed as the response data; nil
-// sends a nil response.
-type Handler func(path string, data any, requestID wire.Hash, linkID wire.Hash, remote *identity.Identity, requestedAt time.Time) any
+// Handler answers a request arriving on link l (the reference passes the
+// link ID; the link itself lets a handler answer with a resource, as rncp
+// does). remote is the identity the peer identified with, or nil. The
+// returned value is packed as the response data; nil sends a nil response.
+type Handler func(l *link.Link, path string, data any, requestID wire.Hash, remote *identity.Identity, requestedAt time.Time) any
 
 // Mux dispatches REQUEST packets to handlers and RESPONSE packets to
 // waiting requests. Install Mux.OnOther as the link's Config.OnOther.
@@ -117,7 +118,7 @@ func (m *Mux) serve(l *link.Link, p *transport.Packet, plaintext []byte) {
 		return
 	}
 	at := time.Unix(0, int64(req.Timestamp*1e9))
-	data := h.fn(h.path, req.Data, id, l.ID(), remote, at)
+	data := h.fn(l, h.path, req.Data, id, remote, at)
 	resp := channel.Response{RequestID: id, Data: data}
 	packed, err := resp.Pack()
 	if err != nil || len(packed) > l.MDU() {

@@ -38,11 +38,11 @@ func TestRequestResponse(t *testing.T) {
 	h, _ := dest.Hash(&ih, "requesttest", "server")
 
 	server := &request.Mux{}
-	server.Handle("/echo", func(path string, data any, rid, lid wire.Hash, remote *identity.Identity, at time.Time) any {
+	server.Handle("/echo", func(_ *link.Link, path string, data any, rid wire.Hash, remote *identity.Identity, at time.Time) any {
 		return []any{path, data}
 	})
 	caller, _ := identity.FromPrivateKey(bytes.Repeat([]byte{0x42}, 64))
-	server.Handle("/private", func(string, any, wire.Hash, wire.Hash, *identity.Identity, time.Time) any {
+	server.Handle("/private", func(*link.Link, string, any, wire.Hash, *identity.Identity, time.Time) any {
 		return "secret"
 	}, caller)
 	ln, err := link.Listen(trs[1], id, h, link.Config{OnOther: server.OnOther})
