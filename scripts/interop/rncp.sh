@@ -59,15 +59,31 @@ for size in "${sizes[@]}"; do
 	name=$(basename "$f")
 	echo "== $size bytes"
 	t0=$(date +%s.%N)
-	python3 -m RNS.Utilities.rncp --config "$P" -S -w 30 "$f" "$mh" > /dev/null
-	for _ in $(seq 100); do [ -f "$work/into-mehr/$name" ] && break; sleep 0.1; done
-	t1=$(date +%s.%N); check "$f" "$work/into-mehr/$name" "rncp -> mehr cp -l ($(python3 -c "print(f'{$t1-$t0:.2f} s')"))"
+	if [ "$size" = 0 ]; then
+		# The reference's sender fails on empty files ("Could not start
+		# transfer: a bytes-like object is required"), before any packet.
+		if python3 -m RNS.Utilities.rncp --config "$P" -S -w 30 "$f" "$mh" > "$work/empty.log" 2>&1; then
+			check "$f" "$work/into-mehr/$name" "rncp -> mehr cp -l"
+		else
+			echo "  skip rncp -> mehr cp -l: $(grep -o 'Could not start transfer.*' "$work/empty.log" || echo 'rncp failed') (a reference limitation)"
+		fi
+	else
+		python3 -m RNS.Utilities.rncp --config "$P" -S -w 30 "$f" "$mh" > /dev/null
+		for _ in $(seq 100); do [ -f "$work/into-mehr/$name" ] && break; sleep 0.1; done
+		t1=$(date +%s.%N); check "$f" "$work/into-mehr/$name" "rncp -> mehr cp -l ($(python3 -c "print(f'{$t1-$t0:.2f} s')"))"
+	fi
 	t0=$(date +%s.%N)
 	"$work/mehr" cp --config "$M" -S -w 30 "$f" "$ph" > /dev/null
 	for _ in $(seq 100); do [ -f "$work/into-py/$name" ] && break; sleep 0.1; done
 	t1=$(date +%s.%N); check "$f" "$work/into-py/$name" "mehr cp -> rncp -l ($(python3 -c "print(f'{$t1-$t0:.2f} s')"))"
-	(cd "$work/fetched-by-mehr" && "$work/mehr" cp --config "$M" -S -w 30 -f "$f" "$ph" > /dev/null)
-	check "$f" "$work/fetched-by-mehr/$name" "mehr cp -f from rncp -l"
+	(cd "$work/fetched-by-mehr" && "$work/mehr" cp --config "$M" -S -w 30 -f "$f" "$ph" > "$work/fetch.log")
+	if [ "$size" = 0 ] && grep -q "not found on the remote" "$work/fetch.log"; then
+		# The reference's fetch handler fails to build a resource from an
+		# empty file and answers False, which rncp reports as not found.
+		echo "  skip mehr cp -f from rncp -l: rncp answers 'not found' for empty files (a reference limitation)"
+	else
+		check "$f" "$work/fetched-by-mehr/$name" "mehr cp -f from rncp -l"
+	fi
 	(cd "$work/fetched-by-py" && python3 -m RNS.Utilities.rncp --config "$P" -S -w 30 -f "$f" "$mh" > /dev/null)
 	check "$f" "$work/fetched-by-py/$name" "rncp -f from mehr cp -l"
 done
