@@ -135,7 +135,9 @@ func newLink(t *transport.Transport, cfg Config, initiator bool) *Link {
 
 // Establish opens a link to the destination with the given hash and
 // identity and waits until it is active or ctx ends. The link request
-// signals MTU wire.MTU.
+// signals the MTU of the next hop's interface when it autoconfigures its
+// MTU (TCP, shared instance), else wire.MTU; each hop and the responder
+// may clamp it, and the proof confirms the result.
 func Establish(ctx context.Context, t *transport.Transport, destination *identity.Identity, destHash wire.Hash, cfg Config) (*Link, error) {
 	l := newLink(t, cfg, true)
 	own, err := identity.Generate(l.cfg.Rand)
@@ -143,7 +145,11 @@ func Establish(ctx context.Context, t *transport.Transport, destination *identit
 		return nil, err
 	}
 	l.own, l.peer = own, destination
-	payload, err := AppendRequest(nil, own.X25519Public(), own.Ed25519Public(), wire.MTU, l.mode)
+	mtu := wire.MTU
+	if m, ok := t.NextHopMTU(destHash); ok && m > mtu {
+		mtu = m
+	}
+	payload, err := AppendRequest(nil, own.X25519Public(), own.Ed25519Public(), mtu, l.mode)
 	if err != nil {
 		return nil, err
 	}

@@ -422,3 +422,42 @@ func BenchmarkResource1MB(b *testing.B) {
 		})
 	}
 }
+
+// TestLinkMTUOverTCP: with a path over TCP (an interface that
+// autoconfigures its MTU), the initiator signals the interface's MTU, the
+// responder grants it, and a resource moves in parts of that size.
+func TestLinkMTUOverTCP(t *testing.T) {
+	defer testutil.LeakCheck(t)()
+	a, b, stop := tcpPair(t)
+	defer stop()
+	ifs := a.t.Interfaces()
+	if len(ifs) != 1 {
+		t.Fatalf("%d interfaces", len(ifs))
+	}
+	now := time.Now()
+	a.t.SetPath(b.hash, transport.PathEntry{Timestamp: now, NextHop: b.hash, Hops: 1,
+		Expires: now.Add(time.Hour), Interface: ifs[0], Announce: []byte{}})
+	done, onDone := concluded()
+	ini, resp := linkPair(t, a, b, link.ResourceConfig{Strategy: link.AcceptAll, OnConcluded: onDone})
+	defer closeLinks(ini, resp)
+	if ini.MTU() != 8192 || resp.MTU() != 8192 {
+		t.Fatalf("negotiated MTU %d / %d, want 8192 over TCP", ini.MTU(), resp.MTU())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	data := random(5 << 20)
+	start := time.Now()
+	tr, err := ini.SendResource(ctx, data, link.ResourceOptions{NoCompress: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := wait(t, "receiver", done)
+	if r.err != nil || sha256.Sum256(r.data) != sha256.Sum256(data) {
+		t.Fatalf("receive: %v, %d bytes", r.err, len(r.data))
+	}
+	el := time.Since(start)
+	t.Logf("5 MB over TCP at MTU %d in %v (%.1f MB/s)", ini.MTU(), el, float64(len(data))/el.Seconds()/1e6)
+}

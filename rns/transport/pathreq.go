@@ -260,3 +260,18 @@ func (t *Transport) LinkCount() int {
 	defer t.mu.Unlock()
 	return len(t.links)
 }
+
+// NextHopMTU returns the hardware MTU of the interface the path to h
+// leaves on, when that interface autoconfigures its MTU, as the
+// reference's next_hop_interface_hw_mtu; links signal it in their
+// requests. ok is false when there is no path or the interface has a
+// fixed 500-byte medium.
+func (t *Transport) NextHopMTU(h wire.Hash) (mtu int, ok bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	pe, found := t.paths[h]
+	if !found || pe.Interface == nil || !pe.Interface.autoMTU {
+		return 0, false
+	}
+	return pe.Interface.mtu, true
+}
