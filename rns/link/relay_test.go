@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -169,4 +170,127 @@ func TestResourceThroughRelay(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestResourceRelayRestart: the relay between A and B goes down in the
+// middle of a transfer and comes back on the same port. The transfer must
+// end with an error on both sides within bounded time, not hang and not
+// deliver corrupt data.
+func TestResourceRelayRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for resource timeouts")
+	}
+	defer testutil.LeakCheck(t)()
+	newT := func(b byte, enabled bool) *transport.Transport {
+		tid, _ := identity.FromPrivateKey(bytes.Repeat([]byte{b}, 64))
+		tr, err := transport.New(transport.Config{Identity: tid, Enabled: enabled})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tr
+	}
+	a, r, b := newT(0x71, false), newT(0x72, true), newT(0x73, false)
+	defer a.Close()
+	defer b.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
+	defer cancel()
+
+	// R serves both A and B on one TCP port, so it can come back on it.
+	srv, err := tcp.Listen(ctx, tcp.Config{Name: "relay", Addr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := srv.Addr().String()
+	serve := func(tr *transport.Transport, s *tcp.Server) {
+		go func() {
+			for {
+				c, err := s.Accept()
+				if err != nil {
+					return
+				}
+				if _, err := tr.AddInterface(c, transport.InterfaceOptions{}); err != nil {
+					c.Close()
+				}
+			}
+		}()
+	}
+	serve(r, srv)
+	for _, tr := range []*transport.Transport{a, b} {
+		cli, err := tcp.NewClient(ctx, tcp.Config{Name: "to-relay", Addr: addr, ReconnectMin: 100 * time.Millisecond, ReconnectMax: 500 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		attach(t, tr, cli)
+	}
+
+	id, _ := identity.FromPrivateKey(bytes.Repeat([]byte{0x74}, 64))
+	d, _ := dest.New(id, dest.In, wire.Single, nil, "relaytest", "restart")
+	done, onDone := concluded()
+	ln, err := link.Listen(b, id, d.Hash, link.Config{Resources: link.ResourceConfig{
+		Strategy: link.AcceptAll, MaxSize: 64 << 20, OnConcluded: onDone}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	raw, _ := announce.Append(nil, &announce.Params{Destination: d, RandomHash: announce.RandomHash([]byte("restart"), time.Now())})
+	for !a.HasPath(d.Hash) {
+		b.Send(raw, nil)
+		select {
+		case <-ctx.Done():
+			t.Fatal("no path through the relay")
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	ini, err := link.Establish(ctx, a, id, d.Hash, link.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := ln.Accept(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := random(32 << 20)
+	started := make(chan struct{})
+	var once sync.Once
+	tr, err := ini.SendResource(ctx, data, link.ResourceOptions{NoCompress: true,
+		OnProgress: func(t *link.Transfer) {
+			if t.Progress() > 0.05 {
+				once.Do(func() { close(started) })
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-started:
+	case <-ctx.Done():
+		t.Fatal("transfer did not start")
+	}
+	// The relay restarts: its transport and all its tables are gone.
+	srv.Close()
+	r.Close()
+	r2 := newT(0x72, true)
+	defer r2.Close()
+	srv2, err := tcp.Listen(ctx, tcp.Config{Name: "relay", Addr: addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv2.Close()
+	serve(r2, srv2)
+
+	start := time.Now()
+	werr := tr.Wait(ctx)
+	if werr == nil && tr.Err() == nil {
+		t.Fatal("the sender reported success through a restarted relay")
+	}
+	t.Logf("sender failed after %v: %v", time.Since(start).Round(time.Millisecond), tr.Err())
+	got := wait(t, "receiver", done)
+	if got.err == nil {
+		t.Fatal("the receiver reported success")
+	}
+	t.Logf("receiver failed: %v", got.err)
+	closeLinks(ini, resp)
+	a.Close()
+	b.Close()
+	r2.Close()
 }
