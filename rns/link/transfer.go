@@ -352,7 +352,9 @@ func (t *Transfer) segmentData(i int) (data, meta []byte) {
 	return t.src[min(start, len(t.src)):min(start+resource.MaxEfficientSize, len(t.src))], nil
 }
 
-func (t *Transfer) buildSegment(i int) (*resource.Resource, error) {
+// segmentParams returns the build parameters of segment i with fresh
+// random fields.
+func (t *Transfer) segmentParams(i int) (*resource.Params, error) {
 	data, meta := t.segmentData(i)
 	l := t.l
 	l.mu.Lock()
@@ -363,14 +365,23 @@ func (t *Transfer) buildSegment(i int) (*resource.Resource, error) {
 		SegmentIndex: i, TotalSegments: t.segments,
 	}
 	if i > 1 {
-		p.OriginalHash = t.hash[:]
+		h := t.hash
+		p.OriginalHash = h[:]
 	}
+	for _, b := range [][]byte{p.Prefix[:], p.IV[:], p.RandomHash[:]} {
+		if _, err := io.ReadFull(l.cfg.Rand, b); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+func (t *Transfer) buildSegment(i int) (*resource.Resource, error) {
 	var err error
 	for range resBuildRetries {
-		for _, b := range [][]byte{p.Prefix[:], p.IV[:], p.RandomHash[:]} {
-			if _, err := io.ReadFull(l.cfg.Rand, b); err != nil {
-				return nil, err
-			}
+		var p *resource.Params
+		if p, err = t.segmentParams(i); err != nil {
+			return nil, err
 		}
 		var r *resource.Resource
 		r, err = resource.Build(p)
@@ -382,6 +393,31 @@ func (t *Transfer) buildSegment(i int) (*resource.Resource, error) {
 		}
 	}
 	return nil, err
+}
+
+// builtSegment is the outcome of a segment built ahead.
+type builtSegment struct {
+	r   *resource.Resource
+	err error
+}
+
+// buildAhead starts building segment i on its own routine, so that the
+// next segment is ready when the current one is proven. The random fields
+// are read here, on the sender's routine, as buildSegment reads them.
+func (t *Transfer) buildAhead(i int) <-chan builtSegment {
+	ch := make(chan builtSegment, 1)
+	p, err := t.segmentParams(i)
+	if err != nil {
+		ch <- builtSegment{err: err}
+		return ch
+	}
+	t.l.res.wg.Add(1) // the sender's own count keeps the group busy
+	go func() {
+		defer t.l.res.wg.Done()
+		r, err := resource.Build(p)
+		ch <- builtSegment{r, err}
+	}()
+	return ch
 }
 
 // exit finishes the transfer with err (nil for success) and runs the
@@ -467,8 +503,10 @@ func (t *Transfer) runSender() {
 	defer t.l.res.wg.Done()
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
+	var ahead <-chan builtSegment
 	for i := 1; i <= t.segments; i++ {
-		if err := t.sendSegment(i, timer); err != nil {
+		var err error
+		if ahead, err = t.sendSegment(i, ahead, timer); err != nil {
 			t.exit(err)
 			return
 		}
@@ -476,12 +514,27 @@ func (t *Transfer) runSender() {
 	t.exit(nil)
 }
 
-func (t *Transfer) sendSegment(i int, timer *time.Timer) error {
+// sendSegment sends segment i, built ahead if ahead is not nil, and
+// returns the build of segment i+1 it started, if any.
+func (t *Transfer) sendSegment(i int, ahead <-chan builtSegment, timer *time.Timer) (next <-chan builtSegment, err error) {
 	l := t.l
-	r, err := t.buildSegment(i)
-	if err != nil {
-		return err
+	var r *resource.Resource
+	if ahead != nil {
+		b := <-ahead
+		r, err = b.r, b.err
 	}
+	if ahead == nil || errors.Is(err, resource.ErrCollision) {
+		r, err = t.buildSegment(i)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil && next != nil {
+			<-next // let the build finish before the transfer ends
+			next = nil
+		}
+	}()
 	l.res.mu.Lock()
 	l.res.init()
 	if l.res.out[t.cur] == t {
@@ -502,10 +555,13 @@ func (t *Transfer) sendSegment(i int, timer *time.Timer) error {
 	adv.DataSize = t.size
 	advPT, err := adv.Marshal()
 	if err != nil {
-		return err
+		return next, err
 	}
 	if _, err := l.SendPacket(wire.Data, wire.ContextResourceAdv, advPT); err != nil {
-		return err
+		return next, err
+	}
+	if i < t.segments {
+		next = t.buildAhead(i + 1)
 	}
 	t.rtt = t.linkRTT()
 	now := time.Now()
@@ -529,27 +585,27 @@ func (t *Transfer) sendSegment(i int, timer *time.Timer) error {
 		}
 		ev, ok, err := t.wait(timer, deadline)
 		if err != nil {
-			return err
+			return next, err
 		}
 		if !ok {
 			switch status {
 			case resource.StatusAdvertised:
 				if advRetries <= 0 {
 					t.sendCancel()
-					return fmt.Errorf("%w: no part requests", ErrResourceTimeout)
+					return next, fmt.Errorf("%w: no part requests", ErrResourceTimeout)
 				}
 				advRetries--
 				if _, err := l.SendPacket(wire.Data, wire.ContextResourceAdv, advPT); err != nil {
-					return err
+					return next, err
 				}
 				t.advAt, t.lastActivity = time.Now(), time.Now()
 			case resource.StatusTransferring:
 				t.sendCancel()
-				return fmt.Errorf("%w: waiting for part requests", ErrResourceTimeout)
+				return next, fmt.Errorf("%w: waiting for part requests", ErrResourceTimeout)
 			case resource.StatusAwaitingProof:
 				if t.retries <= 0 {
 					t.sendCancel()
-					return fmt.Errorf("%w: waiting for proof", ErrResourceTimeout)
+					return next, fmt.Errorf("%w: waiting for proof", ErrResourceTimeout)
 				}
 				t.retries--
 				t.lastTx = time.Now()
@@ -572,7 +628,7 @@ func (t *Transfer) sendSegment(i int, timer *time.Timer) error {
 			t.retries = resMaxRetries
 			for _, p := range parts {
 				if err := l.sendRaw(r.AppendPartPacket(make([]byte, 0, wire.HeaderMinSize+r.SDU), l.id, p)); err != nil {
-					return err
+					return next, err
 				}
 				if !t.sent[p] {
 					t.sent[p] = true
@@ -582,11 +638,11 @@ func (t *Transfer) sendSegment(i int, timer *time.Timer) error {
 			t.lastTx = time.Now()
 			if err != nil {
 				t.sendCancel()
-				return fmt.Errorf("%w: %w", ErrResourceCanceled, err)
+				return next, fmt.Errorf("%w: %w", ErrResourceCanceled, err)
 			}
 			if hmu != nil {
 				if _, err := l.SendPacket(wire.Data, wire.ContextResourceHMU, hmu); err != nil {
-					return err
+					return next, err
 				}
 			}
 			t.setProgress(t.nsent, len(t.sent))
@@ -599,10 +655,10 @@ func (t *Transfer) sendSegment(i int, timer *time.Timer) error {
 			}
 		case wire.ContextResourcePRF:
 			if r.VerifyProof(ev.data) == nil {
-				return nil
+				return next, nil
 			}
 		case wire.ContextResourceRCL:
-			return ErrResourceRejected
+			return next, ErrResourceRejected
 		}
 	}
 }

@@ -30,6 +30,33 @@ func Compress(data []byte) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Sampling: data larger than compressSampleMin is compressed only when a
+// sample of it (compressSamples slices of compressSampleLen bytes, spread
+// evenly) shrinks below compressSampleRatio of its size. bzip2 costs about
+// 200 ms per MB of incompressible data; the sample costs a sixteenth of
+// that, and senders may always send uncompressed.
+const (
+	compressSampleMin   = 256 << 10
+	compressSamples     = 4
+	compressSampleLen   = 16 << 10
+	compressSampleRatio = 0.9375 // 15/16
+)
+
+// worthCompressing reports whether data is likely to compress meaningfully.
+func worthCompressing(data []byte) bool {
+	if len(data) < compressSampleMin {
+		return true
+	}
+	sample := make([]byte, 0, compressSamples*compressSampleLen)
+	step := (len(data) - compressSampleLen) / (compressSamples - 1)
+	for i := range compressSamples {
+		off := i * step
+		sample = append(sample, data[off:off+compressSampleLen]...)
+	}
+	c, err := Compress(sample)
+	return err != nil || float64(len(c)) < compressSampleRatio*float64(len(sample))
+}
+
 // Decompress decodes the bzip2 data and returns the output, failing with
 // ErrTooLarge as soon as it would exceed limit bytes and with ErrCorrupt if
 // data is not valid bzip2. At most limit+1 bytes of output are ever produced,

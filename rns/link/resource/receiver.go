@@ -207,7 +207,12 @@ func (r *Receiver) Assemble() (data, metadata []byte, err error) {
 	r.stream = nil // decrypted in place below; Assemble runs once
 	plain := stream
 	if r.adv.Flags&FlagEncrypted != 0 {
-		if plain, err = r.tok.AppendDecrypt(stream[:0], stream); err != nil {
+		if len(stream) >= parallelMin {
+			plain, err = r.tok.DecryptConcurrent(stream)
+		} else {
+			plain, err = r.tok.AppendDecrypt(stream[:0], stream)
+		}
+		if err != nil {
 			return nil, nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 		}
 	}
@@ -224,7 +229,8 @@ func (r *Receiver) Assemble() (data, metadata []byte, err error) {
 			return nil, nil, err
 		}
 	}
-	if r.hs.sum(all, r.adv.RandomHash[:]) != r.adv.Hash {
+	h, p := hashAndProof(all, r.adv.RandomHash[:])
+	if h != r.adv.Hash {
 		return nil, nil, fmt.Errorf("%w: resource hash mismatch", ErrCorrupt)
 	}
 	data = all
@@ -240,7 +246,6 @@ func (r *Receiver) Assemble() (data, metadata []byte, err error) {
 		data = all[3+n:]
 	}
 	copy(r.proof[:], r.adv.Hash[:])
-	p := r.hs.sum(all, r.adv.Hash[:])
 	copy(r.proof[HashLen:], p[:])
 	r.status = StatusComplete
 	return data, metadata, nil

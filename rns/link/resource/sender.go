@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"sync"
 
 	"github.com/mehr-net/mehr/rns/identity"
 	"github.com/mehr-net/mehr/rns/msgpack"
@@ -24,7 +25,9 @@ type Params struct {
 	// MTU is the link MTU; 0 means wire.MTU.
 	MTU int
 	// Compress asks for bzip2 compression. The compressed payload is used
-	// only if it is shorter than the data, as in the reference.
+	// only if it is shorter than the data, as in the reference. Data over
+	// 256 KiB is compressed only if a 64 KiB sample of it compresses by
+	// more than a sixteenth (sending uncompressed is always valid).
 	Compress bool
 	// Compressed, if not nil, is used as the bzip2 form of metadata block
 	// || data instead of running Compress (for example to reproduce the
@@ -112,6 +115,8 @@ func Build(p *Params) (*Resource, error) {
 			if err != nil || !bytes.Equal(got, data) {
 				return nil, ErrCompressed
 			}
+		} else if !worthCompressing(data) {
+			c = data // not smaller: sent uncompressed
 		} else if c, err = Compress(data); err != nil {
 			return nil, err
 		}
@@ -131,13 +136,23 @@ func Build(p *Params) (*Resource, error) {
 		}
 	}
 
-	plain := make([]byte, 0, PrefixLen+len(payload))
-	plain = append(append(plain, p.Prefix[:]...), payload...)
-	r.Stream = tok.AppendEncrypt(make([]byte, 0, identity.TokenLen(len(plain))), p.IV, plain)
+	// Hash the data (once for both the resource hash and the proof) while
+	// the stream is encrypted.
+	var wg sync.WaitGroup
+	if len(data) >= parallelMin {
+		wg.Go(func() { r.Hash, r.ExpectedProof = hashAndProof(data, r.RandomHash[:]) })
+	} else {
+		r.Hash, r.ExpectedProof = hashAndProof(data, r.RandomHash[:])
+	}
+	// Encrypt in place: the plaintext is laid out where AppendEncrypt
+	// moves it, after the IV, so the stream needs one buffer.
+	buf := make([]byte, identity.TokenLen(PrefixLen+len(payload)))
+	plain := buf[identity.TokenIVLen : identity.TokenIVLen+PrefixLen+len(payload)]
+	copy(plain, p.Prefix[:])
+	copy(plain[PrefixLen:], payload)
+	r.Stream = tok.AppendEncrypt(buf[:0], p.IV, plain)
+	wg.Wait()
 
-	var hs hasher
-	r.Hash = hs.sum(data, r.RandomHash[:])
-	r.ExpectedProof = hs.sum(data, r.Hash[:])
 	r.OriginalHash = r.Hash
 	if p.OriginalHash != nil {
 		if len(p.OriginalHash) != HashLen {
@@ -147,16 +162,14 @@ func Build(p *Params) (*Resource, error) {
 	}
 
 	n := ceilDiv(len(r.Stream), sdu)
-	r.Hashmap = make([]byte, 0, n*MapHashLen)
+	r.buildHashmap(n)
 	for i := range n {
-		m := hs.mapHash(r.Part(i), r.RandomHash[:])
-		v := binary.BigEndian.Uint32(m[:])
+		v := binary.BigEndian.Uint32(r.Hashmap[i*MapHashLen:])
 		for j := max(0, i-CollisionGuardSize); j < i; j++ {
 			if binary.BigEndian.Uint32(r.Hashmap[j*MapHashLen:]) == v {
 				return nil, fmt.Errorf("%w: parts %d and %d", ErrCollision, j, i)
 			}
 		}
-		r.Hashmap = append(r.Hashmap, m[:]...)
 	}
 	return r, nil
 }
