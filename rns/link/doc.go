@@ -49,6 +49,11 @@
 // handled by the link and no longer reach OnOther. Each [Transfer] runs on
 // its own routine with real-time timers (Config.Now is not used).
 //
+// Large data streams: [Link.SendResourceFrom] reads one segment at a time
+// from an io.ReaderAt, and a ResourceConfig.Sink receives each verified
+// segment in order instead of keeping the data, so neither side holds more
+// than a segment or two (1 GiB moves with about 20 MB of heap).
+//
 // Every decoder of peer bytes in this package reports malformed input with
 // the sentinel errors in errors.go and never panics.
 package link

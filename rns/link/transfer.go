@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"sync"
 	"time"
 
@@ -104,6 +105,28 @@ type ResourceConfig struct {
 	// OnConcluded runs once when an incoming transfer completes (Err is
 	// nil and Data holds the data) or fails.
 	OnConcluded func(t *Transfer)
+	// Sink, if not nil, streams incoming data instead of keeping it in
+	// memory. It runs on the link's packet routine for each accepted
+	// advertisement (after Strategy, Accept and MaxSize allowed it), before
+	// OnStarted; an error refuses the resource. Each segment is verified,
+	// written to the sink in order and released before it is proven, so a
+	// receiver holds about one segment (resource.MaxEfficientSize) at a
+	// time whatever the resource's size; a write error cancels the
+	// transfer. The data written excludes the metadata, which Data still
+	// returns; Data returns nil data. On success the sink is closed with
+	// Close (an error from Close fails the transfer) before the last
+	// segment is proven; on failure it is closed with CloseWithError(err)
+	// if it has that method (as *io.PipeWriter does), with Close
+	// otherwise. The sink is closed exactly once, on the transfer's
+	// routine, before OnConcluded runs. MaxSize still bounds the
+	// advertised size: raise it for large streamed resources.
+	Sink func(l *Link, info ResourceInfo) (io.WriteCloser, error)
+}
+
+// sinkAborter is the optional method a Sink's writer may have to learn
+// that the transfer failed.
+type sinkAborter interface {
+	CloseWithError(err error) error
 }
 
 // ResourceOptions are the options of SendResource.
@@ -150,7 +173,9 @@ type Transfer struct {
 	lastActivity time.Time
 
 	// Sender.
-	src    []byte
+	src    []byte      // SendResource's data, or nil
+	srcAt  io.ReaderAt // SendResourceFrom's reader, or nil
+	srcLen int         // data length, without metadata
 	opts   ResourceOptions
 	res    *resource.Resource
 	sent   []bool
@@ -178,6 +203,9 @@ type Transfer struct {
 	waitingNext   bool
 	nextDeadline  time.Time
 	receivedBytes []byte
+	rxData        int            // data bytes received (all segments)
+	sink          io.WriteCloser // streaming receiver, or nil
+	sinkClosed    bool
 }
 
 type resEvent struct {
@@ -263,7 +291,8 @@ func (t *Transfer) Progress() float64 {
 }
 
 // Data returns the received data and packed metadata (nil if none) of a
-// completed incoming transfer.
+// completed incoming transfer. With a ResourceConfig.Sink the data went to
+// the sink and Data returns nil data.
 func (t *Transfer) Data() (data, metadata []byte) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -289,8 +318,26 @@ func (t *Transfer) setStatus(s resource.Status) {
 // SendResource starts sending data (and opts.Metadata) as a resource and
 // returns at once; wait on the Transfer. Data larger than
 // resource.MaxEfficientSize is sent as consecutive segments. Ending ctx
-// cancels the transfer.
+// cancels the transfer. data must not be modified until the transfer ends.
 func (l *Link) SendResource(ctx context.Context, data []byte, opts ResourceOptions) (*Transfer, error) {
+	return l.sendResource(ctx, data, nil, len(data), opts)
+}
+
+// SendResourceFrom is SendResource for the size bytes that r holds from
+// offset 0. It reads one segment (at most resource.MaxEfficientSize bytes)
+// at a time, when that segment is built, so the sender holds about two
+// segments whatever the size; the bytes on the wire are those SendResource
+// sends for the same data. A read error (a short read included) fails the
+// transfer. r must keep returning the same bytes until the transfer ends;
+// reads may run on a routine of their own but never concurrently.
+func (l *Link) SendResourceFrom(ctx context.Context, r io.ReaderAt, size int64, opts ResourceOptions) (*Transfer, error) {
+	if r == nil || size < 0 || size > int64(math.MaxInt-resource.MetadataMaxSize-3) {
+		return nil, fmt.Errorf("%w: size %d", resource.ErrTooLarge, size)
+	}
+	return l.sendResource(ctx, nil, r, int(size), opts)
+}
+
+func (l *Link) sendResource(ctx context.Context, data []byte, r io.ReaderAt, size int, opts ResourceOptions) (*Transfer, error) {
 	if st := l.Status(); st == StatusClosed {
 		return nil, ErrClosed
 	} else if st != StatusActive && st != StatusStale {
@@ -308,13 +355,13 @@ func (l *Link) SendResource(ctx context.Context, data []byte, opts ResourceOptio
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	total := len(data)
+	total := size
 	if opts.Metadata != nil {
 		total += 3 + len(opts.Metadata)
 	}
 	t := l.newTransfer(false)
 	t.ctx = ctx
-	t.src, t.opts = data, opts
+	t.src, t.srcAt, t.srcLen, t.opts = data, r, size, opts
 	t.onProgress = opts.OnProgress
 	t.size = total
 	t.segments = max(1, (total+resource.MaxEfficientSize-1)/resource.MaxEfficientSize)
@@ -333,12 +380,13 @@ func (l *Link) newTransfer(incoming bool) *Transfer {
 	}
 }
 
-// segmentData returns the data and metadata of segment i (from 1), split as
-// the reference splits files: the first segment holds the metadata block
-// and MaxEfficientSize minus its size of data.
-func (t *Transfer) segmentData(i int) (data, meta []byte) {
+// segmentRange returns the data range and metadata of segment i (from 1),
+// split as the reference splits files: the first segment holds the
+// metadata block and MaxEfficientSize minus its size of data.
+func (t *Transfer) segmentRange(i int) (start, end int, meta []byte) {
+	n := t.srcLen
 	if t.segments == 1 {
-		return t.src, t.opts.Metadata
+		return 0, n, t.opts.Metadata
 	}
 	first := resource.MaxEfficientSize
 	if t.opts.Metadata != nil {
@@ -346,22 +394,41 @@ func (t *Transfer) segmentData(i int) (data, meta []byte) {
 		meta = t.opts.Metadata
 	}
 	if i == 1 {
-		return t.src[:min(first, len(t.src))], meta
+		return 0, min(first, n), meta
 	}
-	start := first + (i-2)*resource.MaxEfficientSize
-	return t.src[min(start, len(t.src)):min(start+resource.MaxEfficientSize, len(t.src))], nil
+	start = first + (i-2)*resource.MaxEfficientSize
+	return min(start, n), min(start+resource.MaxEfficientSize, n), nil
+}
+
+// segmentData returns the data and metadata of segment i (from 1): a
+// slice of SendResource's data, or a fresh buffer read from
+// SendResourceFrom's reader.
+func (t *Transfer) segmentData(i int) (data, meta []byte, err error) {
+	start, end, meta := t.segmentRange(i)
+	if t.srcAt == nil {
+		return t.src[start:end], meta, nil
+	}
+	data = make([]byte, end-start)
+	// ReadAt reads everything or says why not; io.EOF may come with a
+	// full read of the last bytes.
+	if n, err := t.srcAt.ReadAt(data, int64(start)); n < len(data) {
+		if err == nil || errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, nil, fmt.Errorf("link: reading resource segment %d: %w", i, err)
+	}
+	return data, meta, nil
 }
 
 // segmentParams returns the build parameters of segment i with fresh
-// random fields.
+// random fields, without Data and Metadata (see segmentData).
 func (t *Transfer) segmentParams(i int) (*resource.Params, error) {
-	data, meta := t.segmentData(i)
 	l := t.l
 	l.mu.Lock()
 	key, mtu := l.key, l.mtu
 	l.mu.Unlock()
 	p := &resource.Params{
-		Data: data, Metadata: meta, Key: key, MTU: mtu, Compress: !t.opts.NoCompress,
+		Key: key, MTU: mtu, Compress: !t.opts.NoCompress,
 		SegmentIndex: i, TotalSegments: t.segments,
 	}
 	if i > 1 {
@@ -377,12 +444,16 @@ func (t *Transfer) segmentParams(i int) (*resource.Params, error) {
 }
 
 func (t *Transfer) buildSegment(i int) (*resource.Resource, error) {
-	var err error
+	data, meta, err := t.segmentData(i)
+	if err != nil {
+		return nil, err
+	}
 	for range resBuildRetries {
 		var p *resource.Params
 		if p, err = t.segmentParams(i); err != nil {
 			return nil, err
 		}
+		p.Data, p.Metadata = data, meta
 		var r *resource.Resource
 		r, err = resource.Build(p)
 		if err == nil {
@@ -403,7 +474,8 @@ type builtSegment struct {
 
 // buildAhead starts building segment i on its own routine, so that the
 // next segment is ready when the current one is proven. The random fields
-// are read here, on the sender's routine, as buildSegment reads them.
+// are read here, on the sender's routine, as buildSegment reads them; the
+// data is read on the build routine.
 func (t *Transfer) buildAhead(i int) <-chan builtSegment {
 	ch := make(chan builtSegment, 1)
 	p, err := t.segmentParams(i)
@@ -414,6 +486,12 @@ func (t *Transfer) buildAhead(i int) <-chan builtSegment {
 	t.l.res.wg.Add(1) // the sender's own count keeps the group busy
 	go func() {
 		defer t.l.res.wg.Done()
+		data, meta, err := t.segmentData(i)
+		if err != nil {
+			ch <- builtSegment{err: err}
+			return
+		}
+		p.Data, p.Metadata = data, meta
 		r, err := resource.Build(p)
 		ch <- builtSegment{r, err}
 	}()
@@ -784,6 +862,17 @@ func (l *Link) handleAdvertisement(pt []byte) {
 		l.reject(adv.Hash)
 		return
 	}
+	var sink io.WriteCloser
+	if rc.Sink != nil {
+		if sink, err = rc.Sink(l, info); err == nil && sink == nil {
+			err = errors.New("nil sink")
+		}
+		if err != nil {
+			l.cfg.Logf("link %s: resource sink: %v", l.id, err)
+			l.reject(adv.Hash)
+			return
+		}
+	}
 	t := l.newTransfer(true)
 	t.onProgress, t.onConcluded = rc.OnProgress, rc.OnConcluded
 	t.hash, t.cur, t.size = adv.OriginalHash, adv.Hash, adv.DataSize
@@ -791,14 +880,20 @@ func (l *Link) handleAdvertisement(pt []byte) {
 	t.status = resource.StatusTransferring
 	t.rcv = rcv
 	t.partsTotal = adv.Parts
-	t.receivedBytes = make([]byte, 0, adv.DataSize)
+	if sink != nil {
+		t.sink = sink
+	} else {
+		t.receivedBytes = make([]byte, 0, adv.DataSize)
+	}
 	l.res.mu.Lock()
 	if l.Status() == StatusClosed {
 		l.res.mu.Unlock()
+		t.closeSink(ErrClosed)
 		return
 	}
 	if _, dup := l.res.in[adv.Hash]; dup {
 		l.res.mu.Unlock()
+		t.closeSink(fmt.Errorf("%w: duplicate advertisement", ErrResourceCanceled))
 		return
 	}
 	l.res.in[adv.Hash] = t
@@ -845,7 +940,23 @@ func (t *Transfer) receiverDeadline() time.Time {
 // assemble, prove, and wait for further segments.
 func (t *Transfer) runReceiver() {
 	defer t.l.res.wg.Done()
-	t.exit(t.receive())
+	err := t.receive()
+	t.closeSink(err)
+	t.exit(err)
+}
+
+// closeSink closes the transfer's sink, if any and not closed yet: with
+// CloseWithError(err) if err is not nil and the sink has that method, with
+// Close otherwise. It returns Close's error.
+func (t *Transfer) closeSink(err error) error {
+	if t.sink == nil || t.sinkClosed {
+		return nil
+	}
+	t.sinkClosed = true
+	if a, ok := t.sink.(sinkAborter); ok && err != nil {
+		return a.CloseWithError(err)
+	}
+	return t.sink.Close()
 }
 
 func (t *Transfer) receive() error {
@@ -1060,9 +1171,23 @@ func (t *Transfer) assemble() error {
 		t.sendCancel()
 		return fmt.Errorf("%w: %w", ErrResourceCorrupt, err)
 	}
-	if len(t.receivedBytes)+len(data) > t.size {
+	if t.rxData+len(data) > t.size {
 		t.sendCancel()
 		return fmt.Errorf("%w: more data than advertised", ErrResourceCorrupt)
+	}
+	t.rxData += len(data)
+	if t.sink != nil {
+		// Written before the proof, so that the sender waits for a slow
+		// sink and a failing one cancels the transfer instead.
+		_, err := t.sink.Write(data)
+		if err == nil && t.segment == t.segments {
+			err = t.closeSink(nil)
+		}
+		if err != nil {
+			t.sendCancel()
+			return fmt.Errorf("%w: sink: %w", ErrResourceCanceled, err)
+		}
+		data = nil
 	}
 	// Await the next segment before proving this one: the sender
 	// advertises it as soon as the proof arrives.
@@ -1076,7 +1201,9 @@ func (t *Transfer) assemble() error {
 	if _, err := t.l.SendPacket(wire.Proof, wire.ContextResourcePRF, t.rcv.Proof()); err != nil {
 		return err
 	}
-	t.receivedBytes = append(t.receivedBytes, data...)
+	if t.sink == nil {
+		t.receivedBytes = append(t.receivedBytes, data...)
+	}
 	t.mu.Lock()
 	if meta != nil {
 		t.meta = meta
