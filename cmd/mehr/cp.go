@@ -31,7 +31,7 @@ const (
 	cpAspect           = "receive"
 	cpFetchPath        = "fetch_file"
 	cpFetchNotAllowed  = 0xF0
-	cpMaxResource      = 1 << 30 // largest file a listener accepts into memory
+	cpMaxResource      = 1 << 40 // largest file accepted; files stream to disk
 	cpDefaultWaitTotal = 15 * time.Second
 )
 
@@ -180,9 +180,10 @@ func metadataName(b []byte) (string, error) {
 	return "", errors.New("metadata name is not a string")
 }
 
-// saveReceived writes data under name in dir the way rncp does: a name
-// that exists gets .1, .2, ... appended unless overwriting is allowed.
-func saveReceived(dir, name string, data []byte, overwrite bool) (string, error) {
+// finalPath picks where a received file named name goes in dir, as rncp
+// does: a name that exists gets .1, .2, ... appended unless overwriting is
+// allowed.
+func finalPath(dir, name string, overwrite bool) (string, error) {
 	if name == "" || name == "." || name == ".." {
 		return "", fmt.Errorf("invalid file name %q", name)
 	}
@@ -202,7 +203,75 @@ func saveReceived(dir, name string, data []byte, overwrite bool) (string, error)
 			path = fmt.Sprintf("%s.%d", base, n)
 		}
 	}
-	return path, os.WriteFile(path, data, 0o644)
+	return path, nil
+}
+
+// spooler streams incoming files to temporary files in a directory and
+// moves each to its final name (from the rncp metadata) when it
+// completes, so files larger than memory can be received.
+type spooler struct {
+	dir       string
+	overwrite bool
+	mu        sync.Mutex
+	tmp       map[*link.Link]string // one transfer at a time per link, as rncp sends
+}
+
+func newSpooler(dir string, overwrite bool) *spooler {
+	return &spooler{dir: dir, overwrite: overwrite, tmp: map[*link.Link]string{}}
+}
+
+// sink implements link.ResourceConfig.Sink.
+func (s *spooler) sink(l *link.Link, _ link.ResourceInfo) (io.WriteCloser, error) {
+	dir := s.dir
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, ".mehr-cp-*")
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if old, ok := s.tmp[l]; ok {
+		os.Remove(old)
+	}
+	s.tmp[l] = f.Name()
+	s.mu.Unlock()
+	return f, nil
+}
+
+// finish moves a completed transfer's file into place, or removes it.
+func (s *spooler) finish(t *link.Transfer, fallbackName string) (string, error) {
+	s.mu.Lock()
+	tmp, ok := s.tmp[t.Link()]
+	delete(s.tmp, t.Link())
+	s.mu.Unlock()
+	if !ok {
+		return "", errors.New("no spooled file for this transfer")
+	}
+	if t.Err() != nil {
+		os.Remove(tmp)
+		return "", t.Err()
+	}
+	_, meta := t.Data()
+	name, err := metadataName(meta)
+	if err != nil {
+		if fallbackName == "" {
+			os.Remove(tmp)
+			return "", fmt.Errorf("invalid data received: %w", err)
+		}
+		name = filepath.Base(fallbackName)
+	}
+	path, err := finalPath(s.dir, name, s.overwrite)
+	if err != nil {
+		os.Remove(tmp)
+		return "", err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return "", err
+	}
+	os.Chmod(path, 0o644)
+	return path, nil
 }
 
 // cpDestination is the listener's SINGLE destination: it hands link
@@ -269,26 +338,18 @@ func cpListen(ctx context.Context, f *cpFlags, id *identity.Identity, stdout, st
 
 	mux := &request.Mux{}
 	var ln *link.Listener
+	sp := newSpooler(saveDir, f.overwrite)
 	cfg := link.Config{
 		OnOther: mux.OnOther,
 		Resources: link.ResourceConfig{
 			Strategy: link.AcceptApp,
 			MaxSize:  cpMaxResource,
 			Accept:   func(l *link.Link, _ link.ResourceInfo) bool { return permitted(l) },
+			Sink:     sp.sink,
 			OnConcluded: func(tr *link.Transfer) {
-				if tr.Err() != nil {
-					fmt.Fprintln(stderr, "mehr cp: resource failed:", tr.Err())
-					return
-				}
-				data, meta := tr.Data()
-				name, err := metadataName(meta)
+				path, err := sp.finish(tr, "")
 				if err != nil {
-					fmt.Fprintln(stderr, "mehr cp: invalid data received, ignoring resource:", err)
-					return
-				}
-				path, err := saveReceived(saveDir, name, data, f.overwrite)
-				if err != nil {
-					fmt.Fprintln(stderr, "mehr cp: saving received file:", err)
+					fmt.Fprintln(stderr, "mehr cp: resource not saved:", err)
 					return
 				}
 				fmt.Fprintf(stdout, "Saved received file to %s\n", path)
@@ -353,17 +414,26 @@ func cpServeFetch(f *cpFlags, l *link.Link, data any, permitted func(*link.Link)
 			return cpFetchNotAllowed
 		}
 	}
-	content, err := os.ReadFile(path)
+	file, err := os.Open(path)
 	if err != nil {
+		return false
+	}
+	st, err := file.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		file.Close()
 		return false
 	}
 	meta, err := fileMetadata(path)
 	if err != nil {
+		file.Close()
 		return false
 	}
-	if _, err := l.SendResource(context.Background(), content, link.ResourceOptions{Metadata: meta, NoCompress: f.noComp}); err != nil {
+	tr, err := l.SendResourceFrom(context.Background(), file, st.Size(), link.ResourceOptions{Metadata: meta, NoCompress: f.noComp})
+	if err != nil {
+		file.Close()
 		return false
 	}
+	go func() { <-tr.Done(); file.Close() }()
 	return true
 }
 
@@ -403,8 +473,13 @@ func cpConnect(ctx context.Context, f *cpFlags, id *identity.Identity, destHex s
 }
 
 func cpSend(ctx context.Context, f *cpFlags, id *identity.Identity, file, destHex string, stdout, stderr io.Writer) error {
-	data, err := os.ReadFile(file)
+	fh, err := os.Open(file)
 	if err != nil {
+		return &exitError{code: 1, msg: "File not found"}
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil || !st.Mode().IsRegular() {
 		return &exitError{code: 1, msg: "File not found"}
 	}
 	meta, err := fileMetadata(file)
@@ -417,9 +492,9 @@ func cpSend(ctx context.Context, f *cpFlags, id *identity.Identity, file, destHe
 	}
 	defer inst.Close()
 	defer l.Close()
-	p := newProgress(stdout, f.silent, len(data))
+	p := newProgress(stdout, f.silent, int(st.Size()))
 	start := time.Now()
-	tr, err := l.SendResource(ctx, data, link.ResourceOptions{Metadata: meta, NoCompress: f.noComp,
+	tr, err := l.SendResourceFrom(ctx, fh, st.Size(), link.ResourceOptions{Metadata: meta, NoCompress: f.noComp,
 		OnProgress: func(t *link.Transfer) { p.update(t.Progress()) }})
 	if err != nil {
 		return err
@@ -434,11 +509,11 @@ func cpSend(ctx context.Context, f *cpFlags, id *identity.Identity, file, destHe
 }
 
 func cpFetch(ctx context.Context, f *cpFlags, id *identity.Identity, file, destHex string, stdout, stderr io.Writer) error {
-	saveDir := f.save
 	got := make(chan *link.Transfer, 1)
 	mux := &request.Mux{}
+	sp := newSpooler(f.save, f.overwrite)
 	cfg := link.Config{OnOther: mux.OnOther, Resources: link.ResourceConfig{
-		Strategy: link.AcceptAll, MaxSize: cpMaxResource,
+		Strategy: link.AcceptAll, MaxSize: cpMaxResource, Sink: sp.sink,
 		OnConcluded: func(t *link.Transfer) {
 			select {
 			case got <- t:
@@ -473,19 +548,19 @@ func cpFetch(ctx context.Context, f *cpFlags, id *identity.Identity, file, destH
 	select {
 	case t := <-got:
 		if t.Err() != nil {
+			sp.finish(t, file)
 			return &exitError{code: 1, msg: "The transfer failed"}
 		}
-		data, meta := t.Data()
-		name, err := metadataName(meta)
-		if err != nil {
-			name = filepath.Base(file)
-		}
-		path, err := saveReceived(saveDir, name, data, f.overwrite)
+		path, err := sp.finish(t, file)
 		if err != nil {
 			return err
 		}
 		if !f.silent {
-			fmt.Fprintf(stdout, "Transfer complete, %s in %s\n", sizeStr(len(data)), time.Since(start).Round(time.Millisecond))
+			size := int64(0)
+			if st, err := os.Stat(path); err == nil {
+				size = st.Size()
+			}
+			fmt.Fprintf(stdout, "Transfer complete, %s in %s\n", sizeStr(int(size)), time.Since(start).Round(time.Millisecond))
 		}
 		fmt.Fprintf(stdout, "%s fetched from <%s> to %s\n", file, destHex, path)
 		return nil
