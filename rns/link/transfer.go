@@ -146,7 +146,6 @@ type ResourceOptions struct {
 type Transfer struct {
 	l        *Link
 	incoming bool
-	events   chan resEvent
 	cancel   chan struct{}
 	once     sync.Once
 	done     chan struct{}
@@ -154,6 +153,15 @@ type Transfer struct {
 
 	onProgress  func(*Transfer)
 	onConcluded func(*Transfer)
+
+	// Event queue, filled by the link's packet routine (post) and drained
+	// by the transfer's routine (wait), in arrival order. Resource parts
+	// beyond resEventQueue queued ones are dropped (missing parts are
+	// requested again); control events are never dropped.
+	evMu    sync.Mutex
+	evQ     []resEvent
+	evParts int           // parts in evQ
+	evReady chan struct{} // signaled (capacity 1) when evQ grows
 
 	mu         sync.Mutex
 	status     resource.Status
@@ -374,9 +382,9 @@ func (l *Link) sendResource(ctx context.Context, data []byte, r io.ReaderAt, siz
 func (l *Link) newTransfer(incoming bool) *Transfer {
 	return &Transfer{
 		l: l, incoming: incoming,
-		events: make(chan resEvent, resEventQueue),
 		cancel: make(chan struct{}), done: make(chan struct{}),
 		ctx: context.Background(), segment: 1, retries: resMaxRetries,
+		evReady: make(chan struct{}, 1),
 	}
 }
 
@@ -557,22 +565,48 @@ func (t *Transfer) wait(timer *time.Timer, deadline time.Time) (ev resEvent, ok 
 	if d <= 0 {
 		return ev, false, nil
 	}
+	if ev, ok = t.next(); ok {
+		return ev, true, nil
+	}
 	timer.Reset(d)
 	defer timer.Stop()
-	select {
-	case ev = <-t.events:
-		return ev, true, nil
-	case <-timer.C:
-		return ev, false, nil
-	case <-t.l.done:
-		return ev, false, ErrClosed
-	case <-t.cancel:
-		t.sendCancel()
-		return ev, false, ErrResourceCanceled
-	case <-t.ctx.Done():
-		t.sendCancel()
-		return ev, false, fmt.Errorf("%w: %w", ErrResourceCanceled, t.ctx.Err())
+	for {
+		select {
+		case <-t.evReady:
+			if ev, ok = t.next(); ok {
+				return ev, true, nil
+			}
+		case <-timer.C:
+			return ev, false, nil
+		case <-t.l.done:
+			return ev, false, ErrClosed
+		case <-t.cancel:
+			t.sendCancel()
+			return ev, false, ErrResourceCanceled
+		case <-t.ctx.Done():
+			t.sendCancel()
+			return ev, false, fmt.Errorf("%w: %w", ErrResourceCanceled, t.ctx.Err())
+		}
 	}
+}
+
+// next takes the oldest queued event, if any.
+func (t *Transfer) next() (ev resEvent, ok bool) {
+	t.evMu.Lock()
+	defer t.evMu.Unlock()
+	if len(t.evQ) == 0 {
+		return ev, false
+	}
+	ev = t.evQ[0]
+	t.evQ[0] = resEvent{}
+	t.evQ = t.evQ[1:]
+	if len(t.evQ) == 0 {
+		t.evQ = nil // let the backing array go
+	}
+	if ev.ctx == wire.ContextResource {
+		t.evParts--
+	}
+	return ev, true
 }
 
 // runSender is the sender's routine: segment after segment, advertise,
@@ -794,11 +828,36 @@ func (l *Link) handleResource(ctx wire.Context, pt []byte) {
 	}
 }
 
-// post queues an event without blocking; a full queue drops it, as the
-// network may, and retries recover.
+// post queues an event without blocking (it runs on the link's packet
+// routine, under l.res.mu). Control events (advertisements, requests,
+// hashmap updates, proofs, cancels) are always queued: losing one could
+// stall both sides, the receiver waiting for an advertisement and the
+// sender for requests. A resource part is dropped, as the network may drop
+// it, when resEventQueue parts are already queued; the receiver requests
+// missing parts again.
+// maxControlEvents bounds the queued control events (advertisements,
+// requests, hashmap updates, proofs, cancels) of one transfer.
+const maxControlEvents = 4096
+
 func (t *Transfer) post(ctx wire.Context, pt []byte) {
+	t.evMu.Lock()
+	if ctx == wire.ContextResource {
+		if t.evParts >= resEventQueue {
+			t.evMu.Unlock()
+			return
+		}
+		t.evParts++
+	} else if len(t.evQ)-t.evParts >= maxControlEvents {
+		// A peer that floods control packets while the transfer is busy
+		// loses the excess instead of growing memory without bound; a
+		// well-behaved sender never has this many outstanding.
+		t.evMu.Unlock()
+		return
+	}
+	t.evQ = append(t.evQ, resEvent{ctx: ctx, data: pt})
+	t.evMu.Unlock()
 	select {
-	case t.events <- resEvent{ctx: ctx, data: pt}:
+	case t.evReady <- struct{}{}:
 	default:
 	}
 }
@@ -812,22 +871,34 @@ func (l *Link) handleAdvertisement(pt []byte) {
 	rc := l.cfg.Resources
 	l.res.mu.Lock()
 	l.res.init()
-	if adv.SegmentIndex > 1 {
-		t := l.res.cont[adv.OriginalHash]
-		if t != nil {
-			t.post(wire.ContextResourceAdv, pt)
-		}
+	// A transfer awaiting the next segment (registered in cont before it
+	// proves the previous one, so the sender's next advertisement always
+	// finds it), or a re-advertisement of the segment being received: the
+	// sender got no request from us, so the transfer requests again.
+	t := l.res.in[adv.Hash]
+	if t != nil && t.hash != adv.OriginalHash {
+		t = nil
+	}
+	if t == nil && adv.SegmentIndex > 1 {
+		t = l.res.cont[adv.OriginalHash]
+	}
+	if t != nil {
+		t.post(wire.ContextResourceAdv, pt)
 		l.res.mu.Unlock()
-		if t == nil {
-			l.reject(adv.Hash)
-		}
 		return
 	}
-	if _, dup := l.res.in[adv.Hash]; dup {
-		l.res.mu.Unlock()
-		return
-	}
+	// A late copy of an advertisement for a resource being received (a
+	// segment already proven, say) is ignored, never refused: refusing
+	// would cancel the sender's transfer.
+	known := l.res.receiving(adv.OriginalHash)
 	l.res.mu.Unlock()
+	if known {
+		return
+	}
+	if adv.SegmentIndex > 1 {
+		l.reject(adv.Hash)
+		return
+	}
 
 	maxSize := rc.MaxSize
 	if maxSize <= 0 {
@@ -873,7 +944,7 @@ func (l *Link) handleAdvertisement(pt []byte) {
 			return
 		}
 	}
-	t := l.newTransfer(true)
+	t = l.newTransfer(true)
 	t.onProgress, t.onConcluded = rc.OnProgress, rc.OnConcluded
 	t.hash, t.cur, t.size = adv.OriginalHash, adv.Hash, adv.DataSize
 	t.segments = adv.TotalSegments
@@ -903,6 +974,20 @@ func (l *Link) handleAdvertisement(pt []byte) {
 		rc.OnStarted(t)
 	}
 	go t.runReceiver()
+}
+
+// receiving reports whether an incoming transfer of the resource with
+// original hash h is under way. r.mu must be held.
+func (r *resources) receiving(h [resource.HashLen]byte) bool {
+	if r.cont[h] != nil {
+		return true
+	}
+	for _, t := range r.in {
+		if t.hash == h {
+			return true
+		}
+	}
+	return false
 }
 
 // reject answers an advertisement with RESOURCE_RCL.
@@ -1030,6 +1115,9 @@ func (t *Transfer) receive() error {
 			return fmt.Errorf("%w by sender", ErrResourceCanceled)
 		case wire.ContextResourceAdv:
 			if !t.waitingNext {
+				if err := t.readvertised(ev.data); err != nil {
+					return err
+				}
 				continue
 			}
 			if err := t.nextSegment(ev.data); err != nil {
@@ -1067,6 +1155,21 @@ func (t *Transfer) nextSegment(pt []byte) error {
 	t.mu.Unlock()
 	t.retries = resMaxRetries
 	t.lastActivity = time.Now()
+	return t.requestNext()
+}
+
+// readvertised handles an advertisement of the segment being received:
+// the sender re-advertises when no request reached it, so the request
+// (and any hashmap update it waits for) was lost; request again at once
+// rather than after the part timeout, which may exceed the sender's
+// advertisement timeout.
+func (t *Transfer) readvertised(pt []byte) error {
+	adv, err := resource.DecodeAdvertisement(pt)
+	if err != nil || adv.Hash != t.cur || adv.OriginalHash != t.hash {
+		return nil
+	}
+	t.lastActivity = time.Now()
+	t.waitingHMU = false
 	return t.requestNext()
 }
 
