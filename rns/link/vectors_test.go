@@ -16,16 +16,7 @@ import (
 )
 
 // entry is a transcript entry (vectors/reticulum/README.md).
-type entry struct {
-	Step      string          `json:"step"`
-	Direction string          `json:"direction"`
-	Packet    wiretest.Record `json:"packet"`
-	Encrypted bool            `json:"encrypted"`
-	Plaintext vectors.Hex     `json:"plaintext"`
-	IV        vectors.Hex     `json:"iv"`
-	Proved    *bool           `json:"proof_validated_by_receiver"`
-	Note      string          `json:"note"`
-}
+type entry = wiretest.Entry
 
 type handshakeVector struct {
 	Description string `json:"description"`
@@ -194,8 +185,8 @@ func checkEntry(t *testing.T, name string, pr *peers, e *entry, sent map[[32]byt
 			t.Errorf("%s: proves no earlier packet", name)
 		}
 		ok := link.ValidatePacketProof(p.Data, h, verifier) == nil
-		if e.Proved == nil || *e.Proved != ok {
-			t.Errorf("%s: proof validates %v, want %v", name, ok, e.Proved)
+		if e.ProofValidatedByReceiver == nil || *e.ProofValidatedByReceiver != ok {
+			t.Errorf("%s: proof validates %v, want %v", name, ok, e.ProofValidatedByReceiver)
 		}
 		var err error
 		payload, err := link.AppendPacketProof(nil, h, prover)

@@ -25,16 +25,7 @@ type hx = vectors.Hex
 
 // entry is a transcript entry (vectors/reticulum/README.md, "Transcript
 // entry").
-type entry struct {
-	Step                     string
-	Direction                string
-	Packet                   wiretest.Record
-	Encrypted                bool
-	Plaintext                hx
-	IV                       hx
-	ProofValidatedByReceiver *bool `json:"proof_validated_by_receiver"`
-	Note                     string
-}
+type entry = wiretest.Entry
 
 type envelopeVector struct {
 	Description string

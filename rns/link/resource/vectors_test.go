@@ -18,14 +18,7 @@ import (
 	"github.com/mehr-net/mehr/vectors"
 )
 
-type transcriptEntry struct {
-	Step      string          `json:"step"`
-	Direction string          `json:"direction"`
-	Packet    wiretest.Record `json:"packet"`
-	Encrypted bool            `json:"encrypted"`
-	Plaintext vectors.Hex     `json:"plaintext"`
-	IV        vectors.Hex     `json:"iv"`
-}
+type transcriptEntry = wiretest.Entry
 
 type resourceVector struct {
 	Description string `json:"description"`

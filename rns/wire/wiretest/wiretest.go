@@ -130,3 +130,17 @@ func b2i(b bool) int {
 	}
 	return 0
 }
+
+// Entry is a transcript entry of the link, channel and resource vectors
+// (vectors/reticulum/README.md, "Transcript entry").
+type Entry struct {
+	Step      string      `json:"step"`
+	Direction string      `json:"direction"`
+	Packet    Record      `json:"packet"`
+	Encrypted bool        `json:"encrypted"`
+	Plaintext vectors.Hex `json:"plaintext"`
+	IV        vectors.Hex `json:"iv"`
+	// ProofValidatedByReceiver is set for packet proofs on a link.
+	ProofValidatedByReceiver *bool  `json:"proof_validated_by_receiver"`
+	Note                     string `json:"note"`
+}
