@@ -103,3 +103,46 @@ func addLen(n, k int) int {
 	}
 	return n + k
 }
+
+// frameBuf is the bounded frame buffer and counters the HDLC and KISS
+// decoders share.
+type frameBuf struct {
+	buf     []byte // decoded bytes of the frame in progress, up to the maximum
+	n       int    // decoded length of the frame in progress, even past the maximum
+	dropLen int
+	stats   Stats
+}
+
+// put appends one decoded byte, counting but not storing bytes past max.
+func (f *frameBuf) put(c byte, max int) {
+	f.n = addLen(f.n, 1)
+	if f.n > max {
+		return
+	}
+	if len(f.buf) < cap(f.buf) {
+		f.buf = append(f.buf, c)
+		return
+	}
+	f.buf = appendBounded(f.buf, []byte{c}, max)
+}
+
+// putRun appends a run of decoded bytes, storing at most up to max.
+func (f *frameBuf) putRun(b []byte, max int) {
+	start := f.n
+	f.n = addLen(f.n, len(b))
+	if start >= max {
+		return
+	}
+	if f.n > max {
+		b = b[:max-start]
+	}
+	f.buf = appendBounded(f.buf, b, max)
+}
+
+// DroppedLen returns the decoded length of the frame whose drop the last
+// Decode reported, or 0 if no frame has been dropped yet.
+func (f *frameBuf) DroppedLen() int { return f.dropLen }
+
+// Stats returns the decoder's counters. KISS frames are never too short,
+// so a KISSDecoder's TooShort stays zero.
+func (f *frameBuf) Stats() Stats { return f.stats }

@@ -91,12 +91,9 @@ type HDLCDecoder struct {
 	// below 1 mean 1 (empty frames are always skipped, never reported).
 	MinFrame int
 
-	buf     []byte // decoded bytes of the frame in progress, up to MaxFrame
-	n       int    // decoded length of the frame in progress, even past MaxFrame
-	inFrame bool   // an opening flag has been seen
-	esc     bool   // the previous byte was HDLCEsc
-	dropLen int
-	stats   Stats
+	frameBuf
+	inFrame bool // an opening flag has been seen
+	esc     bool // the previous byte was HDLCEsc
 }
 
 func (d *HDLCDecoder) maxFrame() int {
@@ -214,37 +211,6 @@ func (d *HDLCDecoder) close(max int) ([]byte, error) {
 	d.stats.Frames++
 	return frame[:n], nil
 }
-
-func (d *HDLCDecoder) put(c byte, max int) {
-	d.n = addLen(d.n, 1)
-	if d.n > max {
-		return
-	}
-	if len(d.buf) < cap(d.buf) {
-		d.buf = append(d.buf, c)
-		return
-	}
-	d.buf = appendBounded(d.buf, []byte{c}, max)
-}
-
-func (d *HDLCDecoder) putRun(b []byte, max int) {
-	start := d.n
-	d.n = addLen(d.n, len(b))
-	if start >= max {
-		return
-	}
-	if d.n > max {
-		b = b[:max-start]
-	}
-	d.buf = appendBounded(d.buf, b, max)
-}
-
-// DroppedLen returns the decoded length of the frame whose drop the last
-// Decode reported, or 0 if no frame has been dropped yet.
-func (d *HDLCDecoder) DroppedLen() int { return d.dropLen }
-
-// Stats returns the decoder's counters.
-func (d *HDLCDecoder) Stats() Stats { return d.stats }
 
 // Reset discards any partial frame and waits for the next flag, as after
 // connecting. It keeps the buffer, the settings and the counters. Drivers

@@ -176,13 +176,10 @@ type KISSDecoder struct {
 	// reader does not: RNode command codes use the whole byte.
 	StripPort bool
 
-	buf     []byte
-	n       int
-	state   uint8
-	cmd     byte
-	esc     bool
-	dropLen int
-	stats   Stats
+	frameBuf
+	state uint8
+	cmd   byte
+	esc   bool
 }
 
 // KISSDecoder states.
@@ -306,38 +303,6 @@ func (d *KISSDecoder) close(max int) (byte, []byte, error) {
 	d.stats.Frames++
 	return cmd, frame[:n], nil
 }
-
-func (d *KISSDecoder) put(c byte, max int) {
-	d.n = addLen(d.n, 1)
-	if d.n > max {
-		return
-	}
-	if len(d.buf) < cap(d.buf) {
-		d.buf = append(d.buf, c)
-		return
-	}
-	d.buf = appendBounded(d.buf, []byte{c}, max)
-}
-
-func (d *KISSDecoder) putRun(b []byte, max int) {
-	start := d.n
-	d.n = addLen(d.n, len(b))
-	if start >= max {
-		return
-	}
-	if d.n > max {
-		b = b[:max-start]
-	}
-	d.buf = appendBounded(d.buf, b, max)
-}
-
-// DroppedLen returns the decoded payload length of the frame whose drop
-// the last Decode reported, or 0 if no frame has been dropped yet.
-func (d *KISSDecoder) DroppedLen() int { return d.dropLen }
-
-// Stats returns the decoder's counters. KISS frames are never too short, so
-// TooShort stays zero.
-func (d *KISSDecoder) Stats() Stats { return d.stats }
 
 // Reset discards any partial frame and waits for the next FEND, as after
 // opening the port. It keeps the buffer, the settings and the counters. The
