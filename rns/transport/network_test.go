@@ -214,3 +214,21 @@ func TestAnnounceCap(t *testing.T) {
 	}
 	t.Logf("%d announces in %v on a 1200 bit/s link (cap allows %d)", sent, elapsed, maxSent)
 }
+
+// TestClosedInterfaceDetaches: when a driver's medium goes away for good
+// (Receive returns net.ErrClosed, as a spawned TCP client does when the
+// peer leaves), transport forgets the interface.
+func TestClosedInterfaceDetaches(t *testing.T) {
+	nw := newNetwork(t, 2, line(2))
+	if len(nw.nodes[0].t.Interfaces()) != 1 {
+		t.Fatal("interface not attached")
+	}
+	nw.pipes[0].Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(nw.nodes[0].t.Interfaces()) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("closed interface still attached")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -109,6 +109,7 @@ type Transport struct {
 	mu            sync.Mutex
 	closed        bool
 	ifaces        []*Iface
+	sharedIfaces  int // attached interfaces with shared set, kept with ifaces
 	filter        *hashFilter
 	paths         map[wire.Hash]*PathEntry
 	announces     map[wire.Hash]*announceEntry
@@ -232,6 +233,9 @@ func (t *Transport) AddInterface(in iface.Interface, opts InterfaceOptions) (*If
 		}
 	}
 	t.ifaces = append(t.ifaces, i)
+	if i.shared {
+		t.sharedIfaces++
+	}
 	t.mu.Unlock()
 	t.wg.Add(1)
 	go t.routineReceive(i)
@@ -241,17 +245,25 @@ func (t *Transport) AddInterface(in iface.Interface, opts InterfaceOptions) (*If
 // RemoveInterface detaches and closes an interface. Paths through it are
 // forgotten at the next table cull, as in the reference.
 func (t *Transport) RemoveInterface(i *Iface) error {
-	t.mu.Lock()
-	for n, o := range t.ifaces {
-		if o == i {
-			t.ifaces = append(t.ifaces[:n:n], t.ifaces[n+1:]...)
-			break
-		}
-	}
-	t.mu.Unlock()
+	t.detach(i)
 	err := i.Interface.Close()
 	<-i.done
 	return err
+}
+
+// detach removes i from the attached interfaces, if it is still there.
+func (t *Transport) detach(i *Iface) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for n, o := range t.ifaces {
+		if o == i {
+			t.ifaces = append(t.ifaces[:n:n], t.ifaces[n+1:]...)
+			if i.shared {
+				t.sharedIfaces--
+			}
+			return
+		}
+	}
 }
 
 // Interfaces returns the attached interfaces.
@@ -272,6 +284,7 @@ func (t *Transport) Close() error {
 	t.closed = true
 	ifs := t.ifaces
 	t.ifaces = nil
+	t.sharedIfaces = 0
 	t.mu.Unlock()
 	close(t.stop)
 	for _, i := range ifs {
@@ -289,14 +302,7 @@ func (t *Transport) SharedInstanceClient() bool {
 	return t.sharedLocked()
 }
 
-func (t *Transport) sharedLocked() bool {
-	for _, i := range t.ifaces {
-		if i.shared {
-			return true
-		}
-	}
-	return false
-}
+func (t *Transport) sharedLocked() bool { return t.sharedIfaces > 0 }
 
 func (t *Transport) hasIface(i *Iface) bool {
 	for _, o := range t.ifaces {
@@ -327,6 +333,10 @@ func (t *Transport) routineReceive(i *Iface) {
 		n, err := i.Interface.Receive(buf[wire.Headroom:])
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
+				// The medium is gone for good (a spawned client left, a
+				// peer timed out): forget the interface, so its paths and
+				// links are culled with it.
+				t.detach(i)
 				return
 			}
 			// Temporary failure: back off, bounded, and retry.
