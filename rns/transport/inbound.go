@@ -40,7 +40,13 @@ func (t *Transport) inbound(raw []byte, in *Iface, pp *Packet) {
 		}
 		return
 	}
-	p.Hash, _ = wire.PacketHash(raw)
+	if p.Context != wire.ContextResource {
+		// Resource parts pass the packet filter unconditionally and are
+		// never proved one by one, so their hash is never looked at:
+		// skipping it saves a SHA-256 pass over all bulk data at every
+		// node on the path.
+		p.Hash, _ = wire.PacketHash(raw)
+	}
 	p.Interface = in
 	p.Hops++
 	if in != nil && (in.local || in.shared) {
@@ -63,7 +69,7 @@ func (t *Transport) inbound(raw []byte, in *Iface, pp *Packet) {
 	if _, ok := t.links[p.Destination]; ok {
 		remember = false
 	}
-	if p.PacketType == wire.Proof && p.Context == wire.ContextLRProof {
+	if p.PacketType == wire.Proof && p.Context == wire.ContextLRProof || p.Context == wire.ContextResource {
 		remember = false
 	}
 	if t.sharedLocked() {
@@ -145,7 +151,9 @@ func (t *Transport) inbound(raw []byte, in *Iface, pp *Packet) {
 					}
 				}
 				if out != nil {
-					t.filter.Add(&p.Hash)
+					if p.Context != wire.ContextResource {
+						t.filter.Add(&p.Hash)
+					}
 					fwd := raw
 					if rewritten {
 						fwd = append([]byte(nil), raw...)

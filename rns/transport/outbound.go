@@ -64,7 +64,9 @@ func (t *Transport) outboundLocked(raw []byte, attached *Iface, q *sendQueue) bo
 		if p.PacketType == wire.Announce && attached == nil && !t.announceAllowedLocked(&p, i, raw, now) {
 			continue
 		}
-		if !stored {
+		if !stored && p.Context != wire.ContextResource {
+			// Resource parts bypass the filter; remembering them would
+			// only cost a hash and push real entries out.
 			h, _ := wire.PacketHash(raw)
 			t.filter.Add(&h)
 			stored = true

@@ -103,7 +103,8 @@ type PathResponder interface {
 // Packet is a received packet handed to a destination or handler.
 type Packet struct {
 	wire.Packet
-	// Hash is the full packet hash.
+	// Hash is the full packet hash. It is zero for resource parts
+	// (context RESOURCE), which are never filtered or proved one by one.
 	Hash [wire.FullHashLen]byte
 	// Interface is the interface it arrived on.
 	Interface *Iface
