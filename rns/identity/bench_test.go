@@ -170,3 +170,23 @@ func BenchmarkIdentityDecrypt(b *testing.B) {
 		}
 	}
 }
+
+// benchLinkMDU8192 is a link's MDU at the 8192-byte MTU negotiated over
+// TCP (RNS.Link.MDU for that MTU): the ceiling figure for bulk transfers in
+// docs/PERFORMANCE.md is token encryption of packets this size on one core.
+const benchLinkMDU8192 = 8111
+
+func BenchmarkTokenEncryptMDU8192(b *testing.B) {
+	tok, err := identity.NewToken(testKey("bench", 64))
+	if err != nil {
+		b.Fatal(err)
+	}
+	pt := make([]byte, benchLinkMDU8192)
+	dst := make([]byte, 0, identity.TokenLen(benchLinkMDU8192))
+	iv := [16]byte{1}
+	b.SetBytes(benchLinkMDU8192)
+	b.ReportAllocs()
+	for b.Loop() {
+		dst = tok.AppendEncrypt(dst[:0], iv, pt)
+	}
+}

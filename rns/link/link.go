@@ -552,6 +552,15 @@ func (l *Link) Receive(p *transport.Packet) {
 	if p.PacketType != wire.Data {
 		return
 	}
+	if p.Context == wire.ContextResource {
+		// Resource parts travel unencrypted (the resource is encrypted
+		// as a whole) and are the bulk of a transfer: copy them into a
+		// pooled buffer the transfer returns after filing the part.
+		if p.DestType == wire.Link && p.Destination == sess.id {
+			l.handlePart(p.Data)
+		}
+		return
+	}
 	pt, err := sess.Open(nil, &p.Packet)
 	if err != nil {
 		return
@@ -594,8 +603,7 @@ func (l *Link) Receive(p *transport.Packet) {
 		if first && l.cfg.OnIdentified != nil {
 			l.cfg.OnIdentified(l, who)
 		}
-	case wire.ContextResource, wire.ContextResourceAdv, wire.ContextResourceReq,
-		wire.ContextResourceHMU, wire.ContextResourceICL, wire.ContextResourceRCL:
+	case wire.ContextResourceAdv, wire.ContextResourceReq, wire.ContextResourceHMU, wire.ContextResourceICL, wire.ContextResourceRCL:
 		l.handleResource(p.Context, pt)
 	case wire.ContextLinkClose:
 		if IsClose(pt, l.id) {

@@ -1,6 +1,7 @@
 package link
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -217,8 +218,9 @@ type Transfer struct {
 }
 
 type resEvent struct {
-	ctx  wire.Context
-	data []byte
+	ctx    wire.Context
+	data   []byte
+	pooled *[]byte // data's buffer, from partPool; see release
 }
 
 // resources is a link's table of transfers.
@@ -679,6 +681,7 @@ func (t *Transfer) sendSegment(i int, ahead <-chan builtSegment, timer *time.Tim
 	now := time.Now()
 	t.advAt, t.lastActivity = now, now
 	advRetries := resMaxAdvRetries
+	pkt := make([]byte, 0, wire.HeaderMinSize+r.SDU)
 	t.retries = resMaxRetries
 	status := resource.StatusAdvertised
 	for {
@@ -739,7 +742,10 @@ func (t *Transfer) sendSegment(i int, ahead <-chan builtSegment, timer *time.Tim
 			t.lastActivity = time.Now()
 			t.retries = resMaxRetries
 			for _, p := range parts {
-				if err := l.sendRaw(r.AppendPartPacket(make([]byte, 0, wire.HeaderMinSize+r.SDU), l.id, p)); err != nil {
+				// Interfaces never keep a packet after Send returns, so
+				// one buffer serves every part.
+				pkt = r.AppendPartPacket(pkt[:0], l.id, p)
+				if err := l.sendRaw(pkt); err != nil {
 					return next, err
 				}
 				if !t.sent[p] {
@@ -795,11 +801,7 @@ func (l *Link) handleResource(ctx wire.Context, pt []byte) {
 		l.handleAdvertisement(pt)
 		return
 	case wire.ContextResource:
-		l.res.mu.Lock()
-		for _, t := range l.res.in {
-			t.post(ctx, pt)
-		}
-		l.res.mu.Unlock()
+		l.handlePart(pt)
 		return
 	}
 	var h [resource.HashLen]byte
@@ -828,6 +830,42 @@ func (l *Link) handleResource(ctx wire.Context, pt []byte) {
 	}
 }
 
+// partPool holds the buffers resource parts are queued in between the
+// link's packet routine and the transfer's routine. The largest part is an
+// MTU; buffers grow to the largest link MTU seen.
+var partPool = sync.Pool{New: func() any { return new([]byte) }}
+
+// handlePart queues a copy of a resource part for every incoming transfer
+// (a part names no resource; each transfer checks it against its hashmap).
+// With one transfer, the common case, the copy comes from partPool and the
+// transfer gives it back.
+func (l *Link) handlePart(part []byte) {
+	l.res.mu.Lock()
+	defer l.res.mu.Unlock()
+	if len(l.res.in) == 1 {
+		bp := partPool.Get().(*[]byte)
+		*bp = append((*bp)[:0], part...)
+		for _, t := range l.res.in {
+			if !t.postEvent(resEvent{ctx: wire.ContextResource, data: *bp, pooled: bp}) {
+				partPool.Put(bp)
+			}
+		}
+		return
+	}
+	for _, t := range l.res.in {
+		t.post(wire.ContextResource, bytes.Clone(part))
+	}
+}
+
+// release returns a pooled event buffer.
+func (ev *resEvent) release() {
+	if ev.pooled != nil {
+		*ev.pooled = ev.data[:0]
+		partPool.Put(ev.pooled)
+		ev.pooled, ev.data = nil, nil
+	}
+}
+
 // post queues an event without blocking (it runs on the link's packet
 // routine, under l.res.mu). Control events (advertisements, requests,
 // hashmap updates, proofs, cancels) are always queued: losing one could
@@ -840,11 +878,16 @@ func (l *Link) handleResource(ctx wire.Context, pt []byte) {
 const maxControlEvents = 4096
 
 func (t *Transfer) post(ctx wire.Context, pt []byte) {
+	t.postEvent(resEvent{ctx: ctx, data: pt})
+}
+
+// postEvent queues ev and reports whether it was queued.
+func (t *Transfer) postEvent(ev resEvent) bool {
 	t.evMu.Lock()
-	if ctx == wire.ContextResource {
+	if ev.ctx == wire.ContextResource {
 		if t.evParts >= resEventQueue {
 			t.evMu.Unlock()
-			return
+			return false
 		}
 		t.evParts++
 	} else if len(t.evQ)-t.evParts >= maxControlEvents {
@@ -852,14 +895,15 @@ func (t *Transfer) post(ctx wire.Context, pt []byte) {
 		// loses the excess instead of growing memory without bound; a
 		// well-behaved sender never has this many outstanding.
 		t.evMu.Unlock()
-		return
+		return false
 	}
-	t.evQ = append(t.evQ, resEvent{ctx: ctx, data: pt})
+	t.evQ = append(t.evQ, ev)
 	t.evMu.Unlock()
 	select {
 	case t.evReady <- struct{}{}:
 	default:
 	}
+	return true
 }
 
 func (l *Link) handleAdvertisement(pt []byte) {
@@ -1092,9 +1136,11 @@ func (t *Transfer) receive() error {
 		switch ev.ctx {
 		case wire.ContextResource:
 			if t.waitingNext {
+				ev.release()
 				continue
 			}
 			done, err := t.receivePart(ev.data)
+			ev.release()
 			if err != nil || done {
 				if err != nil {
 					return err
