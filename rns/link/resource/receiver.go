@@ -2,7 +2,10 @@ package resource
 
 import (
 	"bytes"
+	"crypto/aes"
+	"crypto/sha256"
 	"fmt"
+	"hash"
 
 	"github.com/mehr-net/mehr/rns/identity"
 	"github.com/mehr-net/mehr/rns/msgpack"
@@ -23,6 +26,15 @@ type Receiver struct {
 	have     []bool // which parts arrived
 	received int
 	next     int // index of the first missing part
+
+	// Streaming assembly: while parts arrive, the in-order prefix of the
+	// stream is authenticated and decrypted in place (dec), and for
+	// uncompressed resources its plaintext hashed (ph, up to hashed bytes
+	// of plaintext), so that Assemble has little left to do when the last
+	// part lands. dec is nil for unencrypted resources.
+	dec    *identity.StreamDecrypter
+	ph     hash.Hash
+	hashed int
 
 	proof [2 * HashLen]byte
 }
@@ -59,6 +71,14 @@ func NewReceiver(adv *Advertisement, key []byte, mtu int) (*Receiver, error) {
 	r.adv.Hashmap = nil
 	r.adv.RequestID = bytes.Clone(adv.RequestID)
 	r.setHashes(0, adv.Hashmap)
+	if adv.Flags&FlagEncrypted != 0 {
+		// A stream the token format cannot fit is left to Assemble,
+		// which reports it.
+		if r.dec, _ = tok.NewStreamDecrypter(adv.TransferSize); r.dec != nil && adv.Flags&FlagCompressed == 0 {
+			r.ph = sha256.New()
+			r.hashed = PrefixLen
+		}
+	}
 	return r, nil
 }
 
@@ -178,8 +198,11 @@ func (r *Receiver) AcceptPart(part []byte) (bool, error) {
 		copy(r.stream[i*r.sdu:], part)
 		r.have[i] = true
 		r.received++
-		for r.next < len(r.have) && r.have[r.next] {
-			r.next++
+		if i == r.next {
+			for r.next < len(r.have) && r.have[r.next] {
+				r.next++
+			}
+			r.advance()
 		}
 		return true, nil
 	}
@@ -190,6 +213,22 @@ func (r *Receiver) AcceptPart(part []byte) (bool, error) {
 		return false, nil
 	}
 	return false, ErrPart
+}
+
+// advance decrypts and hashes the stream's newly completed in-order prefix.
+func (r *Receiver) advance() {
+	if r.dec == nil {
+		return
+	}
+	n := r.dec.Advance(r.stream, min(r.next*r.sdu, len(r.stream)))
+	if r.ph == nil {
+		return
+	}
+	// The last decrypted block may hold padding: hash up to it.
+	if end := n - aes.BlockSize; end > r.hashed {
+		r.ph.Write(r.stream[identity.TokenIVLen+r.hashed : identity.TokenIVLen+end])
+		r.hashed = end
+	}
 }
 
 // Assemble joins the parts, decrypts the stream, strips the random prefix,
@@ -206,7 +245,11 @@ func (r *Receiver) Assemble() (data, metadata []byte, err error) {
 	stream := r.stream
 	r.stream = nil // decrypted in place below; Assemble runs once
 	plain := stream
-	if r.adv.Flags&FlagEncrypted != 0 {
+	if r.dec != nil {
+		if plain, err = r.dec.Finish(stream); err != nil {
+			return nil, nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
+		}
+	} else if r.adv.Flags&FlagEncrypted != 0 {
 		if len(stream) >= parallelMin {
 			plain, err = r.tok.DecryptConcurrent(stream)
 		} else {
@@ -229,7 +272,13 @@ func (r *Receiver) Assemble() (data, metadata []byte, err error) {
 			return nil, nil, err
 		}
 	}
-	h, p := hashAndProof(all, r.adv.RandomHash[:])
+	var h, p [HashLen]byte
+	if r.ph != nil && r.hashed <= len(plain) {
+		r.ph.Write(plain[r.hashed:])
+		h, p = finishHashAndProof(r.ph, r.adv.RandomHash[:])
+	} else {
+		h, p = hashAndProof(all, r.adv.RandomHash[:])
+	}
 	if h != r.adv.Hash {
 		return nil, nil, fmt.Errorf("%w: resource hash mismatch", ErrCorrupt)
 	}

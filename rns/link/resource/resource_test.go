@@ -254,3 +254,75 @@ func TestMalformed(t *testing.T) {
 		}
 	}
 }
+
+// TestPartOrder files the parts (all in the advertised hashmap) in
+// shuffled and reversed order: the
+// receiver decrypts and hashes the in-order prefix as it grows, so gaps
+// must hold that work back until they are filled.
+func TestPartOrder(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		data     []byte
+		compress bool
+	}{
+		{"random 30k", randomData(4, 30_000), false},
+		{"text 200k compressed", bytes.Repeat([]byte("0123456789abcdef-"), 200_000/17), true},
+		{"one part", []byte("x"), false},
+	} {
+		for _, order := range []string{"shuffled", "reversed"} {
+			t.Run(tc.name+" "+order, func(t *testing.T) {
+				r, err := resource.Build(testParams(tc.data, tc.compress))
+				if err != nil {
+					t.Fatal(err)
+				}
+				recv, err := resource.NewReceiver(r.Advertisement(), testKey, 500)
+				if err != nil {
+					t.Fatal(err)
+				}
+				idx := make([]int, r.NumParts())
+				for i := range idx {
+					idx[i] = len(idx) - 1 - i
+				}
+				if order == "shuffled" {
+					rand.New(rand.NewPCG(5, 5)).Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
+				}
+				for _, i := range idx {
+					if ok, err := recv.AcceptPart(r.Part(i)); !ok || err != nil {
+						t.Fatalf("part %d: %v %v", i, ok, err)
+					}
+				}
+				data, _, err := recv.Assemble()
+				if err != nil || !bytes.Equal(data, tc.data) {
+					t.Fatalf("Assemble: %v, %d bytes", err, len(data))
+				}
+				if err := r.VerifyProof(recv.Proof()); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
+	}
+}
+
+// TestWrongKey: the map hashes do not depend on the key, so every part is
+// filed, but the stream fails authentication when assembled.
+func TestWrongKey(t *testing.T) {
+	r, err := resource.Build(testParams(randomData(6, 30_000), false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recv, err := resource.NewReceiver(r.Advertisement(), bytes.Repeat([]byte{0x43}, 64), 500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range r.NumParts() {
+		if _, err := recv.AcceptPart(r.Part(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := recv.Assemble(); !errors.Is(err, resource.ErrCorrupt) {
+		t.Fatalf("got %v, want ErrCorrupt", err)
+	}
+	if recv.Proof() != nil {
+		t.Error("proof after a failed assembly")
+	}
+}
