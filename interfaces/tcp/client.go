@@ -2,9 +2,14 @@ package tcp
 
 // Data flow of one Client:
 //
-//	Send (any goroutine)      frame into wbuf under wmu, one Write to the
-//	                          current connection; a write error takes the
-//	                          connection down.
+//	Send (any goroutine)      frame appended to the write queue wq under
+//	                          wmu; wakes routineWrite. Blocks while more
+//	                          than maxQueued bytes wait (backpressure).
+//	routineWrite              takes everything queued and writes it to the
+//	                          current connection in one Write, so a burst
+//	                          of packets costs one syscall and the sender
+//	                          goes on framing the next ones meanwhile; a
+//	                          write error takes the connection down.
 //	Receive (one goroutine)   Read into rbuf, decode frames in place, copy
 //	                          one frame to the caller's buffer; a read error
 //	                          or EOF takes the connection down and Receive
@@ -69,9 +74,17 @@ type Client struct {
 	dead    error         // why the interface cannot come back up; nil while it can
 	changed chan struct{} // closed and replaced whenever conn or dead changes
 
-	// wmu serialises writes and guards wbuf, the reused frame buffer.
-	wmu  sync.Mutex
-	wbuf []byte
+	// wmu guards the write queue: frames for connection generation wgen
+	// waiting for routineWrite, and the writer's second buffer.
+	wmu    sync.Mutex
+	wq     []byte
+	wgen   uint64
+	wspare []byte
+	wbusy  bool          // a Write is in progress (routineWrite or an inline Send)
+	ibuf   []byte        // frame buffer of inline Sends; owned by whoever set wbusy
+	wroom  *sync.Cond    // on wmu; broadcast when wq is emptied or wbusy cleared
+	wake   chan struct{} // wakes routineWrite; buffered, never closed
+	wdone  chan struct{} // closed by Close; stops routineWrite
 
 	// Receive state, owned by the one goroutine that calls Receive.
 	rbuf     []byte // read buffer
@@ -114,9 +127,13 @@ type Stats struct {
 }
 
 func newClient(s settings, name string) *Client {
-	c := &Client{s: s, name: name, changed: make(chan struct{})}
+	c := &Client{s: s, name: name, changed: make(chan struct{}),
+		wake: make(chan struct{}, 1), wdone: make(chan struct{})}
+	c.wroom = sync.NewCond(&c.wmu)
 	c.hdlc = framing.HDLCDecoder{MaxFrame: s.maxFrame, MinFrame: framing.TCPMinFrame}
 	c.kiss = framing.KISSDecoder{MaxFrame: s.maxFrame, StripPort: true}
+	c.wg.Add(1)
+	go c.routineWrite()
 	return c
 }
 
@@ -150,7 +167,7 @@ func NewClient(ctx context.Context, cfg Config) (*Client, error) {
 		if conn != nil {
 			conn.Close()
 		}
-		c.cancel()
+		c.Close()
 		return nil, fmt.Errorf("tcp %s: connect to %s: %w", c.name, c.addr, ctxErr)
 	}
 	if err != nil {
@@ -378,7 +395,7 @@ func (c *Client) Send(pkt []byte) error {
 		return ErrTooLarge
 	}
 	c.mu.Lock()
-	conn, dead := c.conn, c.dead
+	conn, gen, dead := c.conn, c.gen, c.dead
 	c.mu.Unlock()
 	if conn == nil {
 		if dead != nil {
@@ -388,33 +405,133 @@ func (c *Client) Send(pkt []byte) error {
 	}
 
 	c.wmu.Lock()
-	if c.s.kiss {
-		c.wbuf = framing.AppendKISS(c.wbuf[:0], framing.KISSCmdData, pkt)
-	} else {
-		c.wbuf = framing.AppendHDLC(c.wbuf[:0], pkt)
+	for len(c.wq) >= maxQueued && !c.closed.Load() {
+		c.wroom.Wait()
 	}
-	var err error
-	if c.s.writeTO > 0 {
-		err = conn.SetWriteDeadline(time.Now().Add(c.s.writeTO))
+	if c.closed.Load() {
+		c.wmu.Unlock()
+		return net.ErrClosed
 	}
-	if err == nil {
-		_, err = conn.Write(c.wbuf)
+	if gen != c.wgen {
+		// Frames queued for a connection that has gone are dropped, as
+		// a failed write drops them.
+		c.wq, c.wgen = c.wq[:0], gen
 	}
-	c.wmu.Unlock()
-
-	if err != nil {
-		c.lost(conn, err)
-		c.mu.Lock()
-		dead = c.dead
-		c.mu.Unlock()
-		if dead != nil {
-			return dead
+	if len(pkt) >= inlineMin && len(c.wq) == 0 && !c.wbusy {
+		// A large packet with nothing ahead of it is written at once,
+		// by this goroutine: a hand-off to the writer would cost more
+		// than it saves.
+		c.wbusy = true
+		c.wmu.Unlock()
+		c.ibuf = c.frame(c.ibuf[:0], pkt)
+		err := c.write(conn, c.ibuf)
+		c.wmu.Lock()
+		c.wbusy = false
+		more := len(c.wq) > 0
+		c.wroom.Broadcast()
+		c.wmu.Unlock()
+		if more {
+			c.wakeWriter()
 		}
-		return fmt.Errorf("%w: %w", ErrNotConnected, err)
+		if err != nil {
+			c.lost(conn, err)
+			c.mu.Lock()
+			dead = c.dead
+			c.mu.Unlock()
+			if dead != nil {
+				return dead
+			}
+			return fmt.Errorf("%w: %w", ErrNotConnected, err)
+		}
+		c.st.txPackets.Add(1)
+		c.st.txBytes.Add(uint64(len(pkt)))
+		return nil
 	}
+	c.wq = c.frame(c.wq, pkt)
+	c.wmu.Unlock()
+	c.wakeWriter()
 	c.st.txPackets.Add(1)
 	c.st.txBytes.Add(uint64(len(pkt)))
 	return nil
+}
+
+// frame appends pkt framed for the wire to dst.
+func (c *Client) frame(dst, pkt []byte) []byte {
+	if c.s.kiss {
+		return framing.AppendKISS(dst, framing.KISSCmdData, pkt)
+	}
+	return framing.AppendHDLC(dst, pkt)
+}
+
+// write writes b to conn within the write timeout.
+func (c *Client) write(conn net.Conn, b []byte) error {
+	if c.s.writeTO > 0 {
+		if err := conn.SetWriteDeadline(time.Now().Add(c.s.writeTO)); err != nil {
+			return err
+		}
+	}
+	_, err := conn.Write(b)
+	return err
+}
+
+func (c *Client) wakeWriter() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// inlineMin is the packet size from which Send writes itself when the
+// queue is empty instead of handing the frame to routineWrite.
+const inlineMin = 2048
+
+// maxQueued is how many framed bytes Send queues before it waits for the
+// writer: enough for a window of resource parts at the largest MTU, little
+// beside the socket buffers.
+const maxQueued = 256 << 10
+
+// routineWrite writes the queued frames, batch after batch, until Close.
+func (c *Client) routineWrite() {
+	defer c.wg.Done()
+	for {
+		select {
+		case <-c.wake:
+		case <-c.wdone:
+			c.wmu.Lock()
+			c.wq = nil
+			c.wroom.Broadcast()
+			c.wmu.Unlock()
+			return
+		}
+		for {
+			c.wmu.Lock()
+			for c.wbusy {
+				c.wroom.Wait()
+			}
+			if len(c.wq) == 0 {
+				c.wmu.Unlock()
+				break
+			}
+			batch, gen := c.wq, c.wgen
+			c.wq, c.wspare = c.wspare[:0], nil
+			c.wbusy = true
+			c.wroom.Broadcast()
+			c.wmu.Unlock()
+			c.mu.Lock()
+			conn, cur := c.conn, c.gen
+			c.mu.Unlock()
+			if conn != nil && cur == gen {
+				if err := c.write(conn, batch); err != nil {
+					c.lost(conn, err)
+				}
+			}
+			c.wmu.Lock()
+			c.wspare = batch[:0]
+			c.wbusy = false
+			c.wroom.Broadcast()
+			c.wmu.Unlock()
+		}
+	}
 }
 
 // Close implements iface.Interface. It closes the connection, stops
@@ -423,6 +540,7 @@ func (c *Client) Send(pkt []byte) error {
 func (c *Client) Close() error {
 	c.closeOnce.Do(func() {
 		c.closed.Store(true)
+		close(c.wdone)
 		c.mu.Lock()
 		conn := c.conn
 		c.conn = nil
