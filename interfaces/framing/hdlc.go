@@ -1,6 +1,9 @@
 package framing
 
-import "bytes"
+import (
+	"bytes"
+	"slices"
+)
 
 // HDLC framing bytes, as in the reference's HDLC class (TCPInterface.py,
 // SerialInterface.py). These values are part of the wire format and never
@@ -91,13 +94,10 @@ func hdlcSpecials(p []byte) int {
 }
 
 // grow makes sure dst has room for n more bytes, allocating at most once.
+// Growth is amortised (slices.Grow), so frames appended one after another
+// to a queue do not copy it every time.
 func grow(dst []byte, n int) []byte {
-	if cap(dst)-len(dst) >= n {
-		return dst
-	}
-	nb := make([]byte, len(dst), len(dst)+n)
-	copy(nb, dst)
-	return nb
+	return slices.Grow(dst, n)
 }
 
 // HDLCDecoder splits an HDLC byte stream into frames the way the reference

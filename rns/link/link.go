@@ -361,7 +361,7 @@ func (l *Link) buildPacket(typ wire.PacketType, ctx wire.Context, payload []byte
 			return nil, nil, err
 		}
 	}
-	raw := sess.AppendPacket(nil, typ, ctx, iv, payload)
+	raw := sess.AppendPacket(make([]byte, 0, wire.HeaderMinSize+identity.TokenLen(len(payload))), typ, ctx, iv, payload)
 	if len(raw) > mtu {
 		return nil, nil, ErrTooLarge
 	}
@@ -509,6 +509,9 @@ func (l *Link) tick(now time.Time) {
 	}
 }
 
+// plainPool holds the buffers DATA packets are decrypted into for OnPacket.
+var plainPool = sync.Pool{New: func() any { return new([]byte) }}
+
 // Receive handles a packet transport delivers to the link ID
 // (transport.Destination). Malformed and unauthentic packets are dropped.
 func (l *Link) Receive(p *transport.Packet) {
@@ -561,18 +564,28 @@ func (l *Link) Receive(p *transport.Packet) {
 		}
 		return
 	}
+	if p.Context == wire.ContextNone {
+		// OnPacket's plaintext is valid only during the call, so it is
+		// decrypted into a pooled buffer.
+		bp := plainPool.Get().(*[]byte)
+		pt, err := sess.Open((*bp)[:0], &p.Packet)
+		if err == nil {
+			if l.cfg.OnPacket != nil {
+				l.cfg.OnPacket(l, pt)
+			}
+			if l.cfg.ProveAll {
+				l.prove(p)
+			}
+		}
+		*bp = pt[:0]
+		plainPool.Put(bp)
+		return
+	}
 	pt, err := sess.Open(nil, &p.Packet)
 	if err != nil {
 		return
 	}
 	switch p.Context {
-	case wire.ContextNone:
-		if l.cfg.OnPacket != nil {
-			l.cfg.OnPacket(l, pt)
-		}
-		if l.cfg.ProveAll {
-			l.prove(p)
-		}
 	case wire.ContextLRRTT:
 		if !l.initiator {
 			l.handleRTT(pt)

@@ -494,3 +494,48 @@ func BenchmarkResourceTCP(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLinkPacketsTCP sends 431-byte DATA packets (the link MDU at the
+// base MTU of 500) over a link on loopback TCP and counts what the peer's
+// OnPacket delivers: packets/s is the delivered rate.
+func BenchmarkLinkPacketsTCP(b *testing.B) {
+	na, nb, stop := tcpPair(b)
+	defer stop()
+	var got atomic.Int64
+	ln, err := link.Listen(nb.t, nb.id, nb.hash, link.Config{
+		OnPacket: func(*link.Link, []byte) { got.Add(1) },
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ini, err := link.Establish(ctx, na.t, nb.id, nb.hash, link.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	resp, err := ln.Accept(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer closeLinks(ini, resp)
+	payload := random(431)
+	b.SetBytes(int64(len(payload)))
+	b.ReportAllocs()
+	start := time.Now()
+	n := 0
+	for b.Loop() {
+		if _, err := ini.SendPacket(wire.Data, wire.ContextNone, payload); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for got.Load() < int64(n) && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	el := time.Since(start)
+	b.ReportMetric(float64(got.Load())/el.Seconds(), "delivered/s")
+	b.ReportMetric(float64(n-int(got.Load())), "lost")
+}
