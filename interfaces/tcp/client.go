@@ -84,7 +84,8 @@ type Client struct {
 	ibuf   []byte        // frame buffer of inline Sends; owned by whoever set wbusy
 	wroom  *sync.Cond    // on wmu; broadcast when wq is emptied or wbusy cleared
 	wake   chan struct{} // wakes routineWrite; buffered, never closed
-	wdone  chan struct{} // closed by Close; stops routineWrite
+	wdone  chan struct{} // closed by stopWriter; stops routineWrite
+	wstop  sync.Once
 
 	// Receive state, owned by the one goroutine that calls Receive.
 	rbuf     []byte // read buffer
@@ -540,7 +541,7 @@ func (c *Client) routineWrite() {
 func (c *Client) Close() error {
 	c.closeOnce.Do(func() {
 		c.closed.Store(true)
-		close(c.wdone)
+		c.stopWriter()
 		c.mu.Lock()
 		conn := c.conn
 		c.conn = nil
@@ -557,6 +558,9 @@ func (c *Client) Close() error {
 	c.wg.Wait()
 	return nil
 }
+
+// stopWriter ends routineWrite: the client is closed or dead for good.
+func (c *Client) stopWriter() { c.wstop.Do(func() { close(c.wdone) }) }
 
 // notifyLocked wakes every waiter on changed. c.mu must be held.
 func (c *Client) notifyLocked() {
@@ -593,6 +597,7 @@ func (c *Client) lost(conn net.Conn, cause error) {
 	c.conn = nil
 	if !c.initiator && c.dead == nil {
 		c.dead = errPeerClosed
+		c.stopWriter()
 	}
 	c.notifyLocked()
 	c.mu.Unlock()
@@ -614,6 +619,7 @@ func (c *Client) giveUp() {
 	if c.dead == nil {
 		c.dead = errGaveUp
 		c.notifyLocked()
+		c.stopWriter()
 	}
 	c.mu.Unlock()
 }

@@ -335,8 +335,10 @@ func (t *Transport) routineReceive(i *Iface) {
 			if errors.Is(err, net.ErrClosed) {
 				// The medium is gone for good (a spawned client left, a
 				// peer timed out): forget the interface, so its paths and
-				// links are culled with it.
+				// links are culled with it, and close it so that whatever
+				// the driver still holds is released.
 				t.detach(i)
+				i.Interface.Close()
 				return
 			}
 			// Temporary failure: back off, bounded, and retry.
