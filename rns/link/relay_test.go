@@ -22,7 +22,7 @@ import (
 )
 
 // tcpLink joins two transports with a loopback TCP connection.
-func tcpLink(t *testing.T, server, client *transport.Transport) {
+func tcpLink(t testing.TB, server, client *transport.Transport) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -68,7 +68,7 @@ func udpLink(t *testing.T, x, y *transport.Transport) {
 	attach(t, y, uy)
 }
 
-func attach(t *testing.T, tr *transport.Transport, in iface.Interface) {
+func attach(t testing.TB, tr *transport.Transport, in iface.Interface) {
 	t.Helper()
 	if _, err := tr.AddInterface(in, transport.InterfaceOptions{}); err != nil {
 		t.Fatal(err)

@@ -3,8 +3,10 @@ package resource
 import (
 	"bytes"
 	stdbzip2 "compress/bzip2"
+	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/dsnet/compress/bzip2"
 )
@@ -32,14 +34,19 @@ func Compress(data []byte) ([]byte, error) {
 
 // Sampling: data larger than compressSampleMin is compressed only when a
 // sample of it (compressSamples slices of compressSampleLen bytes, spread
-// evenly) shrinks below compressSampleRatio of its size. bzip2 costs about
-// 200 ms per MB of incompressible data; the sample costs a sixteenth of
-// that, and senders may always send uncompressed.
+// evenly) looks compressible to two cheap tests: its byte entropy is below
+// compressMaxEntropy bits per byte, or more than compressMinRepeat of its
+// 8-byte windows repeat an earlier window (what bzip2's block sort
+// exploits in data whose bytes look random, such as a repeated random
+// block). bzip2 costs about 200 ms per MB of incompressible data; the
+// tests cost well under a millisecond per MB, and senders may always send
+// uncompressed.
 const (
-	compressSampleMin   = 256 << 10
-	compressSamples     = 4
-	compressSampleLen   = 16 << 10
-	compressSampleRatio = 0.9375 // 15/16
+	compressSampleMin  = 256 << 10
+	compressSamples    = 4
+	compressSampleLen  = 16 << 10
+	compressMaxEntropy = 7.5
+	compressMinRepeat  = 1.0 / 16
 )
 
 // worthCompressing reports whether data is likely to compress meaningfully.
@@ -47,14 +54,38 @@ func worthCompressing(data []byte) bool {
 	if len(data) < compressSampleMin {
 		return true
 	}
-	sample := make([]byte, 0, compressSamples*compressSampleLen)
+	var hist [256]int
+	var seen [1 << 12]int32 // window hash -> sample offset+1 of its last occurrence
+	repeats, windows := 0, 0
 	step := (len(data) - compressSampleLen) / (compressSamples - 1)
 	for i := range compressSamples {
-		off := i * step
-		sample = append(sample, data[off:off+compressSampleLen]...)
+		sample := data[i*step : i*step+compressSampleLen]
+		for _, c := range sample {
+			hist[c]++
+		}
+		clear(seen[:])
+		for j := 0; j+8 <= len(sample); j++ {
+			w := binary.LittleEndian.Uint64(sample[j:])
+			h := (w * 0x9E3779B97F4A7C15) >> 52
+			if p := seen[h]; p > 0 && binary.LittleEndian.Uint64(sample[p-1:]) == w {
+				repeats++
+			}
+			seen[h] = int32(j + 1)
+			windows++
+		}
 	}
-	c, err := Compress(sample)
-	return err != nil || float64(len(c)) < compressSampleRatio*float64(len(sample))
+	if float64(repeats) > compressMinRepeat*float64(windows) {
+		return true
+	}
+	total := float64(compressSamples * compressSampleLen)
+	entropy := 0.0
+	for _, n := range hist {
+		if n > 0 {
+			p := float64(n) / total
+			entropy -= p * math.Log2(p)
+		}
+	}
+	return entropy < compressMaxEntropy
 }
 
 // Decompress decodes the bzip2 data and returns the output, failing with

@@ -1,0 +1,184 @@
+package link_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mehr-net/mehr/rns/announce"
+	"github.com/mehr-net/mehr/rns/dest"
+	"github.com/mehr-net/mehr/rns/identity"
+	"github.com/mehr-net/mehr/rns/link"
+	"github.com/mehr-net/mehr/rns/transport"
+	"github.com/mehr-net/mehr/rns/wire"
+)
+
+// Throughput benchmarks between mehr nodes over loopback TCP, directly
+// (A–B) and through a transport node (A–R–B), as scripts/bench/link.sh
+// runs them beside the reference. Every node is a full transport in this
+// process; the links negotiate the 8192-byte MTU TCP allows.
+
+// benchSize is the resource moved per iteration.
+const benchSize = 16 << 20
+
+// benchLink opens a link from A to B, directly or through a relay; resp
+// gets cfg. cleanup closes everything.
+func benchLink(b *testing.B, relay bool, cfg link.Config) (ini, resp *link.Link, cleanup func()) {
+	b.Helper()
+	n := 2
+	if relay {
+		n = 3
+	}
+	var trs []*transport.Transport
+	for i := range n {
+		tid, _ := identity.FromPrivateKey(bytes.Repeat([]byte{byte(0x70 + i)}, 64))
+		tr, err := transport.New(transport.Config{Identity: tid, Enabled: relay && i == 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		trs = append(trs, tr)
+	}
+	closeAll := func() {
+		for _, tr := range trs {
+			tr.Close()
+		}
+	}
+	a, bn := trs[0], trs[n-1]
+	if relay {
+		tcpLink(b, trs[1], a)
+		tcpLink(b, trs[1], bn)
+	} else {
+		tcpLink(b, bn, a)
+	}
+	id, _ := identity.FromPrivateKey(bytes.Repeat([]byte{0x7f}, 64))
+	d, err := dest.New(id, dest.In, wire.Single, nil, "linkbench", fmt.Sprint(relay))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ln, err := link.Listen(bn, id, d.Hash, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	raw, _ := announce.Append(nil, &announce.Params{Destination: d,
+		RandomHash: announce.RandomHash([]byte("bench"), time.Now())})
+	if _, err := bn.Send(raw, nil); err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for !a.HasPath(d.Hash) {
+		select {
+		case <-ctx.Done():
+			b.Fatal("no path")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	ini, err = link.Establish(ctx, a, id, d.Hash, link.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	resp, err = ln.Accept(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if ini.MTU() != 8192 {
+		b.Fatalf("link MTU %d, want 8192", ini.MTU())
+	}
+	return ini, resp, func() {
+		closeLinks(ini, resp)
+		closeAll()
+	}
+}
+
+func topologies() []struct {
+	name  string
+	relay bool
+} {
+	return []struct {
+		name  string
+		relay bool
+	}{{"direct", false}, {"relay", true}}
+}
+
+// BenchmarkResourceThroughput moves 16 MB resources from A to B: random
+// and all-zero data (the reference script's compressible case), with
+// compression tried and off.
+func BenchmarkResourceThroughput(b *testing.B) {
+	random := random(benchSize)
+	zeros := make([]byte, benchSize)
+	for _, topo := range topologies() {
+		b.Run(topo.name, func(b *testing.B) {
+			done, onDone := concluded()
+			ini, _, cleanup := benchLink(b, topo.relay, link.Config{Resources: link.ResourceConfig{
+				Strategy: link.AcceptAll, MaxSize: 2 * benchSize, OnConcluded: onDone}})
+			defer cleanup()
+			for _, c := range []struct {
+				name string
+				data []byte
+				opts link.ResourceOptions
+			}{
+				{"random/nocompress", random, link.ResourceOptions{NoCompress: true}},
+				{"random/compress", random, link.ResourceOptions{}},
+				{"zeros/nocompress", zeros, link.ResourceOptions{NoCompress: true}},
+				{"zeros/compress", zeros, link.ResourceOptions{}},
+			} {
+				b.Run(c.name, func(b *testing.B) {
+					ctx := context.Background()
+					b.SetBytes(int64(len(c.data)))
+					b.ReportAllocs()
+					for b.Loop() {
+						tr, err := ini.SendResource(ctx, c.data, c.opts)
+						if err != nil {
+							b.Fatal(err)
+						}
+						if err := tr.Wait(ctx); err != nil {
+							b.Fatal(err)
+						}
+						if r := <-done; r.err != nil || len(r.data) != len(c.data) {
+							b.Fatalf("receive: %v", r.err)
+						}
+					}
+				})
+			}
+		})
+	}
+}
+
+// BenchmarkLinkPackets sends 431-byte DATA packets (the link MDU at the
+// base MTU of 500, the reference script's payload) without receipts and
+// counts what B's OnPacket delivers: delivered/s is the figure, measured
+// from the first send to the last delivery.
+func BenchmarkLinkPackets(b *testing.B) {
+	for _, topo := range topologies() {
+		b.Run(topo.name, func(b *testing.B) {
+			var got atomic.Int64
+			ini, _, cleanup := benchLink(b, topo.relay, link.Config{
+				OnPacket: func(*link.Link, []byte) { got.Add(1) },
+			})
+			defer cleanup()
+			payload := random(431)
+			b.SetBytes(int64(len(payload)))
+			b.ReportAllocs()
+			got.Store(0)
+			start := time.Now()
+			n := 0
+			for b.Loop() {
+				if _, err := ini.SendPacket(wire.Data, wire.ContextNone, payload); err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for got.Load() < int64(n) && time.Now().Before(deadline) {
+				time.Sleep(100 * time.Microsecond)
+			}
+			el := time.Since(start)
+			b.ReportMetric(float64(got.Load())/el.Seconds(), "delivered/s")
+			b.ReportMetric(float64(int64(n)-got.Load()), "lost")
+		})
+	}
+}
