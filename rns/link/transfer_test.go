@@ -461,4 +461,3 @@ func TestLinkMTUOverTCP(t *testing.T) {
 	el := time.Since(start)
 	t.Logf("5 MB over TCP at MTU %d in %v (%.1f MB/s)", ini.MTU(), el, float64(len(data))/el.Seconds()/1e6)
 }
-
