@@ -3,7 +3,6 @@ package link_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,10 +23,27 @@ import (
 // benchSize is the resource moved per iteration.
 const benchSize = 16 << 20
 
-// benchLink opens a link from A to B, directly or through a relay; resp
-// gets cfg. cleanup closes everything.
-func benchLink(b *testing.B, relay bool, cfg link.Config) (ini, resp *link.Link, cleanup func()) {
+// topology is a path between two mehr nodes over loopback: direct or
+// through a transport node, over TCP (links negotiate 8192) or with a UDP
+// leg (fixed MTU: links get 500).
+type topology struct {
+	name       string
+	relay, udp bool
+	mtu        int
+}
+
+var (
+	directTCP = topology{"direct-tcp", false, false, 8192}
+	directUDP = topology{"direct-udp", false, true, wire.MTU}
+	relayTCP  = topology{"relay-tcp", true, false, 8192}
+	relayUDP  = topology{"relay-udp", true, true, wire.MTU}
+)
+
+// topoLink opens a link from A to B over topo; resp gets cfg. cleanup
+// closes everything.
+func topoLink(b testing.TB, topo topology, cfg link.Config) (ini, resp *link.Link, cleanup func()) {
 	b.Helper()
+	relay := topo.relay
 	n := 2
 	if relay {
 		n = 3
@@ -47,14 +63,18 @@ func benchLink(b *testing.B, relay bool, cfg link.Config) (ini, resp *link.Link,
 		}
 	}
 	a, bn := trs[0], trs[n-1]
+	last := tcpLink
+	if topo.udp {
+		last = func(t testing.TB, x, y *transport.Transport) { udpLink(t, x, y) }
+	}
 	if relay {
 		tcpLink(b, trs[1], a)
-		tcpLink(b, trs[1], bn)
+		last(b, trs[1], bn)
 	} else {
-		tcpLink(b, bn, a)
+		last(b, bn, a)
 	}
 	id, _ := identity.FromPrivateKey(bytes.Repeat([]byte{0x7f}, 64))
-	d, err := dest.New(id, dest.In, wire.Single, nil, "linkbench", fmt.Sprint(relay))
+	d, err := dest.New(id, dest.In, wire.Single, nil, "linkbench", topo.name)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -85,8 +105,8 @@ func benchLink(b *testing.B, relay bool, cfg link.Config) (ini, resp *link.Link,
 	if err != nil {
 		b.Fatal(err)
 	}
-	if ini.MTU() != 8192 {
-		b.Fatalf("link MTU %d, want 8192", ini.MTU())
+	if ini.MTU() != topo.mtu || resp.MTU() != topo.mtu {
+		b.Fatalf("link MTU %d / %d, want %d", ini.MTU(), resp.MTU(), topo.mtu)
 	}
 	return ini, resp, func() {
 		closeLinks(ini, resp)
@@ -94,14 +114,11 @@ func benchLink(b *testing.B, relay bool, cfg link.Config) (ini, resp *link.Link,
 	}
 }
 
-func topologies() []struct {
-	name  string
-	relay bool
-} {
-	return []struct {
-		name  string
-		relay bool
-	}{{"direct", false}, {"relay", true}}
+// benchTopologies are the paths the benchmarks measure, named as
+// scripts/bench/link.sh expects.
+var benchTopologies = []topology{
+	{"direct", false, false, 8192},
+	{"relay", true, false, 8192},
 }
 
 // BenchmarkResourceThroughput moves 16 MB resources from A to B: random
@@ -110,10 +127,10 @@ func topologies() []struct {
 func BenchmarkResourceThroughput(b *testing.B) {
 	random := random(benchSize)
 	zeros := make([]byte, benchSize)
-	for _, topo := range topologies() {
+	for _, topo := range benchTopologies {
 		b.Run(topo.name, func(b *testing.B) {
 			done, onDone := concluded()
-			ini, _, cleanup := benchLink(b, topo.relay, link.Config{Resources: link.ResourceConfig{
+			ini, _, cleanup := topoLink(b, topo, link.Config{Resources: link.ResourceConfig{
 				Strategy: link.AcceptAll, MaxSize: 2 * benchSize, OnConcluded: onDone}})
 			defer cleanup()
 			for _, c := range []struct {
@@ -153,10 +170,10 @@ func BenchmarkResourceThroughput(b *testing.B) {
 // counts what B's OnPacket delivers: delivered/s is the figure, measured
 // from the first send to the last delivery.
 func BenchmarkLinkPackets(b *testing.B) {
-	for _, topo := range topologies() {
+	for _, topo := range benchTopologies {
 		b.Run(topo.name, func(b *testing.B) {
 			var got atomic.Int64
-			ini, _, cleanup := benchLink(b, topo.relay, link.Config{
+			ini, _, cleanup := topoLink(b, topo, link.Config{
 				OnPacket: func(*link.Link, []byte) { got.Add(1) },
 			})
 			defer cleanup()

@@ -45,7 +45,7 @@ func tcpLink(t testing.TB, server, client *transport.Transport) {
 
 // udpLink joins two transports with a pair of loopback UDP sockets (a
 // fixed 1064-byte MTU that does not autoconfigure: links over it get 500).
-func udpLink(t *testing.T, x, y *transport.Transport) {
+func udpLink(t testing.TB, x, y *transport.Transport) {
 	t.Helper()
 	free := func() string {
 		c, err := net.ListenPacket("udp", "127.0.0.1:0")

@@ -17,6 +17,7 @@ import (
 
 	"github.com/mehr-net/mehr/internal/testutil"
 	"github.com/mehr-net/mehr/rns/link"
+	"github.com/mehr-net/mehr/rns/wire"
 )
 
 // hashSink is a resource sink that hashes what it gets without keeping it.
@@ -205,35 +206,50 @@ func TestSendResourceFromReadError(t *testing.T) {
 }
 
 // TestResource100MB sends 100 MB of random data, uncompressed, between two
-// nodes and compares SHA-256.
+// nodes and compares SHA-256: over an in-memory pair at MTU 500, and over
+// loopback directly and through a relay, with the link at 8192 (TCP) and
+// at 500 (a UDP leg).
 func TestResource100MB(t *testing.T) {
 	if testing.Short() {
-		t.Skip("100 MB transfer")
+		t.Skip("100 MB transfers")
 	}
-	defer testutil.LeakCheck(t)()
-	a, b, stop := memPair(t)
-	defer stop()
-	done, onDone := concluded()
-	ini, resp := linkPair(t, a, b, link.ResourceConfig{Strategy: link.AcceptAll, MaxSize: 128 << 20, OnConcluded: onDone})
-	defer closeLinks(ini, resp)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
 	data := random(100 << 20)
 	want := sha256.Sum256(data)
-	start := time.Now()
-	tr, err := ini.SendResource(ctx, data, link.ResourceOptions{NoCompress: true})
-	if err != nil {
-		t.Fatal(err)
+	for _, topo := range []topology{{name: "memory-500", mtu: wire.MTU}, directTCP, directUDP, relayTCP, relayUDP} {
+		t.Run(topo.name, func(t *testing.T) {
+			defer testutil.LeakCheck(t)()
+			done, onDone := concluded()
+			rc := link.ResourceConfig{Strategy: link.AcceptAll, MaxSize: 128 << 20, OnConcluded: onDone}
+			var ini *link.Link
+			if topo.name == "memory-500" {
+				a, b, stop := memPair(t)
+				defer stop()
+				var resp *link.Link
+				ini, resp = linkPair(t, a, b, rc)
+				defer closeLinks(ini, resp)
+			} else {
+				var cleanup func()
+				ini, _, cleanup = topoLink(t, topo, link.Config{Resources: rc})
+				defer cleanup()
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+			defer cancel()
+			start := time.Now()
+			tr, err := ini.SendResource(ctx, data, link.ResourceOptions{NoCompress: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tr.Wait(ctx); err != nil {
+				t.Fatalf("send: %v", err)
+			}
+			r := wait(t, "conclusion", done)
+			if r.err != nil || len(r.data) != len(data) || sha256.Sum256(r.data) != want {
+				t.Fatalf("receive: %v, %d bytes, or hash differs", r.err, len(r.data))
+			}
+			el := time.Since(start)
+			t.Logf("100 MB at MTU %d in %v (%.1f MB/s)", ini.MTU(), el, float64(len(data))/el.Seconds()/1e6)
+		})
 	}
-	if err := tr.Wait(ctx); err != nil {
-		t.Fatalf("send: %v", err)
-	}
-	r := wait(t, "conclusion", done)
-	if r.err != nil || len(r.data) != len(data) || sha256.Sum256(r.data) != want {
-		t.Fatalf("receive: %v, %d bytes, or hash differs", r.err, len(r.data))
-	}
-	el := time.Since(start)
-	t.Logf("100 MB in %v (%.1f MB/s)", el, float64(len(data))/el.Seconds()/1e6)
 }
 
 // genReader is a deterministic io.ReaderAt of pseudo-random bytes: the
