@@ -80,9 +80,7 @@ type Client struct {
 	wq     []byte
 	wgen   uint64
 	wspare []byte
-	wbusy  bool          // a Write is in progress (routineWrite or an inline Send)
-	ibuf   []byte        // frame buffer of inline Sends; owned by whoever set wbusy
-	wroom  *sync.Cond    // on wmu; broadcast when wq is emptied or wbusy cleared
+	wroom  *sync.Cond    // on wmu; broadcast when the writer takes wq
 	wake   chan struct{} // wakes routineWrite; buffered, never closed
 	wdone  chan struct{} // closed by stopWriter; stops routineWrite
 	wstop  sync.Once
@@ -418,36 +416,6 @@ func (c *Client) Send(pkt []byte) error {
 		// a failed write drops them.
 		c.wq, c.wgen = c.wq[:0], gen
 	}
-	if len(pkt) >= inlineMin && len(c.wq) == 0 && !c.wbusy {
-		// A large packet with nothing ahead of it is written at once,
-		// by this goroutine: a hand-off to the writer would cost more
-		// than it saves.
-		c.wbusy = true
-		c.wmu.Unlock()
-		c.ibuf = c.frame(c.ibuf[:0], pkt)
-		err := c.write(conn, c.ibuf)
-		c.wmu.Lock()
-		c.wbusy = false
-		more := len(c.wq) > 0
-		c.wroom.Broadcast()
-		c.wmu.Unlock()
-		if more {
-			c.wakeWriter()
-		}
-		if err != nil {
-			c.lost(conn, err)
-			c.mu.Lock()
-			dead = c.dead
-			c.mu.Unlock()
-			if dead != nil {
-				return dead
-			}
-			return fmt.Errorf("%w: %w", ErrNotConnected, err)
-		}
-		c.st.txPackets.Add(1)
-		c.st.txBytes.Add(uint64(len(pkt)))
-		return nil
-	}
 	c.wq = c.frame(c.wq, pkt)
 	c.wmu.Unlock()
 	c.wakeWriter()
@@ -482,10 +450,6 @@ func (c *Client) wakeWriter() {
 	}
 }
 
-// inlineMin is the packet size from which Send writes itself when the
-// queue is empty instead of handing the frame to routineWrite.
-const inlineMin = 2048
-
 // maxQueued is how many framed bytes Send queues before it waits for the
 // writer: enough for a window of resource parts at the largest MTU, little
 // beside the socket buffers.
@@ -506,16 +470,12 @@ func (c *Client) routineWrite() {
 		}
 		for {
 			c.wmu.Lock()
-			for c.wbusy {
-				c.wroom.Wait()
-			}
 			if len(c.wq) == 0 {
 				c.wmu.Unlock()
 				break
 			}
 			batch, gen := c.wq, c.wgen
 			c.wq, c.wspare = c.wspare[:0], nil
-			c.wbusy = true
 			c.wroom.Broadcast()
 			c.wmu.Unlock()
 			c.mu.Lock()
@@ -528,8 +488,6 @@ func (c *Client) routineWrite() {
 			}
 			c.wmu.Lock()
 			c.wspare = batch[:0]
-			c.wbusy = false
-			c.wroom.Broadcast()
 			c.wmu.Unlock()
 		}
 	}
