@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"hash"
+	"sync"
 
 	"github.com/mehr-net/mehr/rns/identity"
 	"github.com/mehr-net/mehr/rns/msgpack"
@@ -35,6 +36,16 @@ type Receiver struct {
 	dec    *identity.StreamDecrypter
 	ph     hash.Hash
 	hashed int
+
+	// For large streams that work runs on a worker routine, started when
+	// the prefix grows and ending when it has caught up, so that the
+	// routine filing parts only hashes and copies them. amu guards target
+	// and working; the worker alone touches dec, ph, hashed and the
+	// prefix of stream below target until it stops.
+	amu     sync.Mutex
+	aidle   *sync.Cond // on amu; broadcast when the worker stops
+	target  int        // stream bytes final and ready for the worker
+	working bool
 
 	proof [2 * HashLen]byte
 }
@@ -77,6 +88,9 @@ func NewReceiver(adv *Advertisement, key []byte, mtu int) (*Receiver, error) {
 		if r.dec, _ = tok.NewStreamDecrypter(adv.TransferSize); r.dec != nil && adv.Flags&FlagCompressed == 0 {
 			r.ph = sha256.New()
 			r.hashed = PrefixLen
+		}
+		if r.dec != nil && adv.TransferSize >= parallelMin {
+			r.aidle = sync.NewCond(&r.amu)
 		}
 	}
 	return r, nil
@@ -215,12 +229,59 @@ func (r *Receiver) AcceptPart(part []byte) (bool, error) {
 	return false, ErrPart
 }
 
-// advance decrypts and hashes the stream's newly completed in-order prefix.
+// advance hands the stream's newly completed in-order prefix to the
+// decryption and hashing, on the worker routine for large streams.
 func (r *Receiver) advance() {
 	if r.dec == nil {
 		return
 	}
-	n := r.dec.Advance(r.stream, min(r.next*r.sdu, len(r.stream)))
+	avail := min(r.next*r.sdu, len(r.stream))
+	if r.aidle == nil {
+		r.process(avail)
+		return
+	}
+	r.amu.Lock()
+	r.target = avail
+	if !r.working {
+		r.working = true
+		go r.work()
+	}
+	r.amu.Unlock()
+}
+
+// work processes the prefix until it has caught up with target.
+func (r *Receiver) work() {
+	done := 0
+	for {
+		r.amu.Lock()
+		t := r.target
+		if t <= done {
+			r.working = false
+			r.aidle.Broadcast()
+			r.amu.Unlock()
+			return
+		}
+		r.amu.Unlock()
+		r.process(t)
+		done = t
+	}
+}
+
+// settle waits until the worker, if any, has stopped.
+func (r *Receiver) settle() {
+	if r.aidle == nil {
+		return
+	}
+	r.amu.Lock()
+	for r.working {
+		r.aidle.Wait()
+	}
+	r.amu.Unlock()
+}
+
+// process decrypts and hashes the stream up to avail bytes.
+func (r *Receiver) process(avail int) {
+	n := r.dec.Advance(r.stream, avail)
 	if r.ph == nil {
 		return
 	}
@@ -241,6 +302,7 @@ func (r *Receiver) Assemble() (data, metadata []byte, err error) {
 	if !r.Done() {
 		return nil, nil, ErrIncomplete
 	}
+	r.settle()
 	r.status = StatusCorrupt
 	stream := r.stream
 	r.stream = nil // decrypted in place below; Assemble runs once
