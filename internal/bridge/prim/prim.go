@@ -7,4 +7,9 @@ package prim
 import "github.com/mehr-net/mehr/internal/bridge"
 
 // Commands returns the primitive commands.
-func Commands() bridge.Registry { return bridge.Registry{} }
+func Commands() bridge.Registry {
+	r := bridge.Registry{}
+	cryptoCommands(r)
+	identityCommands(r)
+	return r
+}
