@@ -11,5 +11,6 @@ func Commands() bridge.Registry {
 	r := bridge.Registry{}
 	cryptoCommands(r)
 	identityCommands(r)
+	packetCommands(r)
 	return r
 }
