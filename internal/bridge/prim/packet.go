@@ -412,4 +412,3 @@ func announceValidate(p bridge.Params) (bridge.Result, error) {
 	}
 	return r, nil
 }
-

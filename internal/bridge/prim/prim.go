@@ -12,5 +12,7 @@ func Commands() bridge.Registry {
 	cryptoCommands(r)
 	identityCommands(r)
 	packetCommands(r)
+	framingCommands(r)
+	destinationCommands(r)
 	return r
 }

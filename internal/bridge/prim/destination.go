@@ -1,0 +1,212 @@
+package prim
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/mehr-net/mehr/internal/bridge"
+	"github.com/mehr-net/mehr/rns/announce"
+	"github.com/mehr-net/mehr/rns/dest"
+	"github.com/mehr-net/mehr/rns/identity"
+	"github.com/mehr-net/mehr/rns/wire"
+)
+
+func destinationCommands(r bridge.Registry) {
+	r["destination_construct"] = destinationConstruct
+	r["destination_announce_attempt"] = destinationAnnounceAttempt
+	r["app_and_aspects_from_name"] = appAndAspectsFromName
+	r["hash_from_name_and_identity"] = hashFromNameAndIdentity
+	r["destination_expand_name"] = destinationExpandName
+	r["destination_group_encrypt"] = destinationGroupEncrypt
+}
+
+// enumParam reads a keyword or an integer passed straight through.
+func enumParam(p bridge.Params, k, def string, names map[string]int) (int, error) {
+	switch v := p[k].(type) {
+	case nil:
+		return names[def], nil
+	case string:
+		n, ok := names[v]
+		if !ok {
+			return 0, fmt.Errorf("%w: %s %q", bridge.ErrParam, k, v)
+		}
+		return n, nil
+	}
+	n, err := p.Int(k)
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// optIdentity reads identity_private_key, or nil when absent.
+func optIdentity(p bridge.Params) (*identity.Identity, error) {
+	k, err := p.OptHex("identity_private_key")
+	if err != nil || k == nil {
+		return nil, err
+	}
+	return identity.FromPrivateKey(k)
+}
+
+// makeDestination builds a destination from the suite's type, direction,
+// app_name, aspects and identity_private_key parameters.
+func makeDestination(p bridge.Params, defType string) (*dest.Destination, error) {
+	typ, err := enumParam(p, "type", defType, map[string]int{
+		"single": int(wire.Single), "group": int(wire.Group), "plain": int(wire.Plain), "link": int(wire.Link),
+	})
+	if err != nil {
+		return nil, err
+	}
+	dir, err := enumParam(p, "direction", "in", map[string]int{"in": int(dest.In), "out": int(dest.Out)})
+	if err != nil {
+		return nil, err
+	}
+	if typ < 0 || typ > 0xFF || dir < 0 || dir > 0xFF {
+		return nil, fmt.Errorf("ValueError: %w", dest.ErrType)
+	}
+	app, err := p.String("app_name")
+	if err != nil {
+		return nil, err
+	}
+	as, err := aspects(p)
+	if err != nil {
+		return nil, err
+	}
+	id, err := optIdentity(p)
+	if err != nil {
+		return nil, err
+	}
+	return dest.New(id, dest.Direction(dir), wire.DestType(typ), nil, app, as...)
+}
+
+func destinationConstruct(p bridge.Params) (bridge.Result, error) {
+	d, err := makeDestination(p, "single")
+	if err != nil {
+		return nil, err
+	}
+	r := bridge.Result{
+		"destination_hash": bridge.Hex(d.Hash[:]),
+		"name":             d.Name,
+		"name_hash":        bridge.Hex(d.NameHash[:]),
+		"type":             int(d.Type),
+		"direction":        int(d.Direction),
+	}
+	if !p.Has("identity_private_key") && d.Identity != nil {
+		r["auto_identity_hexhash"] = d.Identity.HexHash()
+	}
+	return r, nil
+}
+
+// errAnnounceKind mirrors the reference's refusals to announce.
+var (
+	errAnnounceType = errors.New("TypeError: Only SINGLE destination types can be announced")
+	errAnnounceDir  = errors.New("TypeError: Only IN destination types can be announced")
+)
+
+func destinationAnnounceAttempt(p bridge.Params) (bridge.Result, error) {
+	d, err := makeDestination(p, "single")
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case d.Type != wire.Single:
+		return nil, errAnnounceType
+	case d.Direction != dest.In:
+		return nil, errAnnounceDir
+	}
+	if _, err := announce.Append(nil, &announce.Params{Destination: d}); err != nil {
+		return nil, err
+	}
+	return bridge.Result{"ok": true, "destination_hash": bridge.Hex(d.Hash[:])}, nil
+}
+
+func appAndAspectsFromName(p bridge.Params) (bridge.Result, error) {
+	full, err := p.String("full_name")
+	if err != nil {
+		return nil, err
+	}
+	app, as := dest.SplitName(full)
+	if as == nil {
+		as = []string{}
+	}
+	return bridge.Result{"app_name": app, "aspects": as}, nil
+}
+
+func hashFromNameAndIdentity(p bridge.Params) (bridge.Result, error) {
+	full, err := p.String("full_name")
+	if err != nil {
+		return nil, err
+	}
+	ih, err := p.Hex("identity_hash")
+	if err != nil {
+		return nil, err
+	}
+	if len(ih) != wire.HashLen {
+		return nil, fmt.Errorf("%w: identity hash is %d bytes, want %d", bridge.ErrParam, len(ih), wire.HashLen)
+	}
+	app, as := dest.SplitName(full)
+	h := wire.Hash(ih)
+	d, err := dest.Hash(&h, app, as...)
+	if err != nil {
+		return nil, err
+	}
+	return bridge.Result{"destination_hash": bridge.Hex(d[:])}, nil
+}
+
+func destinationExpandName(p bridge.Params) (bridge.Result, error) {
+	app, err := p.String("app_name")
+	if err != nil {
+		return nil, err
+	}
+	as, err := aspects(p)
+	if err != nil {
+		return nil, err
+	}
+	id, err := optIdentity(p)
+	if err != nil {
+		return nil, err
+	}
+	name, err := dest.ExpandName(id, app, as...)
+	if err != nil {
+		return nil, err
+	}
+	r := bridge.Result{"name": name}
+	if id != nil {
+		r["identity_hexhash"] = id.HexHash()
+	}
+	return r, nil
+}
+
+func destinationGroupEncrypt(p bridge.Params) (bridge.Result, error) {
+	q := bridge.Params{}
+	for k, v := range p {
+		q[k] = v
+	}
+	q["type"] = "group"
+	d, err := makeDestination(q, "group")
+	if err != nil {
+		return nil, err
+	}
+	create, err := p.Bool("create_keys", false)
+	if err != nil {
+		return nil, err
+	}
+	if create {
+		if err := d.CreateGroupKey(nil); err != nil {
+			return nil, err
+		}
+	}
+	pt, err := p.Hex("plaintext")
+	if err != nil {
+		return nil, err
+	}
+	ct, err := d.Encrypt(nil, pt, nil)
+	if err != nil {
+		return nil, err
+	}
+	r := bridge.Result{"ciphertext": bridge.Hex(ct), "roundtrip": nil, "has_key": d.GroupKey() != nil}
+	if rt, err := d.Decrypt(ct, nil, false); err == nil {
+		r["roundtrip"] = bridge.Hex(rt)
+	}
+	return r, nil
+}
