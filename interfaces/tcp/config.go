@@ -153,27 +153,8 @@ type Config struct {
 // (Interface.optimise_mtu). Below 62.5 kbit/s the reference has no MTU at
 // all; AutoMTU returns the network MTU, 500, there.
 func AutoMTU(bitrate int64) int {
-	switch {
-	case bitrate >= 1_000_000_000:
-		return 524288
-	case bitrate > 750_000_000:
-		return 262144
-	case bitrate > 400_000_000:
-		return 131072
-	case bitrate > 200_000_000:
-		return 65536
-	case bitrate > 100_000_000:
-		return 32768
-	case bitrate > 10_000_000:
-		return 16384
-	case bitrate > 5_000_000:
-		return 8192
-	case bitrate > 2_000_000:
-		return 4096
-	case bitrate > 1_000_000:
-		return 2048
-	case bitrate > 62_500:
-		return 1024
+	if m, ok := TierMTU(bitrate); ok {
+		return m
 	}
 	return wire.MTU
 }

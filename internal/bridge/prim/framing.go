@@ -22,6 +22,7 @@ func framingCommands(r bridge.Registry) {
 	r["kiss_deframe_stream"] = kissDeframeStream
 	r["auto_discovery_token"] = autoDiscoveryToken
 	r["interface_hw_mtu"] = interfaceHWMTU
+	r["interface_optimise_mtu"] = interfaceOptimiseMTU
 	r["bz2_compress"] = bz2Compress
 	r["bz2_decompress"] = bz2Decompress
 }
@@ -192,6 +193,28 @@ func interfaceHWMTU(p bridge.Params) (bridge.Result, error) {
 		return bridge.Result{"hw_mtu": auto.HWMTU}, nil
 	}
 	return bridge.Result{"error": fmt.Sprintf("unsupported interface type %q (class-level HW_MTU only: AutoInterface, TCPInterface)", t)}, nil
+}
+
+// interfaceOptimiseMTU maps a bitrate to a hardware MTU as an interface
+// with an automatically configured MTU does; without autoconfiguration the
+// MTU is left as it was (the -1 sentinel, as in the reference command).
+func interfaceOptimiseMTU(p bridge.Params) (bridge.Result, error) {
+	b, err := p.Int("bitrate")
+	if err != nil {
+		return nil, err
+	}
+	autoconf, err := p.Bool("autoconfigure", true)
+	if err != nil {
+		return nil, err
+	}
+	if !autoconf {
+		return bridge.Result{"hw_mtu": -1, "unchanged": true}, nil
+	}
+	var mtu any
+	if m, ok := tcp.TierMTU(int64(b)); ok {
+		mtu = m
+	}
+	return bridge.Result{"hw_mtu": mtu, "unchanged": false}, nil
 }
 
 func bz2Compress(p bridge.Params) (bridge.Result, error) {
