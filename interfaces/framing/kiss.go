@@ -158,7 +158,8 @@ func AppendKISSFlowControl(dst []byte) []byte {
 //     like the reference readers, a FESC before any other byte is dropped
 //     and that byte kept, FESC FESC acts as a single FESC, and a FESC right
 //     before the closing FEND is dropped;
-//   - frames whose decoded payload exceeds MaxFrame are dropped.
+//   - frames whose decoded payload exceeds MaxFrame are dropped, or cut to
+//     their first MaxFrame bytes when Truncate is set.
 //
 // Unlike the reference readers, the decoder returns frames of every
 // command, leaving it to the caller to ignore those it does not handle, and
@@ -175,6 +176,10 @@ type KISSDecoder struct {
 	// byte, as the reference's TCP and KISS interface readers do. The RNode
 	// reader does not: RNode command codes use the whole byte.
 	StripPort bool
+	// Truncate delivers the first MaxFrame bytes of a longer payload
+	// instead of dropping the frame, as the reference's TCP interface KISS
+	// reader does (it stops appending at HW_MTU).
+	Truncate bool
 
 	frameBuf
 	state uint8
@@ -295,6 +300,9 @@ func (d *KISSDecoder) close(max int) (byte, []byte, error) {
 	}
 	frame := d.buf
 	d.open()
+	if n > max && d.Truncate {
+		n = max
+	}
 	if n > max {
 		d.dropLen = n
 		d.stats.TooLarge++

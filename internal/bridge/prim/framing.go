@@ -156,7 +156,7 @@ func kissDeframeStream(p bridge.Params) (bridge.Result, error) {
 		return nil, err
 	}
 	var out [][]byte
-	for _, f := range kissFrames(&framing.KISSDecoder{StripPort: true, MaxFrame: mtu}, b) {
+	for _, f := range kissFrames(&framing.KISSDecoder{StripPort: true, MaxFrame: mtu, Truncate: true}, b) {
 		if f.cmd == framing.KISSCmdData {
 			out = append(out, f.payload)
 		}
