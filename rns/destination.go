@@ -3,6 +3,7 @@ package rns
 import (
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -22,12 +23,20 @@ const (
 // ProofStrategy says which received packets a destination proves.
 type ProofStrategy uint8
 
-// Proof strategies (RNS.Destination.PROVE_NONE, PROVE_APP, PROVE_ALL).
+// Proof strategies, with the reference's values (RNS.Destination.PROVE_NONE,
+// PROVE_APP, PROVE_ALL: 0x21, 0x22, 0x23), so that a value read from or
+// handed to Reticulum tooling means the same thing here.
 const (
-	ProveNone ProofStrategy = iota
-	ProveApp
-	ProveAll
+	ProveNone ProofStrategy = 0x21
+	ProveApp  ProofStrategy = 0x22
+	ProveAll  ProofStrategy = 0x23
 )
+
+// ErrProofStrategy reports a value that is none of the proof strategies.
+var ErrProofStrategy = errors.New("rns: unsupported proof strategy")
+
+// Valid reports whether s is one of ProveNone, ProveApp and ProveAll.
+func (s ProofStrategy) Valid() bool { return s >= ProveNone && s <= ProveAll }
 
 // ErrNotInbound is returned for operations only inbound destinations have.
 var ErrNotInbound = errors.New("rns: only an inbound SINGLE destination can do this")
@@ -52,7 +61,7 @@ func (n *Node) NewDestination(id *identity.Identity, dir dest.Direction, typ wir
 	if err != nil {
 		return nil, err
 	}
-	nd := &Destination{Destination: d, node: n}
+	nd := &Destination{Destination: d, node: n, proofStrategy: ProveNone}
 	if dir == In {
 		if err := n.t.Register(nd); err != nil {
 			return nil, err
@@ -85,10 +94,24 @@ func (d *Destination) SetPacketCallback(fn func(data []byte, p *transport.Packet
 
 // SetProofStrategy sets which packets are proved; with ProveApp, fn
 // decides per packet.
-func (d *Destination) SetProofStrategy(s ProofStrategy) {
+//
+// It returns ErrProofStrategy, and changes nothing, for any other value.
+func (d *Destination) SetProofStrategy(s ProofStrategy) error {
+	if !s.Valid() {
+		return fmt.Errorf("%w: 0x%02x", ErrProofStrategy, uint8(s))
+	}
 	d.mu.Lock()
 	d.proofStrategy = s
 	d.mu.Unlock()
+	return nil
+}
+
+// ProofStrategy returns the destination's proof strategy (ProveNone
+// until set).
+func (d *Destination) ProofStrategy() ProofStrategy {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.proofStrategy
 }
 
 // SetProofRequestedCallback sets the ProveApp decision function.

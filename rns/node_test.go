@@ -2,6 +2,7 @@ package rns_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -115,4 +116,31 @@ func TestProbeAndData(t *testing.T) {
 	}
 	a.Close()
 	b.Close()
+}
+
+// TestProofStrategyValues: the strategies carry the reference's values, a
+// new destination proves nothing, and other values are refused.
+func TestProofStrategyValues(t *testing.T) {
+	if rns.ProveNone != 0x21 || rns.ProveApp != 0x22 || rns.ProveAll != 0x23 {
+		t.Fatal("proof strategy values differ from RNS.Destination's")
+	}
+	n, err := rns.NewNode(rns.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	id, _ := identity.Generate(nil)
+	d, err := n.NewDestination(id, rns.In, wire.Single, "prooftest", "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.ProofStrategy() != rns.ProveNone {
+		t.Errorf("default %#x", d.ProofStrategy())
+	}
+	if err := d.SetProofStrategy(0x99); !errors.Is(err, rns.ErrProofStrategy) || d.ProofStrategy() != rns.ProveNone {
+		t.Errorf("0x99: %v, now %#x", err, d.ProofStrategy())
+	}
+	if err := d.SetProofStrategy(rns.ProveAll); err != nil || d.ProofStrategy() != rns.ProveAll {
+		t.Errorf("ProveAll: %v", err)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/mehr-net/mehr/internal/bridge"
+	"github.com/mehr-net/mehr/rns"
 	"github.com/mehr-net/mehr/rns/announce"
 	"github.com/mehr-net/mehr/rns/dest"
 	"github.com/mehr-net/mehr/rns/identity"
@@ -18,6 +19,42 @@ func destinationCommands(r bridge.Registry) {
 	r["hash_from_name_and_identity"] = hashFromNameAndIdentity
 	r["destination_expand_name"] = destinationExpandName
 	r["destination_group_encrypt"] = destinationGroupEncrypt
+	r["destination_set_proof_strategy_raw"] = destinationSetProofStrategy
+}
+
+// withNodeDestination builds the destination p describes on a throwaway
+// node (proof strategies belong to a node's destinations) and runs fn.
+func withNodeDestination(p bridge.Params, fn func(d *rns.Destination) (bridge.Result, error)) (bridge.Result, error) {
+	d, err := makeDestination(p, "single")
+	if err != nil {
+		return nil, err
+	}
+	n, err := rns.NewNode(rns.Options{NoJobs: true})
+	if err != nil {
+		return nil, err
+	}
+	defer n.Close()
+	nd, err := n.NewDestination(d.Identity, d.Direction, d.Type, d.App, d.Aspects...)
+	if err != nil {
+		return nil, err
+	}
+	return fn(nd)
+}
+
+func destinationSetProofStrategy(p bridge.Params) (bridge.Result, error) {
+	v, err := p.Int("strategy_value")
+	if err != nil {
+		return nil, err
+	}
+	return withNodeDestination(p, func(d *rns.Destination) (bridge.Result, error) {
+		if v < 0 || v > 0xFF {
+			return nil, fmt.Errorf("TypeError: %w: %d", rns.ErrProofStrategy, v)
+		}
+		if err := d.SetProofStrategy(rns.ProofStrategy(v)); err != nil {
+			return nil, fmt.Errorf("TypeError: %w", err)
+		}
+		return bridge.Result{"set": true, "proof_strategy": int(d.ProofStrategy())}, nil
+	})
 }
 
 // enumParam reads a keyword or an integer passed straight through.
@@ -90,6 +127,8 @@ func destinationConstruct(p bridge.Params) (bridge.Result, error) {
 		"name_hash":        bridge.Hex(d.NameHash[:]),
 		"type":             int(d.Type),
 		"direction":        int(d.Direction),
+		// What every new destination starts with (rns.Destination).
+		"proof_strategy": int(rns.ProveNone),
 	}
 	if !p.Has("identity_private_key") && d.Identity != nil {
 		r["auto_identity_hexhash"] = d.Identity.HexHash()

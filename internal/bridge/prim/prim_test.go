@@ -178,3 +178,23 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestProofStrategyCommands(t *testing.T) {
+	cmds := Commands()
+	base := func(v any) bridge.Params {
+		return bridge.Params{"direction": "in", "type": "single", "app_name": "lxmf", "aspects": []any{"p"}, "strategy_value": v}
+	}
+	for _, v := range []float64{0x21, 0x22, 0x23} {
+		r, err := cmds["destination_set_proof_strategy_raw"](base(v))
+		if err != nil || r["proof_strategy"] != int(v) {
+			t.Errorf("%#x: %v %v", int(v), r, err)
+		}
+	}
+	if _, err := cmds["destination_set_proof_strategy_raw"](base(float64(0x99))); err == nil {
+		t.Error("0x99 accepted")
+	}
+	r, err := cmds["destination_construct"](bridge.Params{"direction": "in", "type": "single", "app_name": "lxmf", "aspects": []any{"q"}})
+	if err != nil || r["proof_strategy"] != 0x21 {
+		t.Errorf("construct: %v %v", r, err)
+	}
+}
