@@ -125,13 +125,18 @@ setup_relay() { # mehrd|rnsd
 setup_mehrd() { setup_relay mehrd; }
 setup_rnsd() { setup_relay rnsd; }
 
+# The rncp commands run without -S: in silent mode the reference polls
+# its transfer state in a loop without sleeping, which takes a whole core
+# for the duration of every transfer and slows everything else down.
 # run SECONDS LOG CMD...: run CMD with a time limit, output to LOG; the
 # exit status (124 on timeout) goes to rc.
 run() {
 	local lim=$1 log=$2
 	shift 2
 	rc=0
-	timeout "$lim" "$@" > "$log" 2>&1 || rc=$?
+	echo "# $(date +%T.%N) started: $*" > "$log"
+	timeout "$lim" "$@" >> "$log" 2>&1 || rc=$?
+	echo "# $(date +%T.%N) exited $rc" >> "$log"
 }
 results=()
 failed=0
@@ -191,7 +196,7 @@ run_topology() {
 		lim=$(bound "$size")
 
 		t0=$EPOCHREALTIME
-		run "$lim" "$T/send-py-$size.log" python3 -u -m RNS.Utilities.rncp --config "$PC" -S -w 30 "$f" "$mh"
+		run "$lim" "$T/send-py-$size.log" python3 -u -m RNS.Utilities.rncp --config "$PC" -w 30 "$f" "$mh"
 		if [ "$rc" = 0 ]; then
 			check "$f" "$into_m/$name" "rncp -> mehr cp -l" "$size" "$t0"
 		elif [ "$size" = 0 ] && grep -q 'Could not start transfer' "$T/send-py-$size.log"; then
@@ -224,7 +229,7 @@ run_topology() {
 		fi
 
 		t0=$EPOCHREALTIME
-		(cd "$by_p" && run "$lim" "$T/fetch-py-$size.log" python3 -u -m RNS.Utilities.rncp --config "$PC" -S -w 30 -f "$f" "$mh"; exit "$rc") && rc=0 || rc=$?
+		(cd "$by_p" && run "$lim" "$T/fetch-py-$size.log" python3 -u -m RNS.Utilities.rncp --config "$PC" -w 30 -f "$f" "$mh"; exit "$rc") && rc=0 || rc=$?
 		if [ "$rc" = 0 ]; then
 			check "$f" "$by_p/$name" "rncp -f from mehr cp -l" "$size" "$t0"
 		else
