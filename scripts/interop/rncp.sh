@@ -20,6 +20,8 @@
 # Usage: scripts/interop/rncp.sh /path/to/Reticulum [--via TOPOLOGY] [SIZES...]
 #        TOPOLOGY: direct, daemons, mehrd, rnsd or all (default all; may
 #        be a comma-separated list). Sizes in bytes, default: 0 1024 10485760
+#        RNCP_FLAGS (e.g. -vvv) adds flags to the sending and fetching rncp
+#        commands; the logs of a failed run are kept.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 interop_init "${1:-}"
@@ -35,6 +37,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ ${#sizes[@]} -gt 0 ] || sizes=(0 1024 10485760)
+rncp_flags=${RNCP_FLAGS:-}
 [ "$via" = all ] && via=direct,daemons,mehrd,rnsd
 IFS=, read -r -a topologies <<< "$via"
 for t in "${topologies[@]}"; do
@@ -189,35 +192,37 @@ run_topology() {
 		report FAIL "listeners" - - "did not start"; stop_topology; return
 	fi
 	echo "   mehr cp listening on <$mh>, rncp listening on <$ph>"
-	local size f name t0 lim
+	local size f name t0 lim n=0 L
 	for size in "${sizes[@]}"; do
+		n=$((n + 1))
+		L="$T/$n-$size" # log names, unique when a size repeats
 		f="$work/files/file-$size.bin"
 		name=$(basename "$f")
 		lim=$(bound "$size")
 
 		t0=$EPOCHREALTIME
-		run "$lim" "$T/send-py-$size.log" python3 -u -m RNS.Utilities.rncp --config "$PC" -w 30 "$f" "$mh"
+		run "$lim" "$L-send-py.log" python3 -u -m RNS.Utilities.rncp --config "$PC" $rncp_flags -w 30 "$f" "$mh"
 		if [ "$rc" = 0 ]; then
 			check "$f" "$into_m/$name" "rncp -> mehr cp -l" "$size" "$t0"
-		elif [ "$size" = 0 ] && grep -q 'Could not start transfer' "$T/send-py-$size.log"; then
+		elif [ "$size" = 0 ] && grep -q 'Could not start transfer' "$L-send-py.log"; then
 			# The reference's sender fails on empty files ("Could not start
 			# transfer: a bytes-like object is required"), before any packet.
 			report skip "rncp -> mehr cp -l" "$size" "$(elapsed "$t0")" "reference limitation: rncp cannot send an empty file"
 		else
-			report FAIL "rncp -> mehr cp -l" "$size" "$(elapsed "$t0")" "rncp exited $rc, see $T/send-py-$size.log"
+			report FAIL "rncp -> mehr cp -l" "$size" "$(elapsed "$t0")" "rncp exited $rc, see $L-send-py.log"
 		fi
 
 		t0=$EPOCHREALTIME
-		run "$lim" "$T/send-mehr-$size.log" "$work/mehr" cp --config "$MC" -S -w 30 "$f" "$ph"
+		run "$lim" "$L-send-mehr.log" "$work/mehr" cp --config "$MC" -S -w 30 "$f" "$ph"
 		if [ "$rc" = 0 ]; then
 			check "$f" "$into_p/$name" "mehr cp -> rncp -l" "$size" "$t0"
 		else
-			report FAIL "mehr cp -> rncp -l" "$size" "$(elapsed "$t0")" "mehr cp exited $rc, see $T/send-mehr-$size.log"
+			report FAIL "mehr cp -> rncp -l" "$size" "$(elapsed "$t0")" "mehr cp exited $rc, see $L-send-mehr.log"
 		fi
 
 		t0=$EPOCHREALTIME
-		(cd "$by_m" && run "$lim" "$T/fetch-mehr-$size.log" "$work/mehr" cp --config "$MC" -S -w 30 -f "$f" "$ph"; exit "$rc") && rc=0 || rc=$?
-		if [ "$size" = 0 ] && grep -q "not found on the remote" "$T/fetch-mehr-$size.log"; then
+		(cd "$by_m" && run "$lim" "$L-fetch-mehr.log" "$work/mehr" cp --config "$MC" -S -w 30 -f "$f" "$ph"; exit "$rc") && rc=0 || rc=$?
+		if [ "$size" = 0 ] && grep -q "not found on the remote" "$L-fetch-mehr.log"; then
 			# The reference's fetch handler fails to build a resource from an
 			# empty file and answers False, which rncp reports as not found
 			# (and exits 0, as mehr cp then does).
@@ -225,15 +230,15 @@ run_topology() {
 		elif [ "$rc" = 0 ]; then
 			check "$f" "$by_m/$name" "mehr cp -f from rncp -l" "$size" "$t0"
 		else
-			report FAIL "mehr cp -f from rncp -l" "$size" "$(elapsed "$t0")" "mehr cp exited $rc, see $T/fetch-mehr-$size.log"
+			report FAIL "mehr cp -f from rncp -l" "$size" "$(elapsed "$t0")" "mehr cp exited $rc, see $L-fetch-mehr.log"
 		fi
 
 		t0=$EPOCHREALTIME
-		(cd "$by_p" && run "$lim" "$T/fetch-py-$size.log" python3 -u -m RNS.Utilities.rncp --config "$PC" -w 30 -f "$f" "$mh"; exit "$rc") && rc=0 || rc=$?
+		(cd "$by_p" && run "$lim" "$L-fetch-py.log" python3 -u -m RNS.Utilities.rncp --config "$PC" $rncp_flags -w 30 -f "$f" "$mh"; exit "$rc") && rc=0 || rc=$?
 		if [ "$rc" = 0 ]; then
 			check "$f" "$by_p/$name" "rncp -f from mehr cp -l" "$size" "$t0"
 		else
-			report FAIL "rncp -f from mehr cp -l" "$size" "$(elapsed "$t0")" "rncp exited $rc, see $T/fetch-py-$size.log"
+			report FAIL "rncp -f from mehr cp -l" "$size" "$(elapsed "$t0")" "rncp exited $rc, see $L-fetch-py.log"
 		fi
 	done
 	stop_topology
