@@ -19,6 +19,7 @@ import (
 	"github.com/mehr-net/mehr/rns/identity"
 	"github.com/mehr-net/mehr/rns/link"
 	"github.com/mehr-net/mehr/rns/link/request"
+	"github.com/mehr-net/mehr/rns/link/resource"
 	"github.com/mehr-net/mehr/rns/msgpack"
 	"github.com/mehr-net/mehr/rns/transport"
 	"github.com/mehr-net/mehr/rns/wire"
@@ -434,7 +435,29 @@ func cpServeFetch(f *cpFlags, l *link.Link, data any, permitted func(*link.Link)
 		return false
 	}
 	go func() { <-tr.Done(); file.Close() }()
+	awaitAdvertised(tr, cpAnswerWait)
 	return true
+}
+
+// cpAnswerWait bounds how long a fetch answer waits for the file's
+// advertisement.
+const cpAnswerWait = 10 * time.Second
+
+// awaitAdvertised waits until tr has left the queue (its first advertisement
+// is going out) or ended, at most limit. rncp answers a fetch only after
+// building and advertising the resource, and the reference's requester
+// registers its pending request only after sending it: an answer that comes
+// back quicker than that (as ours can on loopback) finds no pending
+// request and is dropped, and the requester then waits forever.
+func awaitAdvertised(tr *link.Transfer, limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for tr.Status() == resource.StatusQueued && time.Now().Before(deadline) {
+		select {
+		case <-tr.Done():
+			return
+		case <-time.After(time.Millisecond):
+		}
+	}
 }
 
 // cpConnect finds the listener and opens an identified link to it.
