@@ -365,3 +365,34 @@ func TestResource1GBMemory(t *testing.T) {
 		t.Fatalf("heap grew by %d bytes during the transfer, bound %d", extra, bound)
 	}
 }
+
+// TestResourceSizes sends 0 B, 1 KB and 1 MB (random, compression tried)
+// over loopback directly and through a relay, at 8192 (TCP) and at 500
+// (a UDP leg); TestResource100MB does 100 MB on the same paths.
+func TestResourceSizes(t *testing.T) {
+	for _, topo := range []topology{directTCP, directUDP, relayTCP, relayUDP} {
+		t.Run(topo.name, func(t *testing.T) {
+			defer testutil.LeakCheck(t)()
+			done, onDone := concluded()
+			ini, _, cleanup := topoLink(t, topo, link.Config{Resources: link.ResourceConfig{
+				Strategy: link.AcceptAll, OnConcluded: onDone}})
+			defer cleanup()
+			for _, n := range []int{0, 1 << 10, 1 << 20} {
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+				data := random(n)
+				tr, err := ini.SendResource(ctx, data, link.ResourceOptions{})
+				if err == nil {
+					err = tr.Wait(ctx)
+				}
+				cancel()
+				if err != nil {
+					t.Fatalf("%d bytes: %v", n, err)
+				}
+				r := wait(t, "conclusion", done)
+				if r.err != nil || sha256.Sum256(r.data) != sha256.Sum256(data) {
+					t.Fatalf("%d bytes: %v, %d bytes received", n, r.err, len(r.data))
+				}
+			}
+		})
+	}
+}
