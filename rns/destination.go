@@ -52,6 +52,7 @@ type Destination struct {
 	proveApp      func(p *transport.Packet) bool
 	proofStrategy ProofStrategy
 	defaultApp    []byte
+	defaultAppFn  func() []byte
 }
 
 // NewDestination creates a destination; inbound ones are registered with
@@ -124,8 +125,31 @@ func (d *Destination) SetProofRequestedCallback(fn func(p *transport.Packet) boo
 // SetDefaultAppData sets the app data announces carry when none is given.
 func (d *Destination) SetDefaultAppData(b []byte) {
 	d.mu.Lock()
-	d.defaultApp = append([]byte(nil), b...)
+	d.defaultApp = append([]byte{}, b...)
+	d.defaultAppFn = nil
 	d.mu.Unlock()
+}
+
+// SetDefaultAppDataFunc makes announces that are given no app data carry
+// what fn returns at the time (the reference's callable default_app_data).
+func (d *Destination) SetDefaultAppDataFunc(fn func() []byte) {
+	d.mu.Lock()
+	d.defaultApp, d.defaultAppFn = nil, fn
+	d.mu.Unlock()
+}
+
+// HasDefaultAppData reports whether a default was set with
+// SetDefaultAppData or SetDefaultAppDataFunc.
+func (d *Destination) HasDefaultAppData() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.defaultApp != nil || d.defaultAppFn != nil
+}
+
+// AnnouncePacket builds an announce of this destination without sending
+// it: appData, or the default app data when appData is nil.
+func (d *Destination) AnnouncePacket(appData []byte) ([]byte, error) {
+	return d.announcePacket(appData, false)
 }
 
 // Receive implements transport.Destination.
@@ -158,8 +182,12 @@ func (d *Destination) announcePacket(appData []byte, pathResponse bool) ([]byte,
 	}
 	if appData == nil {
 		d.mu.Lock()
-		appData = d.defaultApp
+		var fn func() []byte
+		appData, fn = d.defaultApp, d.defaultAppFn
 		d.mu.Unlock()
+		if fn != nil {
+			appData = fn()
+		}
 	}
 	var random [16]byte
 	if _, err := rand.Read(random[:]); err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/mehr-net/mehr/interfaces/ifacetest"
 	"github.com/mehr-net/mehr/internal/testutil"
 	"github.com/mehr-net/mehr/rns"
+	"github.com/mehr-net/mehr/rns/announce"
 	"github.com/mehr-net/mehr/rns/identity"
 	"github.com/mehr-net/mehr/rns/transport"
 	"github.com/mehr-net/mehr/rns/wire"
@@ -142,5 +143,48 @@ func TestProofStrategyValues(t *testing.T) {
 	}
 	if err := d.SetProofStrategy(rns.ProveAll); err != nil || d.ProofStrategy() != rns.ProveAll {
 		t.Errorf("ProveAll: %v", err)
+	}
+}
+
+// TestDefaultAppData: announces given no app data carry the default, a
+// bytes value or what a function returns; explicit app data wins.
+func TestDefaultAppData(t *testing.T) {
+	n, err := rns.NewNode(rns.Options{NoJobs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	id, _ := identity.Generate(nil)
+	d, err := n.NewDestination(id, rns.In, wire.Single, "defaultapp", "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	appData := func(explicit []byte) string {
+		t.Helper()
+		raw, err := d.AnnouncePacket(explicit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p wire.Packet
+		if err := p.Decode(raw); err != nil {
+			t.Fatal(err)
+		}
+		a, err := announce.Validate(&p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(a.AppData)
+	}
+	if d.HasDefaultAppData() || appData(nil) != "" {
+		t.Error("no default: want empty app data")
+	}
+	d.SetDefaultAppData([]byte("bytes"))
+	if !d.HasDefaultAppData() || appData(nil) != "bytes" || appData([]byte("explicit")) != "explicit" {
+		t.Error("bytes default")
+	}
+	calls := 0
+	d.SetDefaultAppDataFunc(func() []byte { calls++; return []byte("func") })
+	if appData(nil) != "func" || calls != 1 {
+		t.Error("func default")
 	}
 }

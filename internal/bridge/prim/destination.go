@@ -20,6 +20,43 @@ func destinationCommands(r bridge.Registry) {
 	r["destination_expand_name"] = destinationExpandName
 	r["destination_group_encrypt"] = destinationGroupEncrypt
 	r["destination_set_proof_strategy_raw"] = destinationSetProofStrategy
+	r["destination_default_app_data"] = destinationDefaultAppData
+}
+
+func destinationDefaultAppData(p bridge.Params) (bridge.Result, error) {
+	kind := p.StringOr("default_kind", "bytes")
+	value, err := p.OptHex("default_value")
+	if err != nil {
+		return nil, err
+	}
+	override, err := p.OptHex("override_app_data")
+	if err != nil {
+		return nil, err
+	}
+	return withNodeDestination(p, func(d *rns.Destination) (bridge.Result, error) {
+		switch kind {
+		case "bytes":
+			d.SetDefaultAppData(value)
+		case "callable":
+			d.SetDefaultAppDataFunc(func() []byte { return value })
+		case "none":
+		default:
+			return nil, fmt.Errorf("%w: default_kind %q", bridge.ErrParam, kind)
+		}
+		raw, err := d.AnnouncePacket(override)
+		if err != nil {
+			return nil, err
+		}
+		var pkt wire.Packet
+		if err := pkt.Decode(raw); err != nil {
+			return nil, err
+		}
+		a, err := announce.Parse(&pkt)
+		if err != nil {
+			return nil, err
+		}
+		return bridge.Result{"default_app_data_set": d.HasDefaultAppData(), "app_data": bridge.Hex(a.AppData)}, nil
+	})
 }
 
 // withNodeDestination builds the destination p describes on a throwaway

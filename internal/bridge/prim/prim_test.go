@@ -198,3 +198,30 @@ func TestProofStrategyCommands(t *testing.T) {
 		t.Errorf("construct: %v %v", r, err)
 	}
 }
+
+func TestDefaultAppDataCommand(t *testing.T) {
+	cmd := Commands()["destination_default_app_data"]
+	p := func(kind string, extra ...any) bridge.Params {
+		m := bridge.Params{"direction": "in", "type": "single", "app_name": "lxmf", "aspects": []any{"d"},
+			"default_kind": kind, "default_value": "6465666175"}
+		for i := 0; i+1 < len(extra); i += 2 {
+			m[extra[i].(string)] = extra[i+1]
+		}
+		return m
+	}
+	for _, c := range []struct {
+		params bridge.Params
+		set    bool
+		want   string
+	}{
+		{p("bytes"), true, "6465666175"},
+		{p("callable"), true, "6465666175"},
+		{p("none"), false, ""},
+		{p("bytes", "override_app_data", "0102"), true, "0102"},
+	} {
+		r, err := cmd(c.params)
+		if err != nil || r["default_app_data_set"] != c.set || r["app_data"] != c.want {
+			t.Errorf("%v: %v %v", c.params["default_kind"], r, err)
+		}
+	}
+}
