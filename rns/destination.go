@@ -1,6 +1,7 @@
 package rns
 
 import (
+	"bytes"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -53,6 +54,7 @@ type Destination struct {
 	proofStrategy ProofStrategy
 	defaultApp    []byte
 	defaultAppFn  func() []byte
+	pathResponses map[string]pathResponse // by request tag
 }
 
 // NewDestination creates a destination; inbound ones are registered with
@@ -211,9 +213,50 @@ func (d *Destination) Announce(appData []byte) error {
 	return err
 }
 
-// PathResponse implements transport.PathResponder.
+// PathResponseTagWindow is how long the announce answering a path request
+// tag is kept and sent again for the same tag (RNS.Destination
+// PR_TAG_WINDOW): requests for one tag that arrive over several
+// interfaces get the same announce, which the network deduplicates.
+const PathResponseTagWindow = 30 * time.Second
+
+type pathResponse struct {
+	at  time.Time
+	raw []byte
+}
+
+// PathResponse implements transport.PathResponder: the announce answering
+// a path request with this tag, reused within PathResponseTagWindow.
 func (d *Destination) PathResponse(tag []byte) ([]byte, error) {
-	return d.announcePacket(nil, true)
+	now := d.node.now()
+	d.mu.Lock()
+	for k, e := range d.pathResponses {
+		if now.Sub(e.at) > PathResponseTagWindow {
+			delete(d.pathResponses, k)
+		}
+	}
+	if e, ok := d.pathResponses[string(tag)]; ok && tag != nil {
+		d.mu.Unlock()
+		return bytes.Clone(e.raw), nil
+	}
+	d.mu.Unlock()
+	raw, err := d.announcePacket(nil, true)
+	if err != nil || tag == nil {
+		return raw, err
+	}
+	d.mu.Lock()
+	if d.pathResponses == nil {
+		d.pathResponses = make(map[string]pathResponse)
+	}
+	d.pathResponses[string(tag)] = pathResponse{at: now, raw: bytes.Clone(raw)}
+	d.mu.Unlock()
+	return raw, nil
+}
+
+// CachedPathResponses returns how many path-response announces are kept.
+func (d *Destination) CachedPathResponses() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.pathResponses)
 }
 
 // Send encrypts data to this (outbound) destination and sends it. The

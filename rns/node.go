@@ -262,3 +262,11 @@ func (n *Node) Close() error {
 	})
 	return err
 }
+
+// now is the node's clock (Options.Now, or the wall clock).
+func (n *Node) now() time.Time {
+	if n.opts.Now != nil {
+		return n.opts.Now()
+	}
+	return time.Now()
+}

@@ -188,3 +188,30 @@ func TestDefaultAppData(t *testing.T) {
 		t.Error("func default")
 	}
 }
+
+// TestPathResponseTagCache: the announce answering a path request tag is
+// reused for that tag within PathResponseTagWindow and rebuilt after it.
+func TestPathResponseTagCache(t *testing.T) {
+	now := time.Unix(1_000_000, 0)
+	n, err := rns.NewNode(rns.Options{NoJobs: true, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	id, _ := identity.Generate(nil)
+	d, err := n.NewDestination(id, rns.In, wire.Single, "prcache", "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := d.PathResponse([]byte("tag1"))
+	b, _ := d.PathResponse([]byte("tag1"))
+	c, _ := d.PathResponse([]byte("tag2"))
+	if string(a) != string(b) || string(a) == string(c) || d.CachedPathResponses() != 2 {
+		t.Fatalf("same tag not reused or other tag reused (%d cached)", d.CachedPathResponses())
+	}
+	now = now.Add(rns.PathResponseTagWindow + time.Second)
+	e, _ := d.PathResponse([]byte("tag1"))
+	if string(e) == string(a) || d.CachedPathResponses() != 1 {
+		t.Fatalf("expired entry reused (%d cached)", d.CachedPathResponses())
+	}
+}

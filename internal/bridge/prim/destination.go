@@ -1,8 +1,10 @@
 package prim
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/mehr-net/mehr/internal/bridge"
 	"github.com/mehr-net/mehr/rns"
@@ -21,6 +23,51 @@ func destinationCommands(r bridge.Registry) {
 	r["destination_group_encrypt"] = destinationGroupEncrypt
 	r["destination_set_proof_strategy_raw"] = destinationSetProofStrategy
 	r["destination_default_app_data"] = destinationDefaultAppData
+	r["destination_path_response_cache"] = destinationPathResponseCache
+}
+
+// destinationPathResponseCache answers one path request tag twice,
+// advance_seconds apart on the node's clock, and reports whether the
+// second answer reused the first.
+func destinationPathResponseCache(p bridge.Params) (bridge.Result, error) {
+	tag, err := p.Hex("tag")
+	if err != nil {
+		return nil, err
+	}
+	advance, err := p.FloatOr("advance_seconds", 0)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Unix(1_000_000, 0)
+	return withNodeDestinationClock(p, func() time.Time { return now }, func(d *rns.Destination) (bridge.Result, error) {
+		var data [2][]byte
+		var ctx wire.Context
+		for i := range data {
+			if i == 1 {
+				now = now.Add(time.Duration(advance * float64(time.Second)))
+			}
+			raw, err := d.PathResponse(tag)
+			if err != nil {
+				return nil, err
+			}
+			var pkt wire.Packet
+			if err := pkt.Decode(raw); err != nil {
+				return nil, err
+			}
+			data[i] = bytes.Clone(pkt.Data)
+			if i == 0 {
+				ctx = pkt.Context
+			}
+		}
+		return bridge.Result{
+			"first_announce_data":    bridge.Hex(data[0]),
+			"second_announce_data":   bridge.Hex(data[1]),
+			"reused":                 bytes.Equal(data[0], data[1]),
+			"cache_size":             d.CachedPathResponses(),
+			"pr_tag_window":          int(rns.PathResponseTagWindow / time.Second),
+			"first_is_path_response": ctx == wire.ContextPathResponse,
+		}, nil
+	})
 }
 
 func destinationDefaultAppData(p bridge.Params) (bridge.Result, error) {
@@ -62,11 +109,17 @@ func destinationDefaultAppData(p bridge.Params) (bridge.Result, error) {
 // withNodeDestination builds the destination p describes on a throwaway
 // node (proof strategies belong to a node's destinations) and runs fn.
 func withNodeDestination(p bridge.Params, fn func(d *rns.Destination) (bridge.Result, error)) (bridge.Result, error) {
+	return withNodeDestinationClock(p, nil, fn)
+}
+
+// withNodeDestinationClock is withNodeDestination on a node whose clock is
+// now (nil: the wall clock).
+func withNodeDestinationClock(p bridge.Params, now func() time.Time, fn func(d *rns.Destination) (bridge.Result, error)) (bridge.Result, error) {
 	d, err := makeDestination(p, "single")
 	if err != nil {
 		return nil, err
 	}
-	n, err := rns.NewNode(rns.Options{NoJobs: true})
+	n, err := rns.NewNode(rns.Options{NoJobs: true, Now: now})
 	if err != nil {
 		return nil, err
 	}

@@ -225,3 +225,17 @@ func TestDefaultAppDataCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestPathResponseCacheCommand(t *testing.T) {
+	cmd := Commands()["destination_path_response_cache"]
+	for _, c := range []struct {
+		advance float64
+		reused  bool
+	}{{0, true}, {31, false}} {
+		r, err := cmd(bridge.Params{"direction": "in", "type": "single", "app_name": "lxmf", "aspects": []any{"c"},
+			"tag": "0102030405060708", "advance_seconds": c.advance})
+		if err != nil || r["reused"] != c.reused || r["first_is_path_response"] != true || r["pr_tag_window"] != 30 {
+			t.Errorf("advance %v: %v %v", c.advance, r, err)
+		}
+	}
+}
