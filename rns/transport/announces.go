@@ -295,8 +295,20 @@ func (t *Transport) callAnnounceHandlers(a *AnnounceInfo) {
 		if h.nameHash != nil && dest.HashFrom(dest.NameHash(*h.nameHash), &ih) != a.Destination {
 			continue
 		}
-		h.fn(*a)
+		t.callAnnounceHandler(h, a)
 	}
+}
+
+// callAnnounceHandler runs one handler; a handler that panics is logged
+// and does not keep the others from hearing the announce, as the
+// reference isolates handler exceptions.
+func (t *Transport) callAnnounceHandler(h *announceHandler, a *AnnounceInfo) {
+	defer func() {
+		if v := recover(); v != nil {
+			t.logf("transport: announce handler panicked: %v", v)
+		}
+	}()
+	h.fn(*a)
 }
 
 // announceJobsLocked retransmits pending announces whose time has come

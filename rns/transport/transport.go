@@ -128,6 +128,7 @@ type Transport struct {
 	unresponsive  map[wire.Hash]bool
 	lastCulled    time.Time
 	lastAnnounces time.Time
+	detachedOpen  []*Iface // detached by Detach but not closed; Close closes them
 
 	wg   sync.WaitGroup
 	stop chan struct{}
@@ -282,8 +283,8 @@ func (t *Transport) Close() error {
 		return nil
 	}
 	t.closed = true
-	ifs := t.ifaces
-	t.ifaces = nil
+	ifs := append(t.ifaces, t.detachedOpen...)
+	t.ifaces, t.detachedOpen = nil, nil
 	t.sharedIfaces = 0
 	t.mu.Unlock()
 	close(t.stop)
@@ -351,19 +352,7 @@ func (t *Transport) routineReceive(i *Iface) {
 			continue
 		}
 		backoff = 0
-		raw := buf[wire.Headroom : wire.Headroom+n]
-		if i.ifac != nil {
-			raw, err = i.ifac.Unmask(unmasked[:0], raw)
-		} else {
-			err = ifac.CheckOpen(raw)
-		}
-		if err != nil {
-			i.dropped.Add(1)
-			continue
-		}
-		i.rxPackets.Add(1)
-		i.rxBytes.Add(uint64(n))
-		t.Inbound(raw, i)
+		t.receiveFrame(buf[wire.Headroom:wire.Headroom+n], i, unmasked)
 	}
 }
 
