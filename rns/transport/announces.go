@@ -2,6 +2,7 @@ package transport
 
 import (
 	"bytes"
+	"sort"
 	"time"
 
 	"github.com/mehr-net/mehr/rns/announce"
@@ -314,6 +315,15 @@ func (t *Transport) callAnnounceHandler(h *announceHandler, a *AnnounceInfo) {
 // announceJobsLocked retransmits pending announces whose time has come
 // (the announce_table part of the reference's jobs).
 func (t *Transport) announceJobsLocked(now time.Time, q *sendQueue) {
+	// Due announces go out in ascending hop order (the reference sorts
+	// its outgoing list), so that capped interfaces spend their
+	// bandwidth on the nearest destinations first.
+	type due struct {
+		raw      []byte
+		hops     uint8
+		attached *Iface
+	}
+	var out []due
 	for h, ae := range t.announces {
 		switch {
 		case ae.retries > 0 && ae.retries >= LocalRebroadcastsMax:
@@ -327,11 +337,15 @@ func (t *Transport) announceJobsLocked(now time.Time, q *sendQueue) {
 			if ae.blockRebroadcasts {
 				ctx = wire.ContextPathResponse
 			}
-			t.outboundLocked(t.rebroadcast(ae.raw, ae.hops, ctx), ae.attached, q)
+			out = append(out, due{t.rebroadcast(ae.raw, ae.hops, ctx), ae.hops, ae.attached})
 			if held, ok := t.held[h]; ok {
 				delete(t.held, h)
 				t.announces[h] = held
 			}
 		}
+	}
+	sort.SliceStable(out, func(a, b int) bool { return out[a].hops < out[b].hops })
+	for _, d := range out {
+		t.outboundLocked(d.raw, d.attached, q)
 	}
 }

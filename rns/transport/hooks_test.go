@@ -2,6 +2,7 @@ package transport_test
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 	"time"
 
@@ -254,5 +255,59 @@ func TestSeamsPanickingAnnounceHandlerIsIsolated(t *testing.T) {
 	n.t.InboundFrame(raw, ia)
 	if heard != 1 {
 		t.Errorf("second handler heard %d announces, want 1", heard)
+	}
+}
+
+func TestTunnelSynthesizeDestination(t *testing.T) {
+	h, err := dest.Hash(nil, "rnstransport", "tunnel", "synthesize")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h != transport.TunnelSynthesizeDestination {
+		t.Errorf("TunnelSynthesizeDestination %x, want %x", transport.TunnelSynthesizeDestination, h)
+	}
+}
+
+func TestControlBroadcastsNotRepeatedFromLocalClients(t *testing.T) {
+	n := newSeamNode(t, true)
+	_, lc := n.mock(t, ifacetest.MockConfig{Name: "lc", LocalClient: true}, transport.InterfaceOptions{})
+	up, _ := n.mock(t, ifacetest.MockConfig{Name: "up"}, transport.InterfaceOptions{})
+	for _, c := range []struct {
+		to       wire.Hash
+		repeated bool
+	}{{wire.Hash{1, 2, 3}, true}, {transport.TunnelSynthesizeDestination, false}} {
+		hdr := wire.Header{DestType: wire.Plain, Destination: c.to}
+		n.t.InboundFrame(append(hdr.Append(nil), 1, 2, 3, 4), lc)
+		if got := len(up.Drain()); (got == 1) != c.repeated {
+			t.Errorf("broadcast to %x repeated %d times, want repeated=%v", c.to, got, c.repeated)
+		}
+	}
+}
+
+func TestForcedAnnounceRoundSendsInHopOrder(t *testing.T) {
+	n := newSeamNode(t, true)
+	eg, _ := n.mock(t, ifacetest.MockConfig{Name: "egress"}, transport.InterfaceOptions{})
+	var dests []wire.Hash
+	for k, hops := range []uint8{5, 1, 3} {
+		_, rx := n.mock(t, ifacetest.MockConfig{Name: fmt.Sprint("rx", k)}, transport.InterfaceOptions{})
+		raw, h := remoteAnnounce(t, byte(10+k), n.clock.Now())
+		raw[1] = hops
+		n.t.InboundFrame(raw, rx)
+		dests = append(dests, h)
+	}
+	for _, h := range dests {
+		n.t.SetAnnounceTimes(h, time.Time{}, n.clock.Now().Add(-time.Second))
+	}
+	n.t.ForceJobs()
+	var order []uint8
+	for range 10 {
+		for _, b := range eg.Drain() {
+			order = append(order, b[1])
+		}
+		n.clock.Advance(100 * time.Millisecond)
+		n.t.RunJobs()
+	}
+	if fmt.Sprint(order) != "[2 4 6]" {
+		t.Errorf("rebroadcast hop order %v, want [2 4 6]", order)
 	}
 }

@@ -170,6 +170,11 @@ func New(cfg Config) (*Transport, error) {
 	if t.now == nil {
 		t.now = time.Now
 	}
+	// The reference's job loop runs every job at start, with nothing to
+	// do yet, and the once-a-second and every-few-seconds jobs are then
+	// due a full interval later.
+	t.lastAnnounces = t.now()
+	t.lastCulled = t.lastAnnounces
 	if t.logf == nil {
 		t.logf = func(string, ...any) {}
 	}
