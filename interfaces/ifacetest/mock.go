@@ -16,6 +16,10 @@ type MockConfig struct {
 	// LocalClient makes the mock a shared-instance client interface
 	// (iface.Local), as a program attached to this node would be.
 	LocalClient bool
+	// SharedInstance makes the mock this node's connection to a shared
+	// instance (iface.SharedInstance), which then does its routing and
+	// filtering.
+	SharedInstance bool
 	// AutoMTU makes the mock autoconfigure its MTU (iface.MTUAutoconfigurer).
 	AutoMTU bool
 }
@@ -37,6 +41,7 @@ var (
 	_ iface.Interface         = (*Mock)(nil)
 	_ iface.Local             = (*Mock)(nil)
 	_ iface.MTUAutoconfigurer = (*Mock)(nil)
+	_ iface.SharedInstance    = (*Mock)(nil)
 )
 
 // NewMock returns a Mock.
@@ -67,6 +72,9 @@ func (m *Mock) Mode() iface.Mode { return m.cfg.Mode }
 
 // IsLocalClient implements iface.Local.
 func (m *Mock) IsLocalClient() bool { return m.cfg.LocalClient }
+
+// IsSharedInstance implements iface.SharedInstance.
+func (m *Mock) IsSharedInstance() bool { return m.cfg.SharedInstance }
 
 // AutoconfigureMTU implements iface.MTUAutoconfigurer.
 func (m *Mock) AutoconfigureMTU() bool { return m.cfg.AutoMTU }

@@ -63,7 +63,9 @@ func (t *Transport) Transmit(i *Iface, raw []byte) {
 // FilterPacket runs raw (a packet as received, hop count unchanged)
 // through the packet filter alone, as Inbound does before anything else,
 // and, when it passes and remember is set, records its hash so that a
-// replay is dropped. It reports whether the packet passed and its hash.
+// replay is dropped. Like Inbound, a node attached to a shared instance
+// passes everything and remembers nothing: the instance filters for it.
+// It reports whether the packet passed and its hash.
 func (t *Transport) FilterPacket(raw []byte, remember bool) (accepted bool, hash [wire.FullHashLen]byte, err error) {
 	var p Packet
 	if err := p.Decode(raw); err != nil {
@@ -76,7 +78,7 @@ func (t *Transport) FilterPacket(raw []byte, remember bool) (accepted bool, hash
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	accepted = t.filterLocked(&p)
-	if accepted && remember {
+	if accepted && remember && !t.sharedLocked() {
 		t.filter.Add(&p.Hash)
 	}
 	return accepted, p.Hash, nil

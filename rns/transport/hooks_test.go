@@ -311,3 +311,70 @@ func TestForcedAnnounceRoundSendsInHopOrder(t *testing.T) {
 		t.Errorf("rebroadcast hop order %v, want [2 4 6]", order)
 	}
 }
+
+func TestSeamsFilterPacketOnSharedInstanceClient(t *testing.T) {
+	n := newSeamNode(t, false)
+	n.mock(t, ifacetest.MockConfig{Name: "shared", SharedInstance: true}, transport.InterfaceOptions{})
+	if !n.t.SharedInstanceClient() {
+		t.Fatal("not a shared-instance client")
+	}
+	hdr := wire.Header{HeaderType: wire.Header2, Propagation: wire.Transport, TransportID: wire.Hash{8}, Destination: wire.Hash{9}}
+	raw := append(hdr.Append(nil), []byte("payload")...)
+	for range 2 {
+		if ok, _, err := n.t.FilterPacket(raw, true); !ok || err != nil {
+			t.Fatalf("shared-instance client filtered a packet: %v, %v", ok, err)
+		}
+	}
+	if n.t.RememberedCount() != 0 {
+		t.Error("shared-instance client remembered a packet hash")
+	}
+}
+
+func TestTunnelHandshake(t *testing.T) {
+	a := newSeamNode(t, true)
+	ma, ia := a.mock(t, ifacetest.MockConfig{Name: "a"}, transport.InterfaceOptions{Descriptor: "MockInterface[a]"})
+	if ia.Hash() != identity.FullHash([]byte("MockInterface[a]")) {
+		t.Error("interface hash is not the hash of its descriptor")
+	}
+	id, err := a.t.SynthesizeTunnel(ia)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := ma.Drain()
+	if len(out) != 1 {
+		t.Fatalf("synthesize sent %d packets", len(out))
+	}
+	var p wire.Packet
+	if err := p.Decode(out[0]); err != nil || p.Destination != transport.TunnelSynthesizeDestination || len(p.Data) != transport.TunnelSynthesizeLen {
+		t.Fatalf("synthesize packet %x (%v)", out[0], err)
+	}
+	pub := a.t.Identity().PublicKey()
+	ih := ia.Hash()
+	if want := identity.FullHash(append(pub[:], ih[:]...)); id != want {
+		t.Errorf("tunnel id %x, want %x", id, want)
+	}
+
+	b := newSeamNode(t, true)
+	_, ib := b.mock(t, ifacetest.MockConfig{Name: "b"}, transport.InterfaceOptions{})
+	// A forged signature and a wrong length are ignored.
+	forged := append([]byte(nil), out[0]...)
+	forged[len(forged)-1] ^= 1
+	b.t.InboundFrame(forged, ib)
+	b.t.InboundFrame(append(append([]byte(nil), out[0]...), 0), ib)
+	if n := len(b.t.Tunnels()); n != 0 {
+		t.Fatalf("%d tunnels from invalid handshakes", n)
+	}
+	b.t.InboundFrame(append([]byte(nil), out[0]...), ib)
+	tn := b.t.Tunnels()
+	if len(tn) != 1 || tn[0].ID != id || tn[0].Interface != ib || !tn[0].Expires.Equal(b.clock.Now().Add(transport.TunnelTimeout)) {
+		t.Fatalf("tunnels %+v", tn)
+	}
+	b.clock.Advance(transport.TunnelTimeout + time.Second)
+	b.t.ForceJobs()
+	if n := len(b.t.Tunnels()); n != 0 {
+		t.Errorf("expired tunnel survived the cull")
+	}
+	if _, err := b.t.SynthesizeTunnel(ia); err == nil {
+		t.Error("synthesized a tunnel on another transport's interface")
+	}
+}

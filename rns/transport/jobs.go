@@ -102,6 +102,7 @@ func (t *Transport) cullLocked(now time.Time) {
 			delete(t.discoveryPRs, h)
 		}
 	}
+	t.cullTunnelsLocked(now)
 	for h, i := range t.pendingLocal {
 		if !t.hasIface(i) {
 			delete(t.pendingLocal, h)

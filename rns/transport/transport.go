@@ -41,6 +41,7 @@ type Iface struct {
 	cap     float64
 	ifac    *ifac.IFAC
 	autoMTU bool
+	hash    [identity.FullHashLen]byte
 
 	// Guarded by Transport.mu.
 	announceAllowedAt time.Time
@@ -63,6 +64,10 @@ type InterfaceOptions struct {
 	AnnounceCap float64
 	// IFAC, when set, authenticates every packet on the interface.
 	IFAC *ifac.IFAC
+	// Descriptor is the interface's string form in the reference (for
+	// example "TCPInterface[name/host:port]"), whose full hash is the
+	// interface hash tunnels are built on; empty means the name.
+	Descriptor string
 }
 
 // Name returns the interface's name.
@@ -129,6 +134,7 @@ type Transport struct {
 	lastCulled    time.Time
 	lastAnnounces time.Time
 	detachedOpen  []*Iface // detached by Detach but not closed; Close closes them
+	tunnels       map[[identity.FullHashLen]byte]*tunnelEntry
 
 	wg   sync.WaitGroup
 	stop chan struct{}
@@ -165,6 +171,7 @@ func New(cfg Config) (*Transport, error) {
 		receipts:     map[wire.Hash]*Receipt{},
 		known:        map[wire.Hash]*Known{},
 		unresponsive: map[wire.Hash]bool{},
+		tunnels:      map[[identity.FullHashLen]byte]*tunnelEntry{},
 		stop:         make(chan struct{}),
 	}
 	if t.now == nil {
@@ -179,6 +186,7 @@ func New(cfg Config) (*Transport, error) {
 		t.logf = func(string, ...any) {}
 	}
 	t.destinations[wire.PathRequestDestination] = pathRequestDest{t}
+	t.destinations[TunnelSynthesizeDestination] = tunnelSynthesizeDest{t}
 	if !cfg.NoJobs {
 		t.wg.Add(1)
 		go t.routineJobs()
@@ -212,6 +220,11 @@ func (t *Transport) AddInterface(in iface.Interface, opts InterfaceOptions) (*If
 	if opts.Mode != 0 {
 		i.mode = opts.Mode
 	}
+	desc := opts.Descriptor
+	if desc == "" {
+		desc = i.name
+	}
+	i.hash = identity.FullHash([]byte(desc))
 	if i.mode == 0 {
 		i.mode = iface.ModeFull
 	}

@@ -10,9 +10,8 @@
 // use the transport's exported table views (PendingAnnounce, LinkTable,
 // SeedReverse, SetPathTimes, ...); nothing is answered from the bridge.
 //
-// Reference behaviours mehr does not implement (tunnels, blackholes,
-// ingress control and announce rate limits) answer with an error that
-// says so.
+// Reference behaviours mehr does not implement (blackholes, ingress
+// control and announce rate limits) answer with an error that says so.
 package behavioral
 
 import (
@@ -101,10 +100,11 @@ func Commands() bridge.Registry {
 		"behavioral_mark_path_unresponsive":      s.with(markUnresponsive),
 		"behavioral_request_path":                s.with(requestPath),
 		"behavioral_register_announce_handler":   s.with(registerAnnounceHandler),
+		"behavioral_read_tunnels":                s.with(readTunnels),
+		"behavioral_synthesize_tunnel":           s.with(synthesizeTunnel),
 		"behavioral_read_announce_handler_calls": s.with(readAnnounceHandlerCalls),
 	}
 	for _, name := range []string{
-		"behavioral_read_tunnels", "behavioral_synthesize_tunnel",
 		"behavioral_read_announce_rate", "behavioral_hold_and_release_announce",
 		"behavioral_blackhole_identity", "behavioral_unblackhole_identity",
 		"behavioral_read_blackhole_table", "behavioral_blackhole_list_handler",
@@ -151,10 +151,9 @@ func (s *state) start(p bridge.Params) (bridge.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if shared, _ := p.Bool("connected_to_shared_instance", false); shared {
-		// mehr derives "attached to a shared instance" from its
-		// interfaces; there is no flag to force it.
-		return nil, fmt.Errorf("%w: connected_to_shared_instance", ErrNotImplemented)
+	shared, err := p.Bool("connected_to_shared_instance", false)
+	if err != nil {
+		return nil, err
 	}
 	var id *identity.Identity
 	if seed, err := p.OptHex("identity_seed"); err != nil {
@@ -180,6 +179,16 @@ func (s *state) start(p bridge.Params) (bridge.Result, error) {
 	in := &instance{
 		node: node, t: node.Transport(), ifaces: map[string]*mock{}, defaults: defaults,
 		deliveries: map[wire.Hash]*[][]byte{}, handlers: map[string]*handler{},
+	}
+	if shared {
+		// mehr knows it is attached to a shared instance by its
+		// connection to it: attach one, as a program's node would have.
+		// It is not among the test's interfaces.
+		m := ifacetest.NewMock(ifacetest.MockConfig{Name: "shared-instance", SharedInstance: true})
+		if _, err := node.AddInterface(m, transport.InterfaceOptions{}); err != nil {
+			node.Close()
+			return nil, err
+		}
 	}
 	h := randomHex(8)
 	s.mu.Lock()
@@ -270,15 +279,15 @@ func attach(in *instance, p bridge.Params) (bridge.Result, error) {
 			return nil, err
 		}
 	}
+	// The reference's interface hash is the full hash of its string form;
+	// the mock's string form is MockInterface[name].
+	opts.Descriptor = "MockInterface[" + name + "]"
 	m := ifacetest.NewMock(cfg)
 	ti, err := in.node.AddInterface(m, opts)
 	if err != nil {
 		return nil, err
 	}
-	// The reference's interface hash is the full hash of its string form;
-	// the mock's string form is MockInterface[name].
-	desc := "MockInterface[" + name + "]"
-	mk := &mock{id: randomHex(6), m: m, ti: ti, hash: identity.FullHash([]byte(desc)), desc: desc}
+	mk := &mock{id: randomHex(6), m: m, ti: ti, hash: ti.Hash(), desc: opts.Descriptor}
 	in.mu.Lock()
 	in.ifaces[mk.id] = mk
 	in.mu.Unlock()
@@ -919,4 +928,31 @@ func readAnnounceHandlerCalls(in *instance, p bridge.Params) (bridge.Result, err
 	calls := append([]bridge.Result{}, h.calls...)
 	h.mu.Unlock()
 	return bridge.Result{"calls": calls, "registered": h.registered}, nil
+}
+
+func synthesizeTunnel(in *instance, p bridge.Params) (bridge.Result, error) {
+	m, err := in.iface(p, "iface_id")
+	if err != nil {
+		return nil, err
+	}
+	id, err := in.t.SynthesizeTunnel(m.ti)
+	if err != nil {
+		return nil, err
+	}
+	return bridge.Result{"iface_id": m.id, "tunnel_id": bridge.Hex(id[:])}, nil
+}
+
+func readTunnels(in *instance, p bridge.Params) (bridge.Result, error) {
+	out := []bridge.Result{}
+	for _, tn := range in.t.Tunnels() {
+		r := bridge.Result{
+			"tunnel_id": bridge.Hex(tn.ID[:]), "interface_hash": nil, "interface_id": nil,
+			"expires": epoch(tn.Expires), "num_paths": tn.Paths,
+		}
+		if m := in.byIface(tn.Interface); m != nil {
+			r["interface_hash"], r["interface_id"] = bridge.Hex(m.hash[:]), m.id
+		}
+		out = append(out, r)
+	}
+	return bridge.Result{"tunnels": out}, nil
 }
