@@ -142,7 +142,14 @@ func (t *Transport) inboundAnnounceLocked(p *Packet, raw []byte, q *sendQueue) *
 	stored := append([]byte(nil), raw...)
 	stored[1] = p.Hops
 
-	if (t.cfg.Enabled || fromLocal) && p.Context != wire.ContextPathResponse {
+	rateBlocked := false
+	if in != nil && in.rateTarget > 0 && p.Context != wire.ContextPathResponse {
+		rateBlocked = t.announceRateLocked(p.Destination, in, now)
+		if rateBlocked {
+			t.logf("transport: announce rate of %x exceeded, not rebroadcast", p.Destination[:])
+		}
+	}
+	if (t.cfg.Enabled || fromLocal) && p.Context != wire.ContextPathResponse && !rateBlocked {
 		ae := &announceEntry{
 			timestamp:    now,
 			retransmitAt: now.Add(t.randDuration(PathfinderRW)),

@@ -378,3 +378,52 @@ func TestTunnelHandshake(t *testing.T) {
 		t.Error("synthesized a tunnel on another transport's interface")
 	}
 }
+
+func TestAnnounceRateLimiting(t *testing.T) {
+	n := newSeamNode(t, true)
+	_, in := n.mock(t, ifacetest.MockConfig{Name: "in"}, transport.InterfaceOptions{
+		AnnounceRateTarget: 10 * time.Second, AnnounceRatePenalty: 5 * time.Second,
+	})
+	id, err := identity.FromPrivateKey(bytes.Repeat([]byte{42}, 64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := dest.New(id, dest.In, wire.Single, nil, "mehrtest", "rate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	announceAt := func(k int) {
+		rh := announce.RandomHash([]byte{byte(k), 1, 2, 3, 4}, n.clock.Now())
+		raw, err := announce.Append(nil, &announce.Params{Destination: d, RandomHash: rh})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.t.InboundFrame(raw, in)
+	}
+	start := n.clock.Now()
+	announceAt(0)
+	if _, ok := n.t.PendingAnnounce(d.Hash); !ok {
+		t.Fatal("first announce not scheduled for rebroadcast")
+	}
+	// A second announce one second later violates the 10 s target: with
+	// no grace its rebroadcast is blocked, but the path is updated.
+	n.clock.Advance(time.Second)
+	announceAt(1)
+	if ae, _ := n.t.PendingAnnounce(d.Hash); !ae.Timestamp.Equal(start) {
+		t.Error("rate-violating announce scheduled for rebroadcast")
+	}
+	if pe, _ := n.t.Path(d.Hash); !pe.Timestamp.Equal(n.clock.Now()) {
+		t.Error("rate-violating announce did not update the path")
+	}
+	ar, ok := n.t.AnnounceRateOf(d.Hash)
+	if !ok || ar.Violations != 1 || !ar.Last.Equal(start) || !ar.BlockedUntil.Equal(start.Add(15*time.Second)) || len(ar.Timestamps) != 2 {
+		t.Errorf("rate entry %+v", ar)
+	}
+	for k := 2; k < 2+transport.MaxRateTimestamps; k++ {
+		n.clock.Advance(time.Second)
+		announceAt(k)
+	}
+	if ar, _ := n.t.AnnounceRateOf(d.Hash); len(ar.Timestamps) != transport.MaxRateTimestamps {
+		t.Errorf("%d timestamps kept, want %d", len(ar.Timestamps), transport.MaxRateTimestamps)
+	}
+}

@@ -108,6 +108,13 @@ func (t *Transport) cullLocked(now time.Time) {
 			delete(t.pendingLocal, h)
 		}
 	}
+	for h := range t.rates {
+		// The reference keeps these for good; dropping them with their
+		// paths bounds the table.
+		if _, ok := t.paths[h]; !ok {
+			delete(t.rates, h)
+		}
+	}
 	for h := range t.unresponsive {
 		if _, ok := t.paths[h]; !ok {
 			delete(t.unresponsive, h)

@@ -43,6 +43,9 @@ type Iface struct {
 	autoMTU bool
 	hash    [identity.FullHashLen]byte
 
+	rateTarget, ratePenalty time.Duration // announce rate limiting, off when rateTarget is 0
+	rateGrace               int
+
 	// Guarded by Transport.mu.
 	announceAllowedAt time.Time
 	announceQueue     []queuedAnnounce
@@ -64,6 +67,15 @@ type InterfaceOptions struct {
 	AnnounceCap float64
 	// IFAC, when set, authenticates every packet on the interface.
 	IFAC *ifac.IFAC
+	// AnnounceRateTarget, when not zero, limits how often each
+	// destination's announces arriving here are rebroadcast: an announce
+	// sooner than this after the last is a violation, and more than
+	// AnnounceRateGrace violations block rebroadcasts until the target
+	// plus AnnounceRatePenalty has passed since the last good announce
+	// (announce_rate_target, _grace, _penalty). Paths are still learned.
+	AnnounceRateTarget  time.Duration
+	AnnounceRateGrace   int
+	AnnounceRatePenalty time.Duration
 	// Descriptor is the interface's string form in the reference (for
 	// example "TCPInterface[name/host:port]"), whose full hash is the
 	// interface hash tunnels are built on; empty means the name.
@@ -135,6 +147,7 @@ type Transport struct {
 	lastAnnounces time.Time
 	detachedOpen  []*Iface // detached by Detach but not closed; Close closes them
 	tunnels       map[[identity.FullHashLen]byte]*tunnelEntry
+	rates         map[wire.Hash]*rateEntry
 
 	wg   sync.WaitGroup
 	stop chan struct{}
@@ -172,6 +185,7 @@ func New(cfg Config) (*Transport, error) {
 		known:        map[wire.Hash]*Known{},
 		unresponsive: map[wire.Hash]bool{},
 		tunnels:      map[[identity.FullHashLen]byte]*tunnelEntry{},
+		rates:        map[wire.Hash]*rateEntry{},
 		stop:         make(chan struct{}),
 	}
 	if t.now == nil {
@@ -216,6 +230,10 @@ func (t *Transport) AddInterface(in iface.Interface, opts InterfaceOptions) (*If
 		cap:       opts.AnnounceCap,
 		ifac:      opts.IFAC,
 		done:      make(chan struct{}),
+
+		rateTarget:  max(0, opts.AnnounceRateTarget),
+		rateGrace:   max(0, opts.AnnounceRateGrace),
+		ratePenalty: max(0, opts.AnnounceRatePenalty),
 	}
 	if opts.Mode != 0 {
 		i.mode = opts.Mode

@@ -11,7 +11,7 @@
 // SeedReverse, SetPathTimes, ...); nothing is answered from the bridge.
 //
 // Reference behaviours mehr does not implement (blackholes, ingress
-// control and announce rate limits) answer with an error that says so.
+// control) answer with an error that says so.
 package behavioral
 
 import (
@@ -101,11 +101,12 @@ func Commands() bridge.Registry {
 		"behavioral_request_path":                s.with(requestPath),
 		"behavioral_register_announce_handler":   s.with(registerAnnounceHandler),
 		"behavioral_read_tunnels":                s.with(readTunnels),
+		"behavioral_read_announce_rate":          s.with(readAnnounceRate),
 		"behavioral_synthesize_tunnel":           s.with(synthesizeTunnel),
 		"behavioral_read_announce_handler_calls": s.with(readAnnounceHandlerCalls),
 	}
 	for _, name := range []string{
-		"behavioral_read_announce_rate", "behavioral_hold_and_release_announce",
+		"behavioral_hold_and_release_announce",
 		"behavioral_blackhole_identity", "behavioral_unblackhole_identity",
 		"behavioral_read_blackhole_table", "behavioral_blackhole_list_handler",
 		"behavioral_blackhole_reload", "behavioral_blackhole_clear",
@@ -268,6 +269,34 @@ func attach(in *instance, p bridge.Params) (bridge.Result, error) {
 		return nil, err
 	} else if ok {
 		opts.AnnounceCap = f
+	}
+	seconds := func(f float64) (time.Duration, error) {
+		if math.IsNaN(f) || f < 0 || f > 1e9 {
+			return 0, fmt.Errorf("%w: %v seconds", bridge.ErrParam, f)
+		}
+		return time.Duration(f * float64(time.Second)), nil
+	}
+	if f, ok, err := knob("announce_rate_target"); err != nil {
+		return nil, err
+	} else if ok {
+		if opts.AnnounceRateTarget, err = seconds(f); err != nil {
+			return nil, err
+		}
+		if opts.AnnounceRateTarget == 0 {
+			opts.AnnounceRateTarget = time.Nanosecond // 0 is "off" in mehr, a target in the reference
+		}
+		g, _, err := knob("announce_rate_grace")
+		if err != nil {
+			return nil, err
+		}
+		opts.AnnounceRateGrace = int(max(0, min(g, 1<<30)))
+		pen, _, err := knob("announce_rate_penalty")
+		if err != nil {
+			return nil, err
+		}
+		if opts.AnnounceRatePenalty, err = seconds(pen); err != nil {
+			return nil, err
+		}
 	}
 	ifacSize := 0
 	if p.Has("ifac_netname") || p.Has("ifac_netkey") {
@@ -955,4 +984,23 @@ func readTunnels(in *instance, p bridge.Params) (bridge.Result, error) {
 		out = append(out, r)
 	}
 	return bridge.Result{"tunnels": out}, nil
+}
+
+func readAnnounceRate(in *instance, p bridge.Params) (bridge.Result, error) {
+	h, err := hashParam(p, "dest")
+	if err != nil {
+		return nil, err
+	}
+	ar, ok := in.t.AnnounceRateOf(h)
+	if !ok {
+		return bridge.Result{"found": false}, nil
+	}
+	ts := []float64{}
+	for _, t := range ar.Timestamps {
+		ts = append(ts, epoch(t))
+	}
+	return bridge.Result{
+		"found": true, "last": epoch(ar.Last), "rate_violations": ar.Violations,
+		"blocked_until": epoch(ar.BlockedUntil), "timestamps": ts,
+	}, nil
 }
