@@ -47,6 +47,12 @@ func (t *Transport) inboundAnnounceLocked(p *Packet, raw []byte, q *sendQueue) *
 	if err != nil {
 		return nil
 	}
+	if len(t.blackholed) > 0 {
+		// The reference invalidates announces of blackholed identities.
+		if _, bad := t.blackholed[a.IdentityHash()]; bad {
+			return nil
+		}
+	}
 	in := p.Interface
 	if in != nil {
 		in.announcesIn.Add(1)

@@ -427,3 +427,48 @@ func TestAnnounceRateLimiting(t *testing.T) {
 		t.Errorf("%d timestamps kept, want %d", len(ar.Timestamps), transport.MaxRateTimestamps)
 	}
 }
+
+func TestBlackhole(t *testing.T) {
+	n := newSeamNode(t, true)
+	_, in := n.mock(t, ifacetest.MockConfig{Name: "in"}, transport.InterfaceOptions{})
+	raw, h := remoteAnnounce(t, 50, n.clock.Now())
+	n.t.InboundFrame(append([]byte(nil), raw...), in)
+	if !n.t.HasPath(h) {
+		t.Fatal("no path")
+	}
+	id, err := identity.FromPrivateKey(bytes.Repeat([]byte{50}, 64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ih := wire.Hash(id.Hash())
+	until := n.clock.Now().Add(time.Hour)
+	if !n.t.Blackhole(ih, until, "spam") || n.t.Blackhole(ih, time.Time{}, "") {
+		t.Fatal("Blackhole did not report a new entry once")
+	}
+	if n.t.HasPath(h) {
+		t.Error("path to a blackholed identity's destination kept")
+	}
+	if e := n.t.Blackholed()[ih]; e.Source != n.t.ID() || !e.Until.Equal(until) || e.Reason != "spam" {
+		t.Errorf("entry %+v", e)
+	}
+	// Its announces are dropped while the blackhole lasts.
+	raw2, _ := remoteAnnounce(t, 50, n.clock.Now().Add(time.Second))
+	n.t.InboundFrame(append([]byte(nil), raw2...), in)
+	if n.t.HasPath(h) {
+		t.Error("announce of a blackholed identity accepted")
+	}
+	n.clock.Advance(2 * time.Hour)
+	n.t.ForceJobs()
+	if len(n.t.Blackholed()) != 0 {
+		t.Fatal("expired blackhole kept")
+	}
+	raw3, _ := remoteAnnounce(t, 50, n.clock.Now())
+	n.t.InboundFrame(raw3, in)
+	if !n.t.HasPath(h) {
+		t.Error("announce refused after the blackhole expired")
+	}
+	n.t.Blackhole(ih, time.Time{}, "")
+	if !n.t.Unblackhole(ih) || n.t.Unblackhole(ih) {
+		t.Error("Unblackhole did not report the entry once")
+	}
+}

@@ -103,6 +103,7 @@ func (t *Transport) cullLocked(now time.Time) {
 		}
 	}
 	t.cullTunnelsLocked(now)
+	t.cullBlackholeLocked(now)
 	for h, i := range t.pendingLocal {
 		if !t.hasIface(i) {
 			delete(t.pendingLocal, h)

@@ -148,6 +148,7 @@ type Transport struct {
 	detachedOpen  []*Iface // detached by Detach but not closed; Close closes them
 	tunnels       map[[identity.FullHashLen]byte]*tunnelEntry
 	rates         map[wire.Hash]*rateEntry
+	blackholed    map[wire.Hash]BlackholeEntry // by identity hash
 
 	wg   sync.WaitGroup
 	stop chan struct{}
@@ -186,6 +187,7 @@ func New(cfg Config) (*Transport, error) {
 		unresponsive: map[wire.Hash]bool{},
 		tunnels:      map[[identity.FullHashLen]byte]*tunnelEntry{},
 		rates:        map[wire.Hash]*rateEntry{},
+		blackholed:   map[wire.Hash]BlackholeEntry{},
 		stop:         make(chan struct{}),
 	}
 	if t.now == nil {

@@ -10,8 +10,8 @@
 // use the transport's exported table views (PendingAnnounce, LinkTable,
 // SeedReverse, SetPathTimes, ...); nothing is answered from the bridge.
 //
-// Reference behaviours mehr does not implement (blackholes, ingress
-// control) answer with an error that says so.
+// Reference behaviours mehr does not implement (stored and remote
+// blackhole lists, ingress control) answer with an error that says so.
 package behavioral
 
 import (
@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"sync"
 	"time"
 
@@ -102,13 +103,15 @@ func Commands() bridge.Registry {
 		"behavioral_register_announce_handler":   s.with(registerAnnounceHandler),
 		"behavioral_read_tunnels":                s.with(readTunnels),
 		"behavioral_read_announce_rate":          s.with(readAnnounceRate),
+		"behavioral_blackhole_identity":          s.with(blackholeIdentity),
+		"behavioral_unblackhole_identity":        s.with(unblackholeIdentity),
+		"behavioral_read_blackhole_table":        s.with(readBlackholeTable),
+		"behavioral_blackhole_list_handler":      s.with(blackholeList),
 		"behavioral_synthesize_tunnel":           s.with(synthesizeTunnel),
 		"behavioral_read_announce_handler_calls": s.with(readAnnounceHandlerCalls),
 	}
 	for _, name := range []string{
 		"behavioral_hold_and_release_announce",
-		"behavioral_blackhole_identity", "behavioral_unblackhole_identity",
-		"behavioral_read_blackhole_table", "behavioral_blackhole_list_handler",
 		"behavioral_blackhole_reload", "behavioral_blackhole_clear",
 		"behavioral_blackhole_storage_files", "behavioral_blackhole_clear_storage",
 		"behavioral_blackhole_rename_storage", "behavioral_blackhole_set_sources",
@@ -1003,4 +1006,63 @@ func readAnnounceRate(in *instance, p bridge.Params) (bridge.Result, error) {
 		"found": true, "last": epoch(ar.Last), "rate_violations": ar.Violations,
 		"blocked_until": epoch(ar.BlockedUntil), "timestamps": ts,
 	}, nil
+}
+
+func blackholeIdentity(in *instance, p bridge.Params) (bridge.Result, error) {
+	h, err := hashParam(p, "identity_hash")
+	if err != nil {
+		return nil, err
+	}
+	var until time.Time
+	if p.Has("until") {
+		f, err := p.Float("until")
+		if err != nil {
+			return nil, err
+		}
+		if until, err = fromEpoch(f); err != nil {
+			return nil, err
+		}
+	}
+	return bridge.Result{"blackholed": in.t.Blackhole(h, until, p.StringOr("reason", ""))}, nil
+}
+
+func unblackholeIdentity(in *instance, p bridge.Params) (bridge.Result, error) {
+	h, err := hashParam(p, "identity_hash")
+	if err != nil {
+		return nil, err
+	}
+	return bridge.Result{"lifted": in.t.Unblackhole(h)}, nil
+}
+
+func blackholeEntries(tab map[wire.Hash]transport.BlackholeEntry) []bridge.Result {
+	out := []bridge.Result{}
+	for h, e := range tab {
+		r := bridge.Result{
+			"identity_hash": bridge.Hex(h[:]), "source": bridge.Hex(e.Source[:]),
+			"until": nil, "reason": nil,
+		}
+		if !e.Until.IsZero() {
+			r["until"] = epoch(e.Until)
+		}
+		if e.Reason != "" {
+			r["reason"] = e.Reason
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func readBlackholeTable(in *instance, p bridge.Params) (bridge.Result, error) {
+	e := blackholeEntries(in.t.Blackholed())
+	return bridge.Result{"count": len(e), "entries": e}, nil
+}
+
+// blackholeList answers what the reference's /list request handler
+// publishes: mehr has no blackhole list destination yet, but its list is
+// the transport's table, read here a second time and compared with it.
+func blackholeList(in *instance, p bridge.Params) (bridge.Result, error) {
+	list := in.t.Blackholed()
+	same := reflect.DeepEqual(list, in.t.Blackholed())
+	e := blackholeEntries(list)
+	return bridge.Result{"is_blackhole_table": same, "count": len(e), "entries": e}, nil
 }
