@@ -29,9 +29,9 @@ func (t *Transport) Inbound(raw []byte, in *Iface) {
 
 // TunnelSynthesizeDestination is the hash of the PLAIN destination
 // "rnstransport.tunnel.synthesize" that the reference's tunnel handshakes
-// are sent to. mehr does not build tunnels, but like the path-request
-// destination it is a control destination: broadcasts to it are never
-// repeated between local clients and the network.
+// are sent to. Like the path-request destination it is a control
+// destination: broadcasts to it are never repeated between local clients
+// and the network.
 var TunnelSynthesizeDestination = wire.Hash{
 	0x91, 0xbf, 0x09, 0x10, 0x26, 0x7b, 0x59, 0xb0,
 	0xe8, 0x64, 0xe0, 0xd4, 0xc9, 0x16, 0x02, 0xca,
