@@ -45,6 +45,9 @@ type Options struct {
 	RespondToProbes bool
 	// Logf receives log lines; nil discards them.
 	Logf func(format string, args ...any)
+	// Identity, when set, is the transport identity, instead of the one
+	// kept in StorageDir or a fresh one.
+	Identity *identity.Identity
 	// Now and NoJobs are passed to the transport (tests).
 	Now    func() time.Time
 	NoJobs bool
@@ -76,9 +79,12 @@ func NewNode(opts Options) (*Node, error) {
 	}
 	var id *identity.Identity
 	var err error
-	if opts.StorageDir != "" {
+	switch {
+	case opts.Identity != nil:
+		id = opts.Identity
+	case opts.StorageDir != "":
 		id, err = storage.TransportIdentity(opts.StorageDir)
-	} else {
+	default:
 		id, err = identity.Generate(nil)
 	}
 	if err != nil {

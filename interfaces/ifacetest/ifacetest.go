@@ -1,6 +1,7 @@
 // Package ifacetest provides in-memory interfaces for tests: connected
 // pairs of iface.Interface values that deliver packets through bounded
-// queues, with optional loss. Only tests import it.
+// queues, with optional loss, and a medium-less Mock that records what is
+// sent on it. Only tests and test harnesses import it.
 package ifacetest
 
 import (

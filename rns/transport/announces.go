@@ -2,6 +2,7 @@ package transport
 
 import (
 	"bytes"
+	"sort"
 	"time"
 
 	"github.com/mehr-net/mehr/rns/announce"
@@ -45,6 +46,12 @@ func (t *Transport) inboundAnnounceLocked(p *Packet, raw []byte, q *sendQueue) *
 	a, err := announce.Validate(&p.Packet)
 	if err != nil {
 		return nil
+	}
+	if len(t.blackholed) > 0 {
+		// The reference invalidates announces of blackholed identities.
+		if _, bad := t.blackholed[a.IdentityHash()]; bad {
+			return nil
+		}
 	}
 	in := p.Interface
 	if in != nil {
@@ -141,7 +148,14 @@ func (t *Transport) inboundAnnounceLocked(p *Packet, raw []byte, q *sendQueue) *
 	stored := append([]byte(nil), raw...)
 	stored[1] = p.Hops
 
-	if (t.cfg.Enabled || fromLocal) && p.Context != wire.ContextPathResponse {
+	rateBlocked := false
+	if in != nil && in.rateTarget > 0 && p.Context != wire.ContextPathResponse {
+		rateBlocked = t.announceRateLocked(p.Destination, in, now)
+		if rateBlocked {
+			t.logf("transport: announce rate of %x exceeded, not rebroadcast", p.Destination[:])
+		}
+	}
+	if (t.cfg.Enabled || fromLocal) && p.Context != wire.ContextPathResponse && !rateBlocked {
 		ae := &announceEntry{
 			timestamp:    now,
 			retransmitAt: now.Add(t.randDuration(PathfinderRW)),
@@ -295,13 +309,34 @@ func (t *Transport) callAnnounceHandlers(a *AnnounceInfo) {
 		if h.nameHash != nil && dest.HashFrom(dest.NameHash(*h.nameHash), &ih) != a.Destination {
 			continue
 		}
-		h.fn(*a)
+		t.callAnnounceHandler(h, a)
 	}
+}
+
+// callAnnounceHandler runs one handler; a handler that panics is logged
+// and does not keep the others from hearing the announce, as the
+// reference isolates handler exceptions.
+func (t *Transport) callAnnounceHandler(h *announceHandler, a *AnnounceInfo) {
+	defer func() {
+		if v := recover(); v != nil {
+			t.logf("transport: announce handler panicked: %v", v)
+		}
+	}()
+	h.fn(*a)
 }
 
 // announceJobsLocked retransmits pending announces whose time has come
 // (the announce_table part of the reference's jobs).
 func (t *Transport) announceJobsLocked(now time.Time, q *sendQueue) {
+	// Due announces go out in ascending hop order (the reference sorts
+	// its outgoing list), so that capped interfaces spend their
+	// bandwidth on the nearest destinations first.
+	type due struct {
+		raw      []byte
+		hops     uint8
+		attached *Iface
+	}
+	var out []due
 	for h, ae := range t.announces {
 		switch {
 		case ae.retries > 0 && ae.retries >= LocalRebroadcastsMax:
@@ -315,11 +350,15 @@ func (t *Transport) announceJobsLocked(now time.Time, q *sendQueue) {
 			if ae.blockRebroadcasts {
 				ctx = wire.ContextPathResponse
 			}
-			t.outboundLocked(t.rebroadcast(ae.raw, ae.hops, ctx), ae.attached, q)
+			out = append(out, due{t.rebroadcast(ae.raw, ae.hops, ctx), ae.hops, ae.attached})
 			if held, ok := t.held[h]; ok {
 				delete(t.held, h)
 				t.announces[h] = held
 			}
 		}
+	}
+	sort.SliceStable(out, func(a, b int) bool { return out[a].hops < out[b].hops })
+	for _, d := range out {
+		t.outboundLocked(d.raw, d.attached, q)
 	}
 }

@@ -34,4 +34,16 @@
 //
 // Time comes from Config.Now and randomness from Config.Rand, so tests
 // drive announce timers and path expiry without sleeping.
+//
+// # Seams
+//
+// White-box tests and harnesses (the conformance bridge) drive transport
+// without a medium: InboundFrame hands in a frame as an interface's
+// receive routine would, Transmit sends on a chosen interface, ForceJobs
+// runs a job round with the announce and cull jobs forced, Detach drops an
+// interface without closing it, and FilterPacket runs the duplicate
+// filter alone. The tables are read and seeded through copies (Paths,
+// PendingAnnounces, ReverseTable, LinkTable, Tunnels, Blackholed,
+// AnnounceRateOf, SeedReverse, SeedLink, SetPathTimes, SetAnnounceTimes);
+// interfaces/ifacetest.Mock is an interface that records what is sent.
 package transport

@@ -27,6 +27,22 @@ func (t *Transport) Inbound(raw []byte, in *Iface) {
 	t.inbound(raw, in, pp)
 }
 
+// TunnelSynthesizeDestination is the hash of the PLAIN destination
+// "rnstransport.tunnel.synthesize" that the reference's tunnel handshakes
+// are sent to. Like the path-request destination it is a control
+// destination: broadcasts to it are never repeated between local clients
+// and the network.
+var TunnelSynthesizeDestination = wire.Hash{
+	0x91, 0xbf, 0x09, 0x10, 0x26, 0x7b, 0x59, 0xb0,
+	0xe8, 0x64, 0xe0, 0xd4, 0xc9, 0x16, 0x02, 0xca,
+}
+
+// isControlHash reports whether h is one of the reference's control
+// destinations (Transport.control_hashes).
+func isControlHash(h wire.Hash) bool {
+	return h == wire.PathRequestDestination || h == TunnelSynthesizeDestination
+}
+
 // packetPool recycles the Packet handed to destinations: passing it
 // through the Destination interface makes it escape, and pooling keeps
 // forwarding allocation-free.
@@ -101,7 +117,7 @@ func (t *Transport) inbound(raw []byte, in *Iface, pp *Packet) {
 
 	// Plain broadcasts between local clients and the network are
 	// repeated directly; they never enter transport.
-	if p.DestType == wire.Plain && p.Propagation == wire.Broadcast && p.Destination != wire.PathRequestDestination {
+	if p.DestType == wire.Plain && p.Propagation == wire.Broadcast && !isControlHash(p.Destination) {
 		if fromLocal {
 			for _, o := range t.ifaces {
 				if o != in && o.out {

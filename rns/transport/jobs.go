@@ -102,9 +102,18 @@ func (t *Transport) cullLocked(now time.Time) {
 			delete(t.discoveryPRs, h)
 		}
 	}
+	t.cullTunnelsLocked(now)
+	t.cullBlackholeLocked(now)
 	for h, i := range t.pendingLocal {
 		if !t.hasIface(i) {
 			delete(t.pendingLocal, h)
+		}
+	}
+	for h := range t.rates {
+		// The reference keeps these for good; dropping them with their
+		// paths bounds the table.
+		if _, ok := t.paths[h]; !ok {
+			delete(t.rates, h)
 		}
 	}
 	for h := range t.unresponsive {

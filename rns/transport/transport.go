@@ -41,6 +41,10 @@ type Iface struct {
 	cap     float64
 	ifac    *ifac.IFAC
 	autoMTU bool
+	hash    [identity.FullHashLen]byte
+
+	rateTarget, ratePenalty time.Duration // announce rate limiting, off when rateTarget is 0
+	rateGrace               int
 
 	// Guarded by Transport.mu.
 	announceAllowedAt time.Time
@@ -63,6 +67,19 @@ type InterfaceOptions struct {
 	AnnounceCap float64
 	// IFAC, when set, authenticates every packet on the interface.
 	IFAC *ifac.IFAC
+	// AnnounceRateTarget, when not zero, limits how often each
+	// destination's announces arriving here are rebroadcast: an announce
+	// sooner than this after the last is a violation, and more than
+	// AnnounceRateGrace violations block rebroadcasts until the target
+	// plus AnnounceRatePenalty has passed since the last good announce
+	// (announce_rate_target, _grace, _penalty). Paths are still learned.
+	AnnounceRateTarget  time.Duration
+	AnnounceRateGrace   int
+	AnnounceRatePenalty time.Duration
+	// Descriptor is the interface's string form in the reference (for
+	// example "TCPInterface[name/host:port]"), whose full hash is the
+	// interface hash tunnels are built on; empty means the name.
+	Descriptor string
 }
 
 // Name returns the interface's name.
@@ -128,6 +145,10 @@ type Transport struct {
 	unresponsive  map[wire.Hash]bool
 	lastCulled    time.Time
 	lastAnnounces time.Time
+	detachedOpen  []*Iface // detached by Detach but not closed; Close closes them
+	tunnels       map[[identity.FullHashLen]byte]*tunnelEntry
+	rates         map[wire.Hash]*rateEntry
+	blackholed    map[wire.Hash]BlackholeEntry // by identity hash
 
 	wg   sync.WaitGroup
 	stop chan struct{}
@@ -164,15 +185,24 @@ func New(cfg Config) (*Transport, error) {
 		receipts:     map[wire.Hash]*Receipt{},
 		known:        map[wire.Hash]*Known{},
 		unresponsive: map[wire.Hash]bool{},
+		tunnels:      map[[identity.FullHashLen]byte]*tunnelEntry{},
+		rates:        map[wire.Hash]*rateEntry{},
+		blackholed:   map[wire.Hash]BlackholeEntry{},
 		stop:         make(chan struct{}),
 	}
 	if t.now == nil {
 		t.now = time.Now
 	}
+	// The reference's job loop runs every job at start, with nothing to
+	// do yet, and the once-a-second and every-few-seconds jobs are then
+	// due a full interval later.
+	t.lastAnnounces = t.now()
+	t.lastCulled = t.lastAnnounces
 	if t.logf == nil {
 		t.logf = func(string, ...any) {}
 	}
 	t.destinations[wire.PathRequestDestination] = pathRequestDest{t}
+	t.destinations[TunnelSynthesizeDestination] = tunnelSynthesizeDest{t}
 	if !cfg.NoJobs {
 		t.wg.Add(1)
 		go t.routineJobs()
@@ -202,10 +232,19 @@ func (t *Transport) AddInterface(in iface.Interface, opts InterfaceOptions) (*If
 		cap:       opts.AnnounceCap,
 		ifac:      opts.IFAC,
 		done:      make(chan struct{}),
+
+		rateTarget:  max(0, opts.AnnounceRateTarget),
+		rateGrace:   max(0, opts.AnnounceRateGrace),
+		ratePenalty: max(0, opts.AnnounceRatePenalty),
 	}
 	if opts.Mode != 0 {
 		i.mode = opts.Mode
 	}
+	desc := opts.Descriptor
+	if desc == "" {
+		desc = i.name
+	}
+	i.hash = identity.FullHash([]byte(desc))
 	if i.mode == 0 {
 		i.mode = iface.ModeFull
 	}
@@ -282,8 +321,8 @@ func (t *Transport) Close() error {
 		return nil
 	}
 	t.closed = true
-	ifs := t.ifaces
-	t.ifaces = nil
+	ifs := append(t.ifaces, t.detachedOpen...)
+	t.ifaces, t.detachedOpen = nil, nil
 	t.sharedIfaces = 0
 	t.mu.Unlock()
 	close(t.stop)
@@ -351,19 +390,7 @@ func (t *Transport) routineReceive(i *Iface) {
 			continue
 		}
 		backoff = 0
-		raw := buf[wire.Headroom : wire.Headroom+n]
-		if i.ifac != nil {
-			raw, err = i.ifac.Unmask(unmasked[:0], raw)
-		} else {
-			err = ifac.CheckOpen(raw)
-		}
-		if err != nil {
-			i.dropped.Add(1)
-			continue
-		}
-		i.rxPackets.Add(1)
-		i.rxBytes.Add(uint64(n))
-		t.Inbound(raw, i)
+		t.receiveFrame(buf[wire.Headroom:wire.Headroom+n], i, unmasked)
 	}
 }
 

@@ -1,0 +1,119 @@
+package behavioral
+
+import (
+	"bytes"
+	"encoding/hex"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mehr-net/mehr/internal/bridge"
+	"github.com/mehr-net/mehr/rns/announce"
+	"github.com/mehr-net/mehr/rns/dest"
+	"github.com/mehr-net/mehr/rns/identity"
+	"github.com/mehr-net/mehr/rns/wire"
+)
+
+type client struct {
+	t    *testing.T
+	cmds bridge.Registry
+}
+
+func (c *client) call(cmd string, p bridge.Params) (bridge.Result, string) {
+	c.t.Helper()
+	resp := bridge.Dispatch(c.cmds, "1", cmd, p)
+	if strings.Contains(resp.Error, "panic") {
+		c.t.Fatalf("%s panicked: %s", cmd, resp.Error)
+	}
+	return resp.Result, resp.Error
+}
+
+func (c *client) ok(cmd string, p bridge.Params) bridge.Result {
+	c.t.Helper()
+	r, err := c.call(cmd, p)
+	if err != "" {
+		c.t.Fatalf("%s: %s", cmd, err)
+	}
+	return r
+}
+
+func TestCommands(t *testing.T) {
+	c := &client{t: t, cmds: Commands()}
+	seed := hex.EncodeToString(bytes.Repeat([]byte{3}, 64))
+	r := c.ok("behavioral_start", bridge.Params{"identity_seed": seed, "enable_transport": true})
+	h := r["handle"].(string)
+	id, _ := identity.FromPrivateKey(bytes.Repeat([]byte{3}, 64))
+	if ih := id.Hash(); r["identity_hash"] != hex.EncodeToString(ih[:]) {
+		t.Errorf("identity_hash %v", r["identity_hash"])
+	}
+	a := c.ok("behavioral_attach_mock_interface", bridge.Params{"handle": h, "name": "a"})["iface_id"].(string)
+	b := c.ok("behavioral_attach_mock_interface", bridge.Params{"handle": h, "name": "b", "mode": "BOUNDARY"})["iface_id"].(string)
+
+	// A remote destination's announce on a: a path via a, an announce
+	// entry, and after a forced job round a rebroadcast on b.
+	rid, _ := identity.FromPrivateKey(bytes.Repeat([]byte{4}, 64))
+	d, _ := dest.New(rid, dest.In, wire.Single, nil, "app", "x")
+	rh := announce.RandomHash([]byte{1, 2, 3, 4, 5}, time.Now())
+	raw, err := announce.Append(nil, &announce.Params{Destination: d, RandomHash: rh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dh := hex.EncodeToString(d.Hash[:])
+	c.ok("behavioral_inject", bridge.Params{"handle": h, "iface_id": a, "raw": hex.EncodeToString(raw)})
+	pt := c.ok("behavioral_read_path_table", bridge.Params{"handle": h, "dest": dh})
+	if pt["found"] != true || pt["hops"] != 1 || pt["receiving_interface"] != "MockInterface[a]" {
+		t.Errorf("path table %v", pt)
+	}
+	c.ok("behavioral_set_announce_timestamp", bridge.Params{"handle": h, "dest": dh, "retransmit_timeout": 0.0})
+	c.ok("behavioral_force_cull", bridge.Params{"handle": h})
+	if at := c.ok("behavioral_read_announce_table", bridge.Params{"handle": h, "dest": dh}); at["retries"] != 1 {
+		t.Errorf("announce table %v", at)
+	}
+	if tx := c.ok("behavioral_drain_tx", bridge.Params{"handle": h, "iface_id": b})["packets"].([]string); len(tx) != 1 {
+		t.Errorf("drained %d packets from b", len(tx))
+	}
+
+	// Replays are filtered.
+	hdr := wire.Header{Destination: wire.Hash{7}}
+	data := hex.EncodeToString(append(hdr.Append(nil), 1, 2, 3))
+	if c.ok("behavioral_packet_filter", bridge.Params{"handle": h, "raw": data})["accepted"] != true ||
+		c.ok("behavioral_packet_filter", bridge.Params{"handle": h, "raw": data})["accepted"] != false {
+		t.Error("packet filter did not drop the replay")
+	}
+
+	// Bad input is answered with errors, never a panic.
+	for _, bad := range []struct {
+		cmd string
+		p   bridge.Params
+	}{
+		{"behavioral_inject", bridge.Params{"handle": "nope", "iface_id": a, "raw": "00"}},
+		{"behavioral_inject", bridge.Params{"handle": h, "iface_id": "nope", "raw": "00"}},
+		{"behavioral_inject", bridge.Params{"handle": h, "iface_id": a, "raw": "zz"}},
+		{"behavioral_read_path_table", bridge.Params{"handle": h, "dest": "00"}},
+		{"behavioral_packet_filter", bridge.Params{"handle": h, "raw": "01"}},
+		{"behavioral_set_path_timestamp", bridge.Params{"handle": h, "dest": dh, "timestamp": "x"}},
+		{"behavioral_seed_link_table", bridge.Params{"handle": h, "dest": dh, "nh_iface_id": a, "rcvd_iface_id": b, "hops": 300}},
+		{"behavioral_start", bridge.Params{"identity_seed": "00"}},
+		{"behavioral_blackhole_reload", bridge.Params{"handle": h}},
+	} {
+		if _, err := c.call(bad.cmd, bad.p); err == "" {
+			t.Errorf("%s %v: no error", bad.cmd, bad.p)
+		}
+	}
+	// Garbage frames are dropped.
+	for _, g := range []string{"", "00", "ff00", strings.Repeat("ab", 600)} {
+		c.ok("behavioral_inject", bridge.Params{"handle": h, "iface_id": a, "raw": g})
+	}
+
+	c.ok("behavioral_detach_interface", bridge.Params{"handle": h, "iface_id": a})
+	c.ok("behavioral_force_cull", bridge.Params{"handle": h})
+	if c.ok("behavioral_read_path_table", bridge.Params{"handle": h, "dest": dh})["found"] != false {
+		t.Error("path via a detached interface survived the cull")
+	}
+	if c.ok("behavioral_stop", bridge.Params{"handle": h})["stopped"] != true {
+		t.Error("stop")
+	}
+	if c.ok("behavioral_stop", bridge.Params{"handle": h})["stopped"] != false {
+		t.Error("second stop")
+	}
+}
