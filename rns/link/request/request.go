@@ -74,6 +74,14 @@ func (m *Mux) Handle(path string, fn Handler, allowed ...*identity.Identity) {
 	m.mu.Unlock()
 }
 
+// Remove deregisters the handler for path; later requests for it are
+// ignored, as for a path never registered.
+func (m *Mux) Remove(path string) {
+	m.mu.Lock()
+	delete(m.handlers, dest.PathHash(path))
+	m.mu.Unlock()
+}
+
 // OnOther implements link.Config.OnOther.
 func (m *Mux) OnOther(l *link.Link, p *transport.Packet, plaintext []byte) {
 	switch p.Context {

@@ -94,6 +94,12 @@ func TestRequestResponse(t *testing.T) {
 	if _, err := client.Do(ctx, l, "/echo", make([]byte, 600)); !errors.Is(err, request.ErrTooLarge) {
 		t.Errorf("oversize request: %v", err)
 	}
+	server.Remove("/echo")
+	short, cancel4 := context.WithTimeout(ctx, 300*time.Millisecond)
+	if _, err := client.Do(short, l, "/echo", nil); !errors.Is(err, request.ErrTimeout) {
+		t.Errorf("removed path: %v", err)
+	}
+	cancel4()
 	l.Close()
 	srv.Close()
 	ln.Close()
