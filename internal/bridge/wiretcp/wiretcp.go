@@ -2,9 +2,375 @@
 // mehr nodes on real loopback TCP exchanging announces, paths, links,
 // channels, buffers, resources and IFAC-protected traffic with the
 // reference or with each other.
+//
+// Each wire_start_* command starts an rns.Node with one TCP interface (a
+// server listening on 127.0.0.1, or a client) and returns a handle; the
+// other commands act on that node through mehr's own packages (rns,
+// rns/link, rns/link/channel, rns/link/request, rns/transport). Nothing is
+// answered from tables: every observable is read off the live objects.
+//
+// The commands of one registry share their nodes; wire_stop closes a node,
+// its links and its listeners and waits for their routines.
 package wiretcp
 
-import "github.com/mehr-net/mehr/internal/bridge"
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"time"
 
-// Commands returns the wire_* commands.
-func Commands() bridge.Registry { return bridge.Registry{} }
+	"github.com/mehr-net/mehr/interfaces/tcp"
+	"github.com/mehr-net/mehr/internal/bridge"
+	"github.com/mehr-net/mehr/rns"
+	"github.com/mehr-net/mehr/rns/ifac"
+	"github.com/mehr-net/mehr/rns/iface"
+	"github.com/mehr-net/mehr/rns/transport"
+	"github.com/mehr-net/mehr/rns/wire"
+)
+
+// Commands returns the wire_* commands, sharing one set of nodes.
+func Commands() bridge.Registry {
+	w := &wireState{insts: map[string]*instance{}}
+	return w.registry()
+}
+
+type wireState struct {
+	mu    sync.Mutex
+	insts map[string]*instance
+}
+
+// instance is one started node.
+type instance struct {
+	handle  string
+	role    string
+	node    *rns.Node
+	srv     *tcp.Server
+	client  *tcp.Client
+	port    int
+	ifac    *ifac.IFAC
+	mode    iface.Mode
+	enabled bool
+
+	mu        sync.Mutex
+	dests     map[wire.Hash]*rns.Destination
+	listeners map[wire.Hash]*listener
+	links     map[wire.Hash]*linkState // outbound links by link ID
+	resources map[string]*outResource
+	stopped   bool
+}
+
+func (w *wireState) registry() bridge.Registry {
+	r := bridge.Registry{
+		"wire_start_tcp_server": w.startServer,
+		"wire_start_tcp_client": w.startClient,
+		"wire_stop":             w.stop,
+	}
+	for name, h := range map[string]func(*instance, bridge.Params) (bridge.Result, error){
+		"wire_announce":                   cmdAnnounce,
+		"wire_poll_path":                  cmdPollPath,
+		"wire_request_path":               cmdRequestPath,
+		"wire_read_path_entry":            cmdReadPathEntry,
+		"wire_read_path_random_hash":      cmdReadPathRandomHash,
+		"wire_tx_bytes":                   cmdTxBytes,
+		"wire_identity_recall":            cmdIdentityRecall,
+		"wire_transport_enabled":          cmdTransportEnabled,
+		"wire_interface_hw_mtu":           cmdInterfaceHWMTU,
+		"wire_listen":                     cmdListen,
+		"wire_link_open":                  cmdLinkOpen,
+		"wire_link_send":                  cmdLinkSend,
+		"wire_link_poll":                  cmdLinkPoll,
+		"wire_opportunistic_poll":         cmdOpportunisticPoll,
+		"wire_send_opportunistic":         cmdSendOpportunistic,
+		"wire_link_status":                cmdLinkStatus,
+		"wire_link_await_status":          cmdLinkAwaitStatus,
+		"wire_link_teardown":              cmdLinkTeardown,
+		"wire_listener_link_status":       cmdListenerLinkStatus,
+		"wire_link_mtu":                   cmdLinkMTU,
+		"wire_link_identify":              cmdLinkIdentify,
+		"wire_resource_send":              cmdResourceSend,
+		"wire_resource_cancel":            cmdResourceCancel,
+		"wire_resource_poll":              cmdResourcePoll,
+		"wire_resource_receiver_status":   cmdResourceReceiverStatus,
+		"wire_channel_send":               cmdChannelSend,
+		"wire_channel_received":           cmdChannelReceived,
+		"wire_buffer_stream":              cmdBufferStream,
+		"wire_buffer_received":            cmdBufferReceived,
+		"wire_listener_proof_log":         cmdListenerProofLog,
+		"wire_register_request_handler":   cmdRegisterRequestHandler,
+		"wire_deregister_request_handler": cmdDeregisterRequestHandler,
+		"wire_link_request":               cmdLinkRequest,
+		"wire_get_request_log":            cmdGetRequestLog,
+		"wire_set_race_inducer":           cmdSetRaceInducer,
+		"wire_set_proof_strategy":         cmdSetProofStrategy,
+	} {
+		r[name] = w.withInstance(h)
+	}
+	return r
+}
+
+// withInstance looks the handle up before running h.
+func (w *wireState) withInstance(h func(*instance, bridge.Params) (bridge.Result, error)) bridge.Handler {
+	return func(p bridge.Params) (bridge.Result, error) {
+		handle, err := p.String("handle")
+		if err != nil {
+			return nil, err
+		}
+		w.mu.Lock()
+		in := w.insts[handle]
+		w.mu.Unlock()
+		if in == nil {
+			return nil, fmt.Errorf("Unknown handle: %s", handle)
+		}
+		return h(in, p)
+	}
+}
+
+func newHandle() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// nodeConfig holds the options common to servers and clients.
+type nodeConfig struct {
+	mode     iface.Mode
+	fixedMTU int
+	bitrate  int64
+	ifac     *ifac.IFAC
+	ifacSize int
+}
+
+func parseNodeConfig(p bridge.Params) (nodeConfig, error) {
+	var c nodeConfig
+	if s := p.StringOr("mode", ""); s != "" {
+		m, ok := iface.ParseMode(s)
+		if !ok {
+			return c, fmt.Errorf("Unknown interface mode: %q", s)
+		}
+		c.mode = m
+	}
+	var err error
+	if c.fixedMTU, err = p.IntOr("fixed_mtu", 0); err != nil {
+		return c, err
+	}
+	br, err := p.IntOr("bitrate", 0)
+	if err != nil {
+		return c, err
+	}
+	c.bitrate = int64(br)
+	bits, err := p.IntOr("ifac_size", 0)
+	if err != nil {
+		return c, err
+	}
+	if bits > 0 {
+		// The reference floors ifac_size (bits) at IFAC_MIN_SIZE bytes.
+		c.ifacSize = max(bits/8, ifac.MinSize)
+	}
+	nn, pp := p.StringOr("network_name", ""), p.StringOr("passphrase", "")
+	if nn != "" || pp != "" {
+		size := c.ifacSize
+		if size == 0 {
+			size = tcp.DefaultIFACSize
+		}
+		if c.ifac, err = ifac.New(nn, pp, size); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+func (c nodeConfig) tcpConfig(name, addr string) tcp.Config {
+	return tcp.Config{Name: name, Addr: addr, Mode: c.mode, FixedMTU: c.fixedMTU, Bitrate: c.bitrate, IFACSize: c.ifacSize}
+}
+
+func (w *wireState) add(in *instance) {
+	in.handle = newHandle()
+	in.dests = map[wire.Hash]*rns.Destination{}
+	in.listeners = map[wire.Hash]*listener{}
+	in.links = map[wire.Hash]*linkState{}
+	in.resources = map[string]*outResource{}
+	w.mu.Lock()
+	w.insts[in.handle] = in
+	w.mu.Unlock()
+}
+
+func (w *wireState) startServer(p bridge.Params) (bridge.Result, error) {
+	c, err := parseNodeConfig(p)
+	if err != nil {
+		return nil, err
+	}
+	enabled := true
+	if v, ok := p["enable_transport"]; ok {
+		b, _ := v.(bool)
+		enabled = b // None (absent line) and false both mean off
+	}
+	probes, err := p.Bool("respond_to_probes", false)
+	if err != nil {
+		return nil, err
+	}
+	port, err := p.IntOr("bind_port", 0)
+	if err != nil {
+		return nil, err
+	}
+	node, err := rns.NewNode(rns.Options{TransportEnabled: enabled, RespondToProbes: probes})
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	srv, err := tcp.Listen(ctx, c.tcpConfig("Wire TCP Server", net.JoinHostPort("127.0.0.1", strconv.Itoa(port))))
+	if err != nil {
+		node.Close()
+		return nil, err
+	}
+	node.AddListener(srv, interfaceOptions(c))
+	_, ps, _ := net.SplitHostPort(srv.Addr().String())
+	port, _ = strconv.Atoi(ps)
+	in := &instance{role: "server", node: node, srv: srv, port: port, ifac: c.ifac, mode: c.mode, enabled: enabled}
+	w.add(in)
+	tid := node.Identity().Hash()
+	return bridge.Result{
+		"handle":            in.handle,
+		"port":              port,
+		"identity_hash":     hex.EncodeToString(tid[:]),
+		"transport_enabled": enabled,
+	}, nil
+}
+
+func interfaceOptions(c nodeConfig) transport.InterfaceOptions {
+	return transport.InterfaceOptions{Mode: c.mode, IFAC: c.ifac}
+}
+
+func (w *wireState) startClient(p bridge.Params) (bridge.Result, error) {
+	c, err := parseNodeConfig(p)
+	if err != nil {
+		return nil, err
+	}
+	host, err := p.String("target_host")
+	if err != nil {
+		return nil, err
+	}
+	port, err := p.Int("target_port")
+	if err != nil {
+		return nil, err
+	}
+	node, err := rns.NewNode(rns.Options{})
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cl, err := tcp.NewClient(ctx, c.tcpConfig("Wire TCP Client", net.JoinHostPort(host, strconv.Itoa(port))))
+	if err != nil {
+		node.Close()
+		return nil, err
+	}
+	if _, err := node.AddInterface(cl, interfaceOptions(c)); err != nil {
+		cl.Close()
+		node.Close()
+		return nil, err
+	}
+	_ = cl.WaitConnected(ctx)
+	in := &instance{role: "client", node: node, client: cl, ifac: c.ifac, mode: c.mode}
+	w.add(in)
+	tid := node.Identity().Hash()
+	return bridge.Result{"handle": in.handle, "identity_hash": hex.EncodeToString(tid[:])}, nil
+}
+
+func (w *wireState) stop(p bridge.Params) (bridge.Result, error) {
+	handle, err := p.String("handle")
+	if err != nil {
+		return nil, err
+	}
+	w.mu.Lock()
+	in := w.insts[handle]
+	delete(w.insts, handle)
+	w.mu.Unlock()
+	if in == nil {
+		return bridge.Result{"stopped": false}, nil
+	}
+	in.close()
+	return bridge.Result{"stopped": true}, nil
+}
+
+// close tears down every link and listener of the node, then the node.
+func (in *instance) close() {
+	in.mu.Lock()
+	in.stopped = true
+	links := make([]*linkState, 0, len(in.links))
+	for _, ls := range in.links {
+		links = append(links, ls)
+	}
+	lns := make([]*listener, 0, len(in.listeners))
+	for _, ln := range in.listeners {
+		lns = append(lns, ln)
+	}
+	in.mu.Unlock()
+	for _, ls := range links {
+		ls.close()
+	}
+	for _, ln := range lns {
+		ln.close()
+	}
+	in.node.Close()
+}
+
+// Close stops every node the registry started (tests).
+func (w *wireState) closeAll() {
+	w.mu.Lock()
+	all := w.insts
+	w.insts = map[string]*instance{}
+	w.mu.Unlock()
+	for _, in := range all {
+		in.close()
+	}
+}
+
+func hexHash(h wire.Hash) string { return hex.EncodeToString(h[:]) }
+
+func paramHash(p bridge.Params, k string) (wire.Hash, error) {
+	var h wire.Hash
+	b, err := p.Hex(k)
+	if err != nil {
+		return h, err
+	}
+	if len(b) != len(h) {
+		return h, fmt.Errorf("%w: %q must be %d bytes", bridge.ErrParam, k, len(h))
+	}
+	copy(h[:], b)
+	return h, nil
+}
+
+func timeoutParam(p bridge.Params, def int) time.Duration {
+	ms, err := p.IntOr("timeout_ms", def)
+	if err != nil || ms < 0 {
+		ms = def
+	}
+	return time.Duration(ms) * time.Millisecond
+}
+
+// pollUntil calls f every 20 ms until it reports true or d passes.
+func pollUntil(d time.Duration, f func() bool) bool {
+	deadline := time.Now().Add(d)
+	for {
+		if f() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+var errNoListener = errors.New("no listener registered for destination")
+
+// randReader is crypto/rand as an io.Reader value.
+type randReader struct{}
+
+func (randReader) Read(b []byte) (int, error) { return rand.Read(b) }

@@ -1,0 +1,314 @@
+package wiretcp
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mehr-net/mehr/internal/bridge"
+	"github.com/mehr-net/mehr/rns/link"
+	"github.com/mehr-net/mehr/rns/link/channel"
+	"github.com/mehr-net/mehr/rns/link/resource"
+	"github.com/mehr-net/mehr/rns/msgpack"
+)
+
+// outResource is a resource sent with wire_resource_send.
+type outResource struct {
+	t      *link.Transfer
+	cancel context.CancelFunc
+}
+
+// refStatus is the reference's status code for s: its REJECTED is 0.
+func refStatus(s resource.Status) int {
+	if s == resource.StatusRejected {
+		return 0
+	}
+	return int(s)
+}
+
+var resourceStatusNames = map[int]string{
+	0: "NONE", 1: "QUEUED", 2: "ADVERTISED", 3: "TRANSFERRING", 4: "AWAITING_PROOF",
+	5: "ASSEMBLING", 6: "COMPLETE", 7: "FAILED", 8: "CORRUPT",
+}
+
+func cmdResourceSend(in *instance, p bridge.Params) (bridge.Result, error) {
+	ls, err := in.outLink(p)
+	if err != nil {
+		return nil, err
+	}
+	data, err := p.OptHex("data")
+	if err != nil {
+		return nil, err
+	}
+	meta, err := p.OptHex("metadata")
+	if err != nil {
+		return nil, err
+	}
+	wait, _ := p.Bool("wait", true)
+	var opts link.ResourceOptions
+	if len(meta) > 0 {
+		// The reference packs the metadata object; the bridge passes bytes.
+		if opts.Metadata, err = msgpack.Marshal(meta); err != nil {
+			return nil, err
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t, err := ls.l.SendResource(ctx, data, opts)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	rid := newHandle()
+	in.mu.Lock()
+	in.resources[rid] = &outResource{t: t, cancel: cancel}
+	in.mu.Unlock()
+	h := t.Hash()
+	info := bridge.Result{
+		"resource_id":   rid,
+		"size":          len(data),
+		"original_hash": hex.EncodeToString(h[:]),
+		"has_metadata":  len(meta) > 0,
+	}
+	if !wait {
+		info["started"] = true
+		return info, nil
+	}
+	wctx, wcancel := context.WithTimeout(context.Background(), timeoutParam(p, 30000))
+	defer wcancel()
+	werr := t.Wait(wctx)
+	timedOut := errors.Is(werr, context.DeadlineExceeded) && wctx.Err() != nil
+	if timedOut {
+		t.Cancel()
+	}
+	st := refStatus(t.Status())
+	info["success"] = werr == nil && t.Status() == resource.StatusComplete
+	info["status"] = st
+	info["timed_out"] = timedOut
+	return info, nil
+}
+
+func cmdResourceCancel(in *instance, p bridge.Params) (bridge.Result, error) {
+	rid, err := p.String("resource_id")
+	if err != nil {
+		return nil, err
+	}
+	in.mu.Lock()
+	r := in.resources[rid]
+	in.mu.Unlock()
+	if r == nil {
+		return nil, fmt.Errorf("Unknown resource_id: %s", rid)
+	}
+	r.t.Cancel()
+	select {
+	case <-r.t.Done():
+	case <-time.After(2 * time.Second):
+	}
+	return bridge.Result{"cancelled": true, "resource_id": rid, "status": refStatus(r.t.Status())}, nil
+}
+
+// cmdResourceReceiverStatus reports the last incoming resource of a
+// listener once it has ended (or the timeout passes).
+func cmdResourceReceiverStatus(in *instance, p bridge.Params) (bridge.Result, error) {
+	ln, err := in.listener(p)
+	if err != nil {
+		return nil, err
+	}
+	var rec *inResource
+	n := 0
+	pollUntil(timeoutParam(p, 10000), func() bool {
+		ln.mu.Lock()
+		defer ln.mu.Unlock()
+		n = len(ln.incoming)
+		if n == 0 {
+			return false
+		}
+		rec = ln.incoming[n-1]
+		return rec.done
+	})
+	if rec == nil {
+		return bridge.Result{"found": false, "resource_count": 0}, nil
+	}
+	ln.mu.Lock()
+	data, meta := rec.data, rec.metadata
+	ln.mu.Unlock()
+	st := refStatus(rec.t.Status())
+	out := bridge.Result{
+		"found":          true,
+		"resource_count": n,
+		"status":         st,
+		"status_name":    resourceStatusNames[st],
+		"corrupt":        rec.t.Status() == resource.StatusCorrupt,
+		"metadata":       nil,
+		"data":           nil,
+	}
+	if meta != nil {
+		out["metadata"] = hex.EncodeToString(meta)
+		out["has_metadata"] = true
+	}
+	if data != nil {
+		out["data"] = hex.EncodeToString(data)
+	}
+	return out, nil
+}
+
+// endpointFor returns the channel endpoint of a link by ID: an outbound
+// link of this node, or an inbound one of its listeners.
+func (in *instance) endpointFor(p bridge.Params) (*endpoint, error) {
+	if ls, err := in.outLink(p); err == nil {
+		return &ls.endpoint, nil
+	}
+	s := p.StringOr("link_id", p.StringOr("channel_id", ""))
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != 16 {
+		return nil, fmt.Errorf("%w: bad link_id %q", bridge.ErrParam, s)
+	}
+	if _, il := in.inboundLink([16]byte(b)); il != nil {
+		return &il.endpoint, nil
+	}
+	return nil, fmt.Errorf("Unknown link_id: %s", s)
+}
+
+// cmdChannelSend sends one message on the link's channel and waits for its
+// proof.
+func cmdChannelSend(in *instance, p bridge.Params) (bridge.Result, error) {
+	ls, err := in.outLink(p)
+	if err != nil {
+		return nil, err
+	}
+	data, err := p.OptHex("data")
+	if err != nil {
+		return nil, err
+	}
+	c := ls.openChannel(ls.l, nil)
+	msgType := wireMsgType
+	if p.Has("msgtype") {
+		if msgType, err = p.Int("msgtype"); err != nil {
+			return nil, err
+		}
+		if msgType < 0 || msgType > 0xffff {
+			return nil, fmt.Errorf("%w: msgtype", bridge.ErrParam)
+		}
+	}
+	timeout := timeoutParam(p, 20000)
+	if msgType >= int(channel.MsgTypeReserved) {
+		err := c.Send(uint16(msgType), nil)
+		return bridge.Result{"rejected": err != nil, "error": errString(err), "sent": false}, nil
+	}
+	seq := c.State().NextSequence
+	if err := c.Send(uint16(msgType), data); err != nil {
+		st := c.State()
+		return bridge.Result{
+			"sent": false, "rejected": true, "delivered": false, "error": err.Error(),
+			"next_sequence": int(st.NextSequence), "window": st.Window.Size, "window_max": st.Window.Max,
+		}, nil
+	}
+	delivered := pollUntil(timeout, func() bool {
+		return c.Proved(seq) || ls.l.Status() == link.StatusClosed
+	}) && c.Proved(seq)
+	st := c.State()
+	return bridge.Result{
+		"sent":          true,
+		"rejected":      false,
+		"delivered":     delivered,
+		"sequence":      int(seq),
+		"next_sequence": int(st.NextSequence),
+		"window":        st.Window.Size,
+		"window_max":    st.Window.Max,
+		"link_status":   int(ls.l.Status()),
+	}, nil
+}
+
+func errString(err error) any {
+	if err == nil {
+		return nil
+	}
+	return err.Error()
+}
+
+func cmdChannelReceived(in *instance, p bridge.Params) (bridge.Result, error) {
+	e, err := in.endpointFor(p)
+	if err != nil {
+		return bridge.Result{"messages": []string{}}, nil
+	}
+	return bridge.Result{"messages": e.drainRx()}, nil
+}
+
+// cmdBufferStream writes data through a stream writer on the link's
+// channel and closes it (EOF).
+func cmdBufferStream(in *instance, p bridge.Params) (bridge.Result, error) {
+	ls, err := in.outLink(p)
+	if err != nil {
+		return nil, err
+	}
+	data, err := p.OptHex("data")
+	if err != nil {
+		return nil, err
+	}
+	sid, err := p.IntOr("stream_id", 0)
+	if err != nil || sid < 0 || sid > 0x3fff {
+		return nil, fmt.Errorf("%w: stream_id", bridge.ErrParam)
+	}
+	c := ls.openChannel(ls.l, nil)
+	w := channel.NewWriter(c, uint16(sid))
+	n, err := w.Write(data)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return bridge.Result{"written": n, "eof": true}, nil
+}
+
+// cmdBufferReceived waits for a listener's stream reader to reach EOF.
+func cmdBufferReceived(in *instance, p bridge.Params) (bridge.Result, error) {
+	ln, err := in.listener(p)
+	if err != nil {
+		return nil, err
+	}
+	sid, err := p.IntOr("stream_id", 0)
+	if err != nil {
+		return nil, err
+	}
+	var bs *bufState
+	var e *endpoint
+	get := func() {
+		ln.mu.Lock()
+		links := append([]*inLink(nil), ln.inbound...)
+		ln.mu.Unlock()
+		for i := len(links) - 1; i >= 0; i-- {
+			links[i].mu.Lock()
+			b := links[i].buffers[uint16(sid)]
+			links[i].mu.Unlock()
+			if b != nil {
+				bs, e = b, &links[i].endpoint
+				return
+			}
+		}
+	}
+	pollUntil(timeoutParam(p, 30000), func() bool {
+		get()
+		if bs == nil {
+			return false
+		}
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		return bs.eof || bs.aborted
+	})
+	if bs == nil {
+		return bridge.Result{"data": "", "eof": false, "aborted": false, "error": nil}, nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var es any
+	if bs.aborted {
+		es = bs.err
+	}
+	return bridge.Result{"data": hex.EncodeToString(bs.data), "eof": bs.eof, "aborted": bs.aborted, "error": es}, nil
+}
+
+func cmdListenerProofLog(in *instance, p bridge.Params) (bridge.Result, error) {
+	return nil, errors.New("wire_listener_proof_log: not supported by the mehr bridge")
+}
