@@ -313,6 +313,22 @@ func (t *Transfer) Data() (data, metadata []byte) {
 // sender, RESOURCE_RCL from the receiver). It is idempotent.
 func (t *Transfer) Cancel() { t.once.Do(func() { close(t.cancel) }) }
 
+// Segments returns the 1-based index of the segment in flight and the
+// number of segments (0, 0 before the first segment is known).
+func (t *Transfer) Segments() (index, total int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.segment, t.segments
+}
+
+// Parts returns how many parts of the current segment are done and how
+// many it has.
+func (t *Transfer) Parts() (done, total int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.partsDone, t.partsTotal
+}
+
 func (t *Transfer) setProgress(done, total int) {
 	t.mu.Lock()
 	t.partsDone, t.partsTotal = done, total

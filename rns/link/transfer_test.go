@@ -18,6 +18,7 @@ import (
 	"github.com/mehr-net/mehr/rns/identity"
 	"github.com/mehr-net/mehr/rns/iface"
 	"github.com/mehr-net/mehr/rns/link"
+	"github.com/mehr-net/mehr/rns/link/resource"
 	"github.com/mehr-net/mehr/rns/transport"
 	"github.com/mehr-net/mehr/rns/wire"
 )
@@ -140,6 +141,15 @@ func TestResourceTransfer(t *testing.T) {
 			}
 			if tr.Hash() != in.Hash() {
 				t.Errorf("hashes differ")
+			}
+			si, st := tr.Segments()
+			ri, rt := in.Segments()
+			want := max(1, (len(c.data)+len(c.meta)+resource.MaxEfficientSize-1)/resource.MaxEfficientSize)
+			if st != want || rt != want || si != st || ri != rt {
+				t.Errorf("segments: sender %d/%d, receiver %d/%d, want %d", si, st, ri, rt, want)
+			}
+			if done, total := in.Parts(); done != total || total == 0 {
+				t.Errorf("receiver parts %d/%d", done, total)
 			}
 			el := time.Since(start)
 			t.Logf("%d bytes in %v (%.2f MB/s)", len(c.data), el, float64(len(c.data))/el.Seconds()/1e6)
