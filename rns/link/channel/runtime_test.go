@@ -355,4 +355,27 @@ func TestStateAndProved(t *testing.T) {
 	if a.Proved(1) {
 		t.Fatal("sequence 1 proved before it was sent")
 	}
+
+	// Injected envelopes are reordered and deduplicated like received ones.
+	got2, done2 := collect(b, 0x0202, 3)
+	for i, seq := range []uint16{3, 2, 3, 1} {
+		raw, err := (&channel.Envelope{MsgType: 0x0202, Sequence: seq, Data: []byte{byte(seq)}}).Append(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Inject(raw)
+		if i == 0 {
+			if s := b.State(); s.RxPending != 1 {
+				t.Fatalf("pending after %d: %+v", seq, s)
+			}
+		}
+	}
+	select {
+	case <-done2:
+	case <-time.After(10 * time.Second):
+		t.Fatal("injected messages not delivered")
+	}
+	if g := got2(); len(g) != 3 || g[0][0] != 1 || g[1][0] != 2 || g[2][0] != 3 {
+		t.Fatalf("injected delivery %v", g)
+	}
 }

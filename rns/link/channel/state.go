@@ -7,6 +7,7 @@ type State struct {
 	NextSequence uint16 // sequence the next Send will use
 	NextRx       uint16 // sequence the receiver expects next
 	Outstanding  int    // messages sent and not yet proved
+	RxPending    int    // messages received ahead of NextRx
 	Unproven     []uint16
 }
 
@@ -14,7 +15,7 @@ type State struct {
 func (c *Channel) State() State {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s := State{Window: c.window, NextSequence: c.txNext, NextRx: c.rxNext, Outstanding: c.outstanding}
+	s := State{Window: c.window, NextSequence: c.txNext, NextRx: c.rxNext, Outstanding: c.outstanding, RxPending: len(c.rx)}
 	for seq := range c.unproven {
 		s.Unproven = append(s.Unproven, seq)
 	}
