@@ -29,6 +29,13 @@ type Config struct {
 	// ProveAll makes the link prove every DATA packet of context NONE it
 	// receives (the reference's PROVE_ALL; the default is PROVE_NONE).
 	ProveAll bool
+	// Prove, when ProveAll is not set, decides per DATA packet of context
+	// NONE whether to prove it, from its plaintext (the reference's
+	// destination proof strategy, PROVE_APP with its callback or a
+	// strategy changed after the link was made). It runs on the link's
+	// packet routine after OnPacket; plaintext is valid only during the
+	// call.
+	Prove func(l *Link, plaintext []byte) bool
 
 	// Callbacks run on transport's receive routine or on the link's
 	// watchdog routine and must not block.
@@ -573,7 +580,7 @@ func (l *Link) Receive(p *transport.Packet) {
 			if l.cfg.OnPacket != nil {
 				l.cfg.OnPacket(l, pt)
 			}
-			if l.cfg.ProveAll {
+			if l.cfg.ProveAll || (l.cfg.Prove != nil && l.cfg.Prove(l, pt)) {
 				l.prove(p)
 			}
 		}

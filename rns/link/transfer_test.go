@@ -471,3 +471,45 @@ func TestLinkMTUOverTCP(t *testing.T) {
 	el := time.Since(start)
 	t.Logf("5 MB over TCP at MTU %d in %v (%.1f MB/s)", ini.MTU(), el, float64(len(data))/el.Seconds()/1e6)
 }
+
+// TestProveFunc: Config.Prove proves the packets it approves, and only
+// those.
+func TestProveFunc(t *testing.T) {
+	defer testutil.LeakCheck(t)()
+	a, b, stop := memPair(t)
+	defer stop()
+	ln, err := link.Listen(b.t, b.id, b.hash, link.Config{
+		Prove: func(_ *link.Link, pt []byte) bool { return len(pt) > 0 && pt[0] == 1 },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ini, err := link.Establish(ctx, a.t, b.id, b.hash, link.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := ln.Accept(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeLinks(ini, resp)
+	for _, c := range []struct {
+		data []byte
+		want bool
+	}{{[]byte{1, 2}, true}, {[]byte{0, 2}, false}} {
+		r, err := ini.Send(c.data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-r.Done():
+		case <-time.After(3 * time.Second):
+		}
+		if r.Delivered() != c.want {
+			t.Errorf("%x: delivered %v, want %v", c.data, r.Delivered(), c.want)
+		}
+	}
+}
