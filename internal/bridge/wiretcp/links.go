@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mehr-net/mehr/internal/bridge"
@@ -159,6 +160,7 @@ type listener struct {
 	mux      *request.Mux
 	streams  []uint16
 	openChan bool
+	proof    atomic.Value // string: "none", "all" or "app"
 
 	mu        sync.Mutex
 	recv      [][]byte
@@ -272,6 +274,7 @@ func cmdListen(in *instance, p bridge.Params) (bridge.Result, error) {
 		d.SetProofStrategy(rns.ProveAll)
 	}
 	ln := &listener{dest: d, id: id, streams: streams, openChan: openChan, reqLog: map[string][]bridge.Result{}}
+	ln.proof.Store(map[bool]string{true: "all", false: "none"}[proveAll])
 	d.SetPacketCallback(func(data []byte, _ *transport.Packet) {
 		ln.mu.Lock()
 		ln.opp = append(ln.opp, append([]byte(nil), data...))
@@ -283,7 +286,15 @@ func cmdListen(in *instance, p bridge.Params) (bridge.Result, error) {
 		}
 	}}
 	cfg := link.Config{
-		ProveAll: proveAll,
+		Prove: func(_ *link.Link, pt []byte) bool {
+			switch ln.proof.Load().(string) {
+			case "all":
+				return true
+			case "app":
+				return len(pt) > 0 && pt[0] == 0x01
+			}
+			return false
+		},
 		OnPacket: func(_ *link.Link, pt []byte) {
 			ln.mu.Lock()
 			ln.recv = append(ln.recv, append([]byte(nil), pt...))
@@ -576,6 +587,10 @@ func linkStatus(l *link.Link) bridge.Result {
 		remoteHash = hex.EncodeToString(h[:])
 	}
 	rtt := l.RTT()
+	var mtu, mdu any
+	if st == link.StatusActive {
+		mtu, mdu = l.MTU(), l.MDU()
+	}
 	return bridge.Result{
 		"status":               int(st),
 		"status_name":          statusNames[st],
@@ -583,8 +598,8 @@ func linkStatus(l *link.Link) bridge.Result {
 		"teardown_reason_name": rn,
 		"keepalive_s":          link.Keepalive(rtt).Seconds(),
 		"rtt":                  rtt.Seconds(),
-		"mtu":                  l.MTU(),
-		"mdu":                  l.MDU(),
+		"mtu":                  mtu,
+		"mdu":                  mdu,
 		"mode":                 int(link.ModeDefault),
 		"remote_identity_hash": remoteHash,
 		"remote_identified":    remote != nil,
@@ -710,12 +725,15 @@ func cmdSetProofStrategy(in *instance, p bridge.Params) (bridge.Result, error) {
 		return nil, err
 	}
 	in.mu.Lock()
-	d := in.dests[h]
+	d, ln := in.dests[h], in.listeners[h]
 	in.mu.Unlock()
 	if d == nil {
 		return nil, fmt.Errorf("No destination %s", hexHash(h))
 	}
 	s := p.StringOr("strategy", "none")
+	if ln != nil && (s == "all" || s == "app" || s == "none") {
+		ln.proof.Store(s)
+	}
 	switch s {
 	case "all":
 		d.SetProofStrategy(rns.ProveAll)
@@ -727,4 +745,148 @@ func cmdSetProofStrategy(in *instance, p bridge.Params) (bridge.Result, error) {
 		return nil, fmt.Errorf("unsupported strategy %q", s)
 	}
 	return bridge.Result{"strategy": s, "set": true}, nil
+}
+
+// receipt is a sent packet's proof tracking: a link or a transport receipt.
+type receipt interface {
+	Done() <-chan struct{}
+	proved() bool
+}
+
+type linkReceipt struct{ *link.Receipt }
+
+func (r linkReceipt) proved() bool { return r.Delivered() }
+
+type transportReceipt struct{ *transport.Receipt }
+
+func (r transportReceipt) proved() bool { return r.Proved() }
+
+func (in *instance) addReceipt(r receipt) string {
+	id := newHandle()
+	in.mu.Lock()
+	if in.receipts == nil {
+		in.receipts = map[string]receipt{}
+	}
+	in.receipts[id] = r
+	in.mu.Unlock()
+	return id
+}
+
+// cmdSendLinkData sends one DATA packet on an outbound link and keeps its
+// receipt.
+func cmdSendLinkData(in *instance, p bridge.Params) (bridge.Result, error) {
+	ls, err := in.outLink(p)
+	if err != nil {
+		return nil, err
+	}
+	data, err := p.OptHex("data")
+	if err != nil {
+		return nil, err
+	}
+	r, err := ls.l.Send(data)
+	if err != nil {
+		return bridge.Result{"sent": false, "receipt_id": nil}, nil
+	}
+	return bridge.Result{"sent": true, "receipt_id": in.addReceipt(linkReceipt{r})}, nil
+}
+
+// cmdSendPacket sends one DATA packet to a SINGLE destination and keeps
+// its receipt.
+func cmdSendPacket(in *instance, p bridge.Params) (bridge.Result, error) {
+	h, err := paramHash(p, "destination_hash")
+	if err != nil {
+		return nil, err
+	}
+	app, err := p.String("app_name")
+	if err != nil {
+		return nil, err
+	}
+	aspects, err := stringList(p, "aspects")
+	if err != nil {
+		return nil, err
+	}
+	data, err := p.OptHex("data")
+	if err != nil {
+		return nil, err
+	}
+	t := in.node.Transport()
+	id, _, ok := t.Recall(h)
+	if !ok {
+		return nil, fmt.Errorf("No identity known for %s; ensure an announce for this destination was received first.", hexHash(h))
+	}
+	d, err := in.node.NewDestination(id, rns.Out, wire.Single, app, aspects...)
+	if err != nil {
+		return nil, err
+	}
+	r, err := d.Send(data, 30*time.Second)
+	if err != nil {
+		return bridge.Result{"sent": false, "receipt_id": nil, "hops": nil}, nil
+	}
+	var rid any
+	if r != nil {
+		rid = in.addReceipt(transportReceipt{r})
+	}
+	return bridge.Result{"sent": true, "receipt_id": rid, "hops": t.HopsTo(h)}, nil
+}
+
+var receiptNames = map[int]string{0: "FAILED", 1: "SENT", 2: "DELIVERED"}
+
+func cmdPacketReceiptStatus(in *instance, p bridge.Params) (bridge.Result, error) {
+	id, err := p.String("receipt_id")
+	if err != nil {
+		return nil, err
+	}
+	in.mu.Lock()
+	r := in.receipts[id]
+	in.mu.Unlock()
+	if r == nil {
+		return nil, fmt.Errorf("Unknown receipt_id: %s", id)
+	}
+	select {
+	case <-r.Done():
+	case <-time.After(timeoutParam(p, 0)):
+	}
+	st := 1
+	select {
+	case <-r.Done():
+		st = 0
+		if r.proved() {
+			st = 2
+		}
+	default:
+	}
+	return bridge.Result{"status": st, "status_name": receiptNames[st], "delivered": st == 2, "proved": st == 2}, nil
+}
+
+// cmdSendOverClosedLink tries to send on a closed link and reports that
+// nothing went out.
+func cmdSendOverClosedLink(in *instance, p bridge.Params) (bridge.Result, error) {
+	ls, err := in.outLink(p)
+	if err != nil {
+		return nil, err
+	}
+	data, err := p.OptHex("data")
+	if err != nil {
+		return nil, err
+	}
+	if len(data) == 0 {
+		data = []byte("after-close")
+	}
+	before := in.txBytes()
+	_, serr := ls.l.Send(data)
+	st := ls.l.Status()
+	return bridge.Result{
+		"link_status":       int(st),
+		"link_status_name":  statusNames[st],
+		"sent":              serr == nil,
+		"bytes_transmitted": in.txBytes() - before,
+	}, nil
+}
+
+func (in *instance) txBytes() int {
+	var total uint64
+	for _, i := range in.node.Transport().Interfaces() {
+		total += i.Stats().TxBytes
+	}
+	return int(total)
 }

@@ -90,6 +90,9 @@ func cmdRequestPath(in *instance, p bridge.Params) (bridge.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	in.tap.mu.Lock()
+	in.tap.own[h] = true
+	in.tap.mu.Unlock()
 	if err := in.node.RequestPath(h); err != nil {
 		return nil, err
 	}

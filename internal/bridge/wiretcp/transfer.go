@@ -71,6 +71,7 @@ func cmdResourceSend(in *instance, p bridge.Params) (bridge.Result, error) {
 		"original_hash": hex.EncodeToString(h[:]),
 		"has_metadata":  len(meta) > 0,
 	}
+	transferInfo(t, info)
 	if !wait {
 		info["started"] = true
 		return info, nil
@@ -82,6 +83,7 @@ func cmdResourceSend(in *instance, p bridge.Params) (bridge.Result, error) {
 	if timedOut {
 		t.Cancel()
 	}
+	transferInfo(t, info)
 	st := refStatus(t.Status())
 	info["success"] = werr == nil && t.Status() == resource.StatusComplete
 	info["status"] = st
@@ -311,4 +313,90 @@ func cmdBufferReceived(in *instance, p bridge.Params) (bridge.Result, error) {
 
 func cmdListenerProofLog(in *instance, p bridge.Params) (bridge.Result, error) {
 	return nil, errors.New("wire_listener_proof_log: not supported by the mehr bridge")
+}
+
+// transferInfo adds a transfer's segment and part counts to r.
+func transferInfo(t *link.Transfer, r bridge.Result) {
+	si, st := t.Segments()
+	_, parts := t.Parts()
+	r["segment_index"], r["total_segments"], r["parts"] = si, st, parts
+	r["split"] = st > 1
+}
+
+// cmdChannelInject packs envelopes with the channel codec and injects
+// them into the outbound link's live channel.
+func cmdChannelInject(in *instance, p bridge.Params) (bridge.Result, error) {
+	ls, err := in.outLink(p)
+	if err != nil {
+		return nil, err
+	}
+	c := ls.openChannel(ls.l, nil)
+	envs, err := p.List("envelopes")
+	if err != nil {
+		envs = nil
+	}
+	injected := []int{}
+	for _, v := range envs {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("%w: envelope %v", bridge.ErrParam, v)
+		}
+		ep := bridge.Params(m)
+		if ep.Has("raw") {
+			raw, err := ep.Hex("raw")
+			if err != nil {
+				return nil, err
+			}
+			c.Inject(raw)
+			seq, _ := ep.IntOr("sequence", -1)
+			injected = append(injected, seq)
+			continue
+		}
+		seq, err := ep.Int("sequence")
+		if err != nil {
+			return nil, err
+		}
+		data, err := ep.OptHex("data")
+		if err != nil {
+			return nil, err
+		}
+		mt, err := ep.IntOr("msgtype", wireMsgType)
+		if err != nil {
+			return nil, err
+		}
+		raw, err := (&channel.Envelope{MsgType: uint16(mt), Sequence: uint16(seq), Data: data}).Append(nil)
+		if err != nil {
+			return nil, err
+		}
+		c.Inject(raw)
+		injected = append(injected, seq)
+	}
+	return bridge.Result{"injected": injected}, nil
+}
+
+// cmdChannelWindow reports the channel's window and sequence state.
+func cmdChannelWindow(in *instance, p bridge.Params) (bridge.Result, error) {
+	ls, err := in.outLink(p)
+	if err != nil {
+		return nil, err
+	}
+	c := ls.openChannel(ls.l, nil)
+	st := c.State()
+	env := []bridge.Result{}
+	for _, s := range st.Unproven {
+		env = append(env, bridge.Result{"sequence": int(s)})
+	}
+	return bridge.Result{
+		"window":             st.Window.Size,
+		"window_min":         st.Window.Min,
+		"window_max":         st.Window.Max,
+		"window_flexibility": st.Window.Flexibility,
+		"next_rx_sequence":   int(st.NextRx),
+		"next_sequence":      int(st.NextSequence),
+		"rx_ring":            st.RxPending,
+		"tx_ring":            st.Outstanding,
+		"tx_envelopes":       env,
+		"mdu":                c.MDU(),
+		"outlet_mdu":         ls.l.MDU(),
+	}, nil
 }

@@ -55,12 +55,14 @@ type instance struct {
 	ifac    *ifac.IFAC
 	mode    iface.Mode
 	enabled bool
+	tap     *tap
 
 	mu        sync.Mutex
 	dests     map[wire.Hash]*rns.Destination
 	listeners map[wire.Hash]*listener
 	links     map[wire.Hash]*linkState // outbound links by link ID
 	resources map[string]*outResource
+	receipts  map[string]receipt
 	stopped   bool
 }
 
@@ -71,6 +73,8 @@ func (w *wireState) registry() bridge.Registry {
 		"wire_stop":             w.stop,
 	}
 	for name, h := range map[string]func(*instance, bridge.Params) (bridge.Result, error){
+		"wire_has_discovery_path_request": cmdHasDiscoveryPathRequest,
+		"wire_get_received_packets":       cmdGetReceivedPackets,
 		"wire_announce":                   cmdAnnounce,
 		"wire_poll_path":                  cmdPollPath,
 		"wire_request_path":               cmdRequestPath,
@@ -98,6 +102,12 @@ func (w *wireState) registry() bridge.Registry {
 		"wire_resource_receiver_status":   cmdResourceReceiverStatus,
 		"wire_channel_send":               cmdChannelSend,
 		"wire_channel_received":           cmdChannelReceived,
+		"wire_send_link_data":             cmdSendLinkData,
+		"wire_send_packet":                cmdSendPacket,
+		"wire_packet_receipt_status":      cmdPacketReceiptStatus,
+		"wire_send_over_closed_link":      cmdSendOverClosedLink,
+		"wire_channel_inject":             cmdChannelInject,
+		"wire_channel_window":             cmdChannelWindow,
 		"wire_buffer_stream":              cmdBufferStream,
 		"wire_buffer_received":            cmdBufferReceived,
 		"wire_listener_proof_log":         cmdListenerProofLog,
@@ -228,10 +238,11 @@ func (w *wireState) startServer(p bridge.Params) (bridge.Result, error) {
 		node.Close()
 		return nil, err
 	}
-	node.AddListener(srv, interfaceOptions(c))
+	tp := newTap(c.ifac)
+	node.AddListener(tapListener{Listener: srv, t: tp}, interfaceOptions(c))
 	_, ps, _ := net.SplitHostPort(srv.Addr().String())
 	port, _ = strconv.Atoi(ps)
-	in := &instance{role: "server", node: node, srv: srv, port: port, ifac: c.ifac, mode: c.mode, enabled: enabled}
+	in := &instance{role: "server", node: node, srv: srv, port: port, ifac: c.ifac, mode: c.mode, enabled: enabled, tap: tp}
 	w.add(in)
 	tid := node.Identity().Hash()
 	return bridge.Result{
@@ -270,13 +281,14 @@ func (w *wireState) startClient(p bridge.Params) (bridge.Result, error) {
 		node.Close()
 		return nil, err
 	}
-	if _, err := node.AddInterface(cl, interfaceOptions(c)); err != nil {
+	tp := newTap(c.ifac)
+	if _, err := node.AddInterface(tapIface{Interface: cl, t: tp}, interfaceOptions(c)); err != nil {
 		cl.Close()
 		node.Close()
 		return nil, err
 	}
 	_ = cl.WaitConnected(ctx)
-	in := &instance{role: "client", node: node, client: cl, ifac: c.ifac, mode: c.mode}
+	in := &instance{role: "client", node: node, client: cl, ifac: c.ifac, mode: c.mode, tap: tp}
 	w.add(in)
 	tid := node.Identity().Hash()
 	return bridge.Result{"handle": in.handle, "identity_hash": hex.EncodeToString(tid[:])}, nil
