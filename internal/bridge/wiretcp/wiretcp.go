@@ -27,6 +27,7 @@ import (
 	"github.com/mehr-net/mehr/interfaces/tcp"
 	"github.com/mehr-net/mehr/internal/bridge"
 	"github.com/mehr-net/mehr/rns"
+	"github.com/mehr-net/mehr/rns/dest"
 	"github.com/mehr-net/mehr/rns/ifac"
 	"github.com/mehr-net/mehr/rns/iface"
 	"github.com/mehr-net/mehr/rns/transport"
@@ -63,6 +64,7 @@ type instance struct {
 	links     map[wire.Hash]*linkState // outbound links by link ID
 	resources map[string]*outResource
 	receipts  map[string]receipt
+	groups    map[wire.Hash]*dest.Destination
 	stopped   bool
 }
 
@@ -71,6 +73,11 @@ func (w *wireState) registry() bridge.Registry {
 		"wire_start_tcp_server": w.startServer,
 		"wire_start_tcp_client": w.startClient,
 		"wire_stop":             w.stop,
+		// Stateless crypto needs no node.
+		"wire_identity_keypair": noInstance(cmdIdentityKeypair),
+		"wire_ratchet_keypair":  noInstance(cmdRatchetKeypair),
+		"wire_identity_encrypt": noInstance(cmdIdentityEncrypt),
+		"wire_identity_decrypt": noInstance(cmdIdentityDecrypt),
 	}
 	for name, h := range map[string]func(*instance, bridge.Params) (bridge.Result, error){
 		"wire_has_discovery_path_request": cmdHasDiscoveryPathRequest,
@@ -109,6 +116,11 @@ func (w *wireState) registry() bridge.Registry {
 		"wire_ifac_compute":               cmdIFACCompute,
 		"wire_ifac_signature":             cmdIFACSignature,
 		"wire_interface_bitrate":          cmdInterfaceBitrate,
+		"wire_group_create":               cmdGroupCreate,
+		"wire_group_encrypt":              cmdGroupEncrypt,
+		"wire_group_decrypt":              cmdGroupDecrypt,
+		"wire_plain_encrypt":              cmdPlainEncrypt,
+		"wire_plain_decrypt":              cmdPlainDecrypt,
 		"wire_channel_inject":             cmdChannelInject,
 		"wire_channel_window":             cmdChannelWindow,
 		"wire_buffer_stream":              cmdBufferStream,
@@ -124,6 +136,11 @@ func (w *wireState) registry() bridge.Registry {
 		r[name] = w.withInstance(h)
 	}
 	return r
+}
+
+// noInstance runs h without a node.
+func noInstance(h func(*instance, bridge.Params) (bridge.Result, error)) bridge.Handler {
+	return func(p bridge.Params) (bridge.Result, error) { return h(nil, p) }
 }
 
 // withInstance looks the handle up before running h.

@@ -108,3 +108,36 @@ func TestMehrToMehr(t *testing.T) {
 	call(t, r, "wire_stop", bridge.Params{"handle": ch})
 	call(t, r, "wire_stop", bridge.Params{"handle": sh})
 }
+
+// TestCrypto: GROUP, identity and ratchet encryption through the bridge.
+func TestCrypto(t *testing.T) {
+	defer testutil.LeakCheck(t)()
+	w := &wireState{insts: map[string]*instance{}}
+	r := w.registry()
+	defer w.closeAll()
+	h := call(t, r, "wire_start_tcp_server", bridge.Params{})["handle"]
+
+	g := call(t, r, "wire_group_create", bridge.Params{"handle": h, "app_name": "wiretest", "aspects": []any{"group"}})
+	ct := call(t, r, "wire_group_encrypt", bridge.Params{"handle": h, "destination_hash": g["destination_hash"], "plaintext": "00ff"})
+	other := call(t, r, "wire_group_create", bridge.Params{"handle": h, "app_name": "wiretest", "aspects": []any{"group", "other"}})
+	if res := call(t, r, "wire_group_decrypt", bridge.Params{"handle": h, "destination_hash": g["destination_hash"], "ciphertext": ct["ciphertext"]}); res["plaintext"] != "00ff" {
+		t.Fatalf("group decrypt: %v", res)
+	}
+	if res := call(t, r, "wire_group_decrypt", bridge.Params{"handle": h, "destination_hash": other["destination_hash"], "ciphertext": ct["ciphertext"]}); res["decrypted"] != false {
+		t.Fatalf("group decrypt with another key: %v", res)
+	}
+
+	id := call(t, r, "wire_identity_keypair", bridge.Params{})
+	rk := call(t, r, "wire_ratchet_keypair", bridge.Params{})
+	ct = call(t, r, "wire_identity_encrypt", bridge.Params{"public_key": id["public_key"], "plaintext": "abcd", "ratchet_pub": rk["public_key"]})
+	if res := call(t, r, "wire_identity_decrypt", bridge.Params{"private_key": id["private_key"], "ciphertext": ct["ciphertext"], "ratchets": []any{rk["private_key"]}, "enforce_ratchets": true}); res["plaintext"] != "abcd" {
+		t.Fatalf("ratchet decrypt: %v", res)
+	}
+	ct = call(t, r, "wire_identity_encrypt", bridge.Params{"public_key": id["public_key"], "plaintext": "abcd"})
+	if res := call(t, r, "wire_identity_decrypt", bridge.Params{"private_key": id["private_key"], "ciphertext": ct["ciphertext"], "ratchets": []any{rk["private_key"]}, "enforce_ratchets": true}); res["decrypted"] != false {
+		t.Fatalf("enforced ratchets accepted a base-key ciphertext: %v", res)
+	}
+	if res := call(t, r, "wire_plain_encrypt", bridge.Params{"handle": h, "app_name": "wiretest", "aspects": []any{"plain"}, "plaintext": "0102"}); res["ciphertext"] != "0102" {
+		t.Fatalf("plain: %v", res)
+	}
+}
