@@ -890,3 +890,50 @@ func (in *instance) txBytes() int {
 	}
 	return int(total)
 }
+
+// Proof lengths (RNS.PacketReceipt.IMPL_LENGTH and EXPL_LENGTH).
+const (
+	implicitProofLen = identity.SigLen
+	explicitProofLen = wire.FullHashLen + identity.SigLen
+)
+
+// cmdSendPacketWithProofRequest sends one DATA packet to a SINGLE
+// destination, waits for its proof and reports the proof frame the node
+// received for it.
+func cmdSendPacketWithProofRequest(in *instance, p bridge.Params) (bridge.Result, error) {
+	res, err := cmdSendPacket(in, p)
+	if err != nil || res["sent"] != true || res["receipt_id"] == nil {
+		if res != nil {
+			res["delivered"] = false
+		}
+		return res, err
+	}
+	in.mu.Lock()
+	r := in.receipts[res["receipt_id"].(string)].(transportReceipt)
+	in.mu.Unlock()
+	select {
+	case <-r.Done():
+	case <-time.After(timeoutParam(p, 10000)):
+	}
+	delivered := false
+	select {
+	case <-r.Done():
+		delivered = r.Proved()
+	default:
+	}
+	res["delivered"], res["proved"] = delivered, delivered
+	res["implicit_proof_config"] = true
+	res["impl_length"], res["expl_length"] = implicitProofLen, explicitProofLen
+	res["proved_packet_hash"] = hex.EncodeToString(r.Hash[:])
+	res["proof_data"], res["proof_len"], res["proof_raw"] = nil, nil, nil
+	res["proof_is_implicit"], res["proof_is_explicit"] = nil, nil
+	if raw := in.tap.proofFor(wire.Hash(r.Hash[:wire.HashLen])); raw != nil {
+		var pk wire.Packet
+		if pk.Decode(raw) == nil {
+			n := len(pk.Data)
+			res["proof_data"], res["proof_len"], res["proof_raw"] = hex.EncodeToString(pk.Data), n, hex.EncodeToString(raw)
+			res["proof_is_implicit"], res["proof_is_explicit"] = n == implicitProofLen, n == explicitProofLen
+		}
+	}
+	return res, nil
+}

@@ -165,3 +165,23 @@ func cmdGetReceivedPackets(in *instance, p bridge.Params) (bridge.Result, error)
 	}
 	return bridge.Result{"packets": out, "highest_seq": in.tap.seq}, nil
 }
+
+// proofFor returns the last received PROOF frame (without IFAC) addressed
+// to the truncated packet hash h, or nil.
+func (t *tap) proofFor(h wire.Hash) []byte {
+	t.mu.Lock()
+	recs := append([]bridge.Result(nil), t.rx...)
+	t.mu.Unlock()
+	for i := len(recs) - 1; i >= 0; i-- {
+		frame, err := hex.DecodeString(recs[i]["raw_hex"].(string))
+		if err != nil {
+			continue
+		}
+		raw := t.plain(frame)
+		var p wire.Packet
+		if raw != nil && p.Decode(raw) == nil && p.PacketType == wire.Proof && p.Destination == h {
+			return raw
+		}
+	}
+	return nil
+}
