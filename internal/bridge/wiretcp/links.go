@@ -169,6 +169,7 @@ type listener struct {
 	inbound   []*inLink
 	incoming  []*inResource
 	reqLog    map[string][]bridge.Result
+	handlers  map[string]bool // registered request paths
 }
 
 // inResource is an incoming resource transfer seen by a listener.
@@ -273,7 +274,7 @@ func cmdListen(in *instance, p bridge.Params) (bridge.Result, error) {
 	if proveAll {
 		d.SetProofStrategy(rns.ProveAll)
 	}
-	ln := &listener{dest: d, id: id, streams: streams, openChan: openChan, reqLog: map[string][]bridge.Result{}}
+	ln := &listener{dest: d, id: id, streams: streams, openChan: openChan, reqLog: map[string][]bridge.Result{}, handlers: map[string]bool{}}
 	ln.proof.Store(map[bool]string{true: "all", false: "none"}[proveAll])
 	d.SetPacketCallback(func(data []byte, _ *transport.Packet) {
 		ln.mu.Lock()
@@ -353,7 +354,7 @@ func cmdListen(in *instance, p bridge.Params) (bridge.Result, error) {
 	in.dests[d.Hash()] = d
 	in.listeners[d.Hash()] = ln
 	in.mu.Unlock()
-	if err := d.Announce(nil); err != nil {
+	if err := announce(d, nil); err != nil {
 		return nil, err
 	}
 	idh, pub := id.Hash(), id.PublicKey()
@@ -597,6 +598,7 @@ func linkStatus(l *link.Link) bridge.Result {
 		"teardown_reason":      rs,
 		"teardown_reason_name": rn,
 		"keepalive_s":          link.Keepalive(rtt).Seconds(),
+		"stale_time_s":         (link.StaleFactor * link.Keepalive(rtt)).Seconds(),
 		"rtt":                  rtt.Seconds(),
 		"mtu":                  mtu,
 		"mdu":                  mdu,

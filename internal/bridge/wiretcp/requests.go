@@ -33,29 +33,30 @@ func cmdRegisterRequestHandler(in *instance, p bridge.Params) (bridge.Result, er
 		resp = []byte{}
 	}
 	respNone, _ := p.Bool("response_none", false)
-	var allowed []*identity.Identity
-	allowNone := false
+	var allowed [][identity.HashLen]byte // nil: everyone
 	switch a := p.StringOr("allow", "all"); a {
 	case "all":
 	case "none":
-		allowNone = true
+		allowed = [][identity.HashLen]byte{}
 	case "list":
-		return nil, errors.New("allow=list needs identities, not hashes: not supported by the mehr bridge")
+		allowed = [][identity.HashLen]byte{}
+		l, _ := p.List("allowed_identity_hashes")
+		for _, v := range l {
+			s, _ := v.(string)
+			b, err := hex.DecodeString(s)
+			if err != nil || len(b) != identity.HashLen {
+				return nil, fmt.Errorf("%w: allowed identity hash %v", bridge.ErrParam, v)
+			}
+			allowed = append(allowed, [identity.HashLen]byte(b))
+		}
 	default:
 		return nil, fmt.Errorf("unsupported allow: %q (use 'all', 'list' or 'none')", a)
 	}
-	if allowNone {
-		// A handler no identified peer can match: a throwaway identity.
-		id, err := identity.Generate(randReader{})
-		if err != nil {
-			return nil, err
-		}
-		allowed = []*identity.Identity{id}
-	}
 	ln.mu.Lock()
 	ln.reqLog[path] = []bridge.Result{}
+	ln.handlers[path] = true
 	ln.mu.Unlock()
-	ln.mux.Handle(path, func(l *link.Link, _ string, data any, rid wire.Hash, remote *identity.Identity, at time.Time) any {
+	ln.mux.HandleHashes(path, func(l *link.Link, _ string, data any, rid wire.Hash, remote *identity.Identity, at time.Time) any {
 		b, _ := data.([]byte)
 		var rh any
 		if remote != nil {
@@ -75,7 +76,7 @@ func cmdRegisterRequestHandler(in *instance, p bridge.Params) (bridge.Result, er
 			return nil
 		}
 		return resp
-	}, allowed...)
+	}, allowed)
 	return bridge.Result{"registered": true}, nil
 }
 
@@ -88,8 +89,12 @@ func cmdDeregisterRequestHandler(in *instance, p bridge.Params) (bridge.Result, 
 	if err != nil {
 		return nil, err
 	}
+	ln.mu.Lock()
+	had := ln.handlers[path]
+	delete(ln.handlers, path)
+	ln.mu.Unlock()
 	ln.mux.Remove(path)
-	return bridge.Result{"deregistered": true}, nil
+	return bridge.Result{"deregistered": had}, nil
 }
 
 func cmdGetRequestLog(in *instance, p bridge.Params) (bridge.Result, error) {

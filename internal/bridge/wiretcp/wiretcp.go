@@ -402,8 +402,3 @@ func pollUntil(d time.Duration, f func() bool) bool {
 }
 
 var errNoListener = errors.New("no listener registered for destination")
-
-// randReader is crypto/rand as an io.Reader value.
-type randReader struct{}
-
-func (randReader) Read(b []byte) (int, error) { return rand.Read(b) }
