@@ -32,6 +32,7 @@ import (
 	"github.com/mehr-net/mehr/rns/iface"
 	"github.com/mehr-net/mehr/rns/transport"
 	"github.com/mehr-net/mehr/rns/wire"
+	"github.com/mehr-net/mehr/rpc"
 )
 
 // Commands returns the wire_* commands, sharing one set of nodes.
@@ -57,6 +58,7 @@ type instance struct {
 	mode    iface.Mode
 	enabled bool
 	tap     *tap
+	rpc     *rpc.Server // shared instance RPC, or nil
 
 	mu        sync.Mutex
 	dests     map[wire.Hash]*rns.Destination
@@ -70,9 +72,10 @@ type instance struct {
 
 func (w *wireState) registry() bridge.Registry {
 	r := bridge.Registry{
-		"wire_start_tcp_server": w.startServer,
-		"wire_start_tcp_client": w.startClient,
-		"wire_stop":             w.stop,
+		"wire_start_tcp_server":   w.startServer,
+		"wire_start_tcp_client":   w.startClient,
+		"wire_stop":               w.stop,
+		"wire_start_local_client": w.startLocalClient,
 		// Stateless crypto needs no node.
 		"wire_identity_keypair": noInstance(cmdIdentityKeypair),
 		"wire_ratchet_keypair":  noInstance(cmdRatchetKeypair),
@@ -266,12 +269,22 @@ func (w *wireState) startServer(p bridge.Params) (bridge.Result, error) {
 	in := &instance{role: "server", node: node, srv: srv, port: port, ifac: c.ifac, mode: c.mode, enabled: enabled, tap: tp}
 	w.add(in)
 	tid := node.Identity().Hash()
-	return bridge.Result{
+	res := bridge.Result{
 		"handle":            in.handle,
 		"port":              port,
 		"identity_hash":     hex.EncodeToString(tid[:]),
 		"transport_enabled": enabled,
-	}, nil
+	}
+	if share, _ := p.Bool("share_instance", false); share {
+		if err := in.shareInstance(ctx, p.StringOr("share_instance_type", "tcp"), res); err != nil {
+			w.mu.Lock()
+			delete(w.insts, in.handle)
+			w.mu.Unlock()
+			in.close()
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func interfaceOptions(c nodeConfig) transport.InterfaceOptions {
@@ -351,6 +364,9 @@ func (in *instance) close() {
 		ln.close()
 	}
 	in.node.Close()
+	if in.rpc != nil {
+		in.rpc.Close()
+	}
 }
 
 // Close stops every node the registry started (tests).
