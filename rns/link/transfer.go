@@ -185,6 +185,8 @@ type Transfer struct {
 	src    []byte      // SendResource's data, or nil
 	srcAt  io.ReaderAt // SendResourceFrom's reader, or nil
 	srcLen int         // data length, without metadata
+	// mtuOverride, if positive, replaces the link MTU (BuildResource).
+	mtuOverride int
 	opts   ResourceOptions
 	res    *resource.Resource
 	sent   []bool
@@ -453,6 +455,9 @@ func (t *Transfer) segmentParams(i int) (*resource.Params, error) {
 	l.mu.Lock()
 	key, mtu := l.key, l.mtu
 	l.mu.Unlock()
+	if t.mtuOverride > 0 {
+		mtu = t.mtuOverride
+	}
 	p := &resource.Params{
 		Key: key, MTU: mtu, Compress: !t.opts.NoCompress,
 		SegmentIndex: i, TotalSegments: t.segments,
@@ -1386,4 +1391,35 @@ func (t *Transfer) assemble() error {
 		t.rcv = nil
 	}
 	return nil
+}
+
+// BuildResource builds, without advertising or sending anything, the
+// first segment of the resource SendResource would send for data and opts
+// on this link: the same key, splitting and compression, with fresh random
+// fields. It returns the segment and the number of segments. mtu, when
+// positive, replaces the link MTU for this build only (to get more parts
+// from a small payload). It is for inspecting the resource format.
+func (l *Link) BuildResource(data []byte, opts ResourceOptions, mtu int) (r *resource.Resource, segments int, err error) {
+	if opts.Metadata != nil && len(opts.Metadata) > resource.MetadataMaxSize {
+		return nil, 0, resource.ErrTooLarge
+	}
+	l.mu.Lock()
+	key := l.key
+	l.mu.Unlock()
+	if key == nil {
+		return nil, 0, ErrNotActive
+	}
+	total := len(data)
+	if opts.Metadata != nil {
+		total += 3 + len(opts.Metadata)
+	}
+	t := l.newTransfer(false)
+	t.src, t.srcLen, t.opts = data, len(data), opts
+	t.size = total
+	t.segments = max(1, (total+resource.MaxEfficientSize-1)/resource.MaxEfficientSize)
+	if mtu > 0 {
+		t.mtuOverride = mtu
+	}
+	r, err = t.buildSegment(1)
+	return r, t.segments, err
 }

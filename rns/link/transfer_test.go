@@ -513,3 +513,31 @@ func TestProveFunc(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildResource: a built resource matches what SendResource would
+// send, and an MTU override yields more parts.
+func TestBuildResource(t *testing.T) {
+	defer testutil.LeakCheck(t)()
+	a, b, stop := memPair(t)
+	defer stop()
+	ini, resp := linkPair(t, a, b, link.ResourceConfig{Strategy: link.AcceptAll})
+	defer closeLinks(ini, resp)
+	data := random(20000)
+	r, segs, err := ini.BuildResource(data, link.ResourceOptions{Metadata: []byte{0xc0}}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if segs != 1 || r.TotalSegments != 1 || r.Flags&resource.FlagMetadata == 0 || r.Flags&resource.FlagEncrypted == 0 {
+		t.Fatalf("segments %d, resource %+v", segs, r.Flags)
+	}
+	small, _, err := ini.BuildResource(data, link.ResourceOptions{}, 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if small.NumParts() <= r.NumParts() || small.Hash == r.Hash {
+		t.Fatalf("MTU override: %d parts, default %d", small.NumParts(), r.NumParts())
+	}
+	if _, segs, err := ini.BuildResource(random(3*resource.MaxEfficientSize), link.ResourceOptions{}, 0); err != nil || segs != 3 {
+		t.Fatalf("3 MB: %d segments, %v", segs, err)
+	}
+}
