@@ -187,12 +187,12 @@ type Transfer struct {
 	srcLen int         // data length, without metadata
 	// mtuOverride, if positive, replaces the link MTU (BuildResource).
 	mtuOverride int
-	opts   ResourceOptions
-	res    *resource.Resource
-	sent   []bool
-	nsent  int
-	advAt  time.Time
-	lastTx time.Time
+	opts        ResourceOptions
+	res         *resource.Resource
+	sent        []bool
+	nsent       int
+	advAt       time.Time
+	lastTx      time.Time
 
 	// Receiver.
 	rcv           *resource.Receiver
