@@ -151,7 +151,12 @@ func cmdTxBytes(in *instance, _ bridge.Params) (bridge.Result, error) {
 }
 
 func cmdTransportEnabled(in *instance, _ bridge.Params) (bridge.Result, error) {
-	return bridge.Result{"transport_enabled": in.node.Transport().Enabled()}, nil
+	t := in.node.Transport()
+	return bridge.Result{
+		"transport_enabled":               t.Enabled(),
+		"is_shared_instance":              in.rpc != nil,
+		"is_connected_to_shared_instance": t.SharedInstanceClient(),
+	}, nil
 }
 
 func cmdInterfaceHWMTU(in *instance, _ bridge.Params) (bridge.Result, error) {

@@ -8,10 +8,12 @@ import (
 	"time"
 
 	"github.com/mehr-net/mehr/internal/bridge"
+	"github.com/mehr-net/mehr/rns/ifac"
 	"github.com/mehr-net/mehr/rns/link"
 	"github.com/mehr-net/mehr/rns/link/channel"
 	"github.com/mehr-net/mehr/rns/link/resource"
 	"github.com/mehr-net/mehr/rns/msgpack"
+	"github.com/mehr-net/mehr/rns/wire"
 )
 
 // outResource is a resource sent with wire_resource_send.
@@ -399,4 +401,74 @@ func cmdChannelWindow(in *instance, p bridge.Params) (bridge.Result, error) {
 		"mdu":                c.MDU(),
 		"outlet_mdu":         ls.l.MDU(),
 	}, nil
+}
+
+// cmdResourceCreate builds the first segment of a resource on an outbound
+// link, without sending it, and reports what the codec computed.
+func cmdResourceCreate(in *instance, p bridge.Params) (bridge.Result, error) {
+	ls, err := in.outLink(p)
+	if err != nil {
+		return nil, err
+	}
+	data, err := p.OptHex("data")
+	if err != nil {
+		return nil, err
+	}
+	meta, err := p.OptHex("metadata")
+	if err != nil {
+		return nil, err
+	}
+	includeParts, _ := p.Bool("include_parts", true)
+	autoCompress, _ := p.Bool("auto_compress", true)
+	opts := link.ResourceOptions{NoCompress: !autoCompress}
+	if len(meta) > 0 {
+		if opts.Metadata, err = msgpack.Marshal(meta); err != nil {
+			return nil, err
+		}
+	}
+	mtu := 0
+	if p.Has("force_sdu") {
+		sdu, err := p.Int("force_sdu")
+		if err != nil {
+			return nil, err
+		}
+		// The reference sets the link MTU to sdu + HEADER_MAXSIZE +
+		// IFAC_MIN_SIZE for the construction.
+		mtu = sdu + wire.HeaderMaxSize + ifac.MinSize
+	}
+	r, segs, err := ls.l.BuildResource(data, opts, mtu)
+	if err != nil {
+		return nil, err
+	}
+	total := len(data)
+	if opts.Metadata != nil {
+		total += 3 + len(opts.Metadata)
+	}
+	out := bridge.Result{
+		"hash":           hex.EncodeToString(r.Hash[:]),
+		"truncated_hash": hex.EncodeToString(r.Hash[:wire.HashLen]),
+		"random_hash":    hex.EncodeToString(r.RandomHash[:]),
+		"expected_proof": hex.EncodeToString(r.ExpectedProof[:]),
+		"hashmap":        hex.EncodeToString(r.Hashmap),
+		"num_parts":      r.NumParts(),
+		"encrypted":      r.Flags&resource.FlagEncrypted != 0,
+		"compressed":     r.Flags&resource.FlagCompressed != 0,
+		"split":          r.Flags&resource.FlagSplit != 0,
+		"total_segments": segs,
+		"segment_index":  r.SegmentIndex,
+		"original_hash":  hex.EncodeToString(r.OriginalHash[:]),
+		"has_metadata":   r.Flags&resource.FlagMetadata != 0,
+		"flags":          int(r.Flags),
+		"size":           r.TransferSize(),
+		"total_size":     total,
+		"sdu":            r.SDU,
+	}
+	if includeParts {
+		parts := make([]string, r.NumParts())
+		for i := range parts {
+			parts[i] = hex.EncodeToString(r.AppendPartPacket(nil, ls.l.ID(), i))
+		}
+		out["parts"] = parts
+	}
+	return out, nil
 }
