@@ -87,6 +87,7 @@ func (w *wireState) startLocalClient(p bridge.Params) (bridge.Result, error) {
 		node.Close()
 		return nil, err
 	}
+	time.Sleep(connectSettle)
 	in := &instance{role: "local_client", node: node, tap: tp}
 	w.add(in)
 	tid := node.Identity().Hash()

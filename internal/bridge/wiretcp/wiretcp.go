@@ -323,6 +323,11 @@ func (w *wireState) startClient(p bridge.Params) (bridge.Result, error) {
 		return nil, err
 	}
 	_ = cl.WaitConnected(ctx)
+	// Give the server time to attach the connection before the test goes
+	// on: a server announcing the moment we return would otherwise race
+	// its own accept loop. The reference's client takes this long (and
+	// more) to finish starting after it connects.
+	time.Sleep(connectSettle)
 	in := &instance{role: "client", node: node, client: cl, ifac: c.ifac, mode: c.mode, tap: tp}
 	w.add(in)
 	tid := node.Identity().Hash()
@@ -417,5 +422,8 @@ func pollUntil(d time.Duration, f func() bool) bool {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// connectSettle is how long a client waits after connecting.
+const connectSettle = 300 * time.Millisecond
 
 var errNoListener = errors.New("no listener registered for destination")
