@@ -236,6 +236,19 @@ func cmdChannelReceived(in *instance, p bridge.Params) (bridge.Result, error) {
 	if err != nil {
 		return bridge.Result{"messages": []string{}}, nil
 	}
+	// Delivery runs on the channel's own routine: give messages handed to
+	// it (by the wire or by wire_channel_inject) a moment to arrive, and
+	// take them once no more trickle in.
+	n := -1
+	pollUntil(250*time.Millisecond, func() bool {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if len(e.rx) > 0 && len(e.rx) == n {
+			return true
+		}
+		n = len(e.rx)
+		return false
+	})
 	return bridge.Result{"messages": e.drainRx()}, nil
 }
 
