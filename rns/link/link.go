@@ -105,6 +105,7 @@ type Link struct {
 	mtu           int
 	rtt           time.Duration
 	keepalive     time.Duration
+	staleTime     time.Duration // 0: StaleFactor * keepalive
 	requestTime   time.Time
 	lastInbound   time.Time
 	lastOutbound  time.Time
@@ -468,6 +469,38 @@ func (l *Link) routineWatchdog() {
 	}
 }
 
+// staleLocked returns the stale time. l.mu must be held.
+func (l *Link) staleLocked() time.Duration {
+	if l.staleTime > 0 {
+		return l.staleTime
+	}
+	return StaleFactor * l.keepalive
+}
+
+// Watchdog returns the keepalive interval and the stale time: how long
+// without inbound traffic before the link goes stale.
+func (l *Link) Watchdog() (keepalive, stale time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.keepalive, l.staleLocked()
+}
+
+// SetWatchdog overrides the keepalive interval and the stale time of an
+// established link (the reference lets programs set link.keepalive and
+// link.stale_time); a value of zero or less leaves that setting as it is.
+// The watchdog runs every Config.TickInterval, which bounds how precisely
+// short values are honoured.
+func (l *Link) SetWatchdog(keepalive, stale time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if keepalive > 0 {
+		l.keepalive = keepalive
+	}
+	if stale > 0 {
+		l.staleTime = stale
+	}
+}
+
 // tick is one run of the reference's watchdog: establishment timeouts,
 // keepalives, staleness, and receipt timeouts.
 func (l *Link) tick(now time.Time) {
@@ -493,7 +526,7 @@ func (l *Link) tick(now time.Time) {
 				keepalive = true
 				l.lastKeepalive = now
 			}
-			if !now.Before(l.lastInbound.Add(StaleFactor * l.keepalive)) {
+			if !now.Before(l.lastInbound.Add(l.staleLocked())) {
 				l.status = StatusStale
 				l.lastInbound = now // the stale grace starts now
 			}

@@ -541,3 +541,25 @@ func TestBuildResource(t *testing.T) {
 		t.Fatalf("3 MB: %d segments, %v", segs, err)
 	}
 }
+
+// TestSetWatchdog: the keepalive and stale time can be overridden, and a
+// link whose peer goes silent then times out.
+func TestSetWatchdog(t *testing.T) {
+	defer testutil.LeakCheck(t)()
+	a, b, stop := memPair(t)
+	defer stop()
+	ini, resp := linkPair(t, a, b, link.ResourceConfig{})
+	defer closeLinks(ini, resp)
+	ka, stale := ini.Watchdog()
+	if ka <= 0 || stale != link.StaleFactor*ka {
+		t.Fatalf("defaults: keepalive %v, stale %v", ka, stale)
+	}
+	ini.SetWatchdog(time.Second, 2*time.Second)
+	if ka, stale := ini.Watchdog(); ka != time.Second || stale != 2*time.Second {
+		t.Fatalf("after set: keepalive %v, stale %v", ka, stale)
+	}
+	ini.SetWatchdog(0, 3*time.Second)
+	if ka, stale := ini.Watchdog(); ka != time.Second || stale != 3*time.Second {
+		t.Fatalf("after stale-only set: keepalive %v, stale %v", ka, stale)
+	}
+}
