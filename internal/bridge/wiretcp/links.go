@@ -588,6 +588,7 @@ func linkStatus(l *link.Link) bridge.Result {
 		remoteHash = hex.EncodeToString(h[:])
 	}
 	rtt := l.RTT()
+	ka, stale := l.Watchdog()
 	var mtu, mdu any
 	if st == link.StatusActive {
 		mtu, mdu = l.MTU(), l.MDU()
@@ -597,8 +598,8 @@ func linkStatus(l *link.Link) bridge.Result {
 		"status_name":          statusNames[st],
 		"teardown_reason":      rs,
 		"teardown_reason_name": rn,
-		"keepalive_s":          link.Keepalive(rtt).Seconds(),
-		"stale_time_s":         (link.StaleFactor * link.Keepalive(rtt)).Seconds(),
+		"keepalive_s":          ka.Seconds(),
+		"stale_time_s":         stale.Seconds(),
 		"rtt":                  rtt.Seconds(),
 		"mtu":                  mtu,
 		"mdu":                  mdu,
@@ -938,4 +939,34 @@ func cmdSendPacketWithProofRequest(in *instance, p bridge.Params) (bridge.Result
 		}
 	}
 	return res, nil
+}
+
+// cmdLinkSetWatchdog compresses an outbound link's keepalive and stale
+// time.
+func cmdLinkSetWatchdog(in *instance, p bridge.Params) (bridge.Result, error) {
+	ls, err := in.outLink(p)
+	if err != nil {
+		return nil, err
+	}
+	seconds := func(k string) (time.Duration, error) {
+		if !p.Has(k) {
+			return 0, nil
+		}
+		f, err := p.Float(k)
+		if err != nil || f <= 0 || f > 1e6 {
+			return 0, fmt.Errorf("%w: %s", bridge.ErrParam, k)
+		}
+		return time.Duration(f * float64(time.Second)), nil
+	}
+	ka, err := seconds("keepalive_s")
+	if err != nil {
+		return nil, err
+	}
+	stale, err := seconds("stale_time_s")
+	if err != nil {
+		return nil, err
+	}
+	ls.l.SetWatchdog(ka, stale)
+	ka, stale = ls.l.Watchdog()
+	return bridge.Result{"keepalive_s": ka.Seconds(), "stale_time_s": stale.Seconds()}, nil
 }

@@ -126,6 +126,7 @@ func (w *wireState) registry() bridge.Registry {
 		"wire_plain_decrypt":                  cmdPlainDecrypt,
 		"wire_send_packet_with_proof_request": cmdSendPacketWithProofRequest,
 		"wire_resource_create":                cmdResourceCreate,
+		"wire_link_set_watchdog":              cmdLinkSetWatchdog,
 		"wire_channel_inject":                 cmdChannelInject,
 		"wire_channel_window":                 cmdChannelWindow,
 		"wire_buffer_stream":                  cmdBufferStream,
