@@ -144,12 +144,12 @@ func cmdResourceReceiverStatus(in *instance, p bridge.Params) (bridge.Result, er
 		"status":         st,
 		"status_name":    resourceStatusNames[st],
 		"corrupt":        rec.t.Status() == resource.StatusCorrupt,
+		"has_metadata":   meta != nil,
 		"metadata":       nil,
 		"data":           nil,
 	}
 	if meta != nil {
 		out["metadata"] = hex.EncodeToString(meta)
-		out["has_metadata"] = true
 	}
 	if data != nil {
 		out["data"] = hex.EncodeToString(data)
