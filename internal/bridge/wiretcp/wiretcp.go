@@ -127,6 +127,7 @@ func (w *wireState) registry() bridge.Registry {
 		"wire_send_packet_with_proof_request": cmdSendPacketWithProofRequest,
 		"wire_resource_create":                cmdResourceCreate,
 		"wire_link_set_watchdog":              cmdLinkSetWatchdog,
+		"wire_instance_posture":               cmdInstancePosture,
 		"wire_channel_inject":                 cmdChannelInject,
 		"wire_channel_window":                 cmdChannelWindow,
 		"wire_buffer_stream":                  cmdBufferStream,
