@@ -354,7 +354,7 @@ func cmdListen(in *instance, p bridge.Params) (bridge.Result, error) {
 	in.dests[d.Hash()] = d
 	in.listeners[d.Hash()] = ln
 	in.mu.Unlock()
-	if err := announce(d, nil); err != nil {
+	if err := announceDest(d, nil); err != nil {
 		return nil, err
 	}
 	idh, pub := id.Hash(), id.PublicKey()

@@ -46,7 +46,7 @@ func cmdAnnounce(in *instance, p bridge.Params) (bridge.Result, error) {
 	in.mu.Lock()
 	in.dests[d.Hash()] = d
 	in.mu.Unlock()
-	if err := announce(d, appData); err != nil {
+	if err := announceDest(d, appData); err != nil {
 		return nil, err
 	}
 	idh := id.Hash()
@@ -217,10 +217,10 @@ func cmdIdentityRecall(in *instance, p bridge.Params) (bridge.Result, error) {
 
 var _ = time.Second
 
-// announce announces d. With no interface up (a server no peer has
+// announceDest announces d. With no interface up (a server no peer has
 // connected to yet) the announce goes nowhere, which is no error: the
 // reference does not report it either.
-func announce(d *rns.Destination, appData []byte) error {
+func announceDest(d *rns.Destination, appData []byte) error {
 	err := d.Announce(appData)
 	if errors.Is(err, transport.ErrNoRoute) {
 		return nil

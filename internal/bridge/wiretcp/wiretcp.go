@@ -67,6 +67,7 @@ type instance struct {
 	resources map[string]*outResource
 	receipts  map[string]receipt
 	groups    map[wire.Hash]*dest.Destination
+	injectors map[bool]*injectIface // by "has IFAC"
 	stopped   bool
 }
 
@@ -128,6 +129,7 @@ func (w *wireState) registry() bridge.Registry {
 		"wire_resource_create":                cmdResourceCreate,
 		"wire_link_set_watchdog":              cmdLinkSetWatchdog,
 		"wire_instance_posture":               cmdInstancePosture,
+		"wire_inject_raw_frame":               cmdInjectRawFrame,
 		"wire_channel_inject":                 cmdChannelInject,
 		"wire_channel_window":                 cmdChannelWindow,
 		"wire_buffer_stream":                  cmdBufferStream,

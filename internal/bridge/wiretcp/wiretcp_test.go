@@ -141,3 +141,22 @@ func TestCrypto(t *testing.T) {
 		t.Fatalf("plain: %v", res)
 	}
 }
+
+// TestInjectRawFrame: a genuine announce masked with the node's IFAC is
+// accepted through the live receive path; the same announce unmasked is
+// dropped.
+func TestInjectRawFrame(t *testing.T) {
+	defer testutil.LeakCheck(t)()
+	w := &wireState{insts: map[string]*instance{}}
+	r := w.registry()
+	defer w.closeAll()
+	h := call(t, r, "wire_start_tcp_server", bridge.Params{"network_name": "wirenet", "passphrase": "secret"})["handle"]
+	if res := call(t, r, "wire_inject_raw_frame", bridge.Params{"handle": h, "variant": "masked_full"}); res["learned"] != true {
+		t.Fatalf("masked announce not learned: %v", res)
+	}
+	for _, v := range []string{"plain_on_ifac", "masked_short"} {
+		if res := call(t, r, "wire_inject_raw_frame", bridge.Params{"handle": h, "variant": v}); res["learned"] != false {
+			t.Fatalf("%s learned: %v", v, res)
+		}
+	}
+}
