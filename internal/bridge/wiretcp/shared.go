@@ -35,9 +35,13 @@ func (in *instance) shareInstance(ctx context.Context, typ string, res bridge.Re
 		return err
 	}
 	in.node.AddListener(srv, transport.InterfaceOptions{})
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		return err
+	key := in.rpcKey
+	if key == nil {
+		key = make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return err
+		}
+		in.rpcKey = key
 	}
 	rcfg := rpc.Config{Type: t, InstanceName: name, Key: key}
 	if t == local.TypeTCP {
@@ -170,3 +174,18 @@ func (r rpcNode) DropPath(d wire.Hash) bool {
 func (r rpcNode) DropAllVia(tid wire.Hash) int { return r.n.Transport().DropAllVia(tid) }
 
 func (r rpcNode) DropAnnounceQueues() { r.n.Transport().DropAnnounceQueues() }
+
+// cmdRPCAuthkey reports the RPC key: the configured or shared-instance
+// one, else the default derived from the transport identity.
+func cmdRPCAuthkey(in *instance, _ bridge.Params) (bridge.Result, error) {
+	id := in.node.Identity()
+	key := in.rpcKey
+	if key == nil {
+		var err error
+		if key, err = rpc.DefaultKey(id); err != nil {
+			return nil, err
+		}
+	}
+	priv, _ := id.PrivateKey()
+	return bridge.Result{"rpc_key": hex.EncodeToString(key), "transport_private_key": hex.EncodeToString(priv[:])}, nil
+}

@@ -59,6 +59,7 @@ type instance struct {
 	enabled bool
 	tap     *tap
 	rpc     *rpc.Server // shared instance RPC, or nil
+	rpcKey  []byte      // the configured rpc_key, or nil
 
 	mu        sync.Mutex
 	dests     map[wire.Hash]*rns.Destination
@@ -130,6 +131,7 @@ func (w *wireState) registry() bridge.Registry {
 		"wire_link_set_watchdog":              cmdLinkSetWatchdog,
 		"wire_instance_posture":               cmdInstancePosture,
 		"wire_inject_raw_frame":               cmdInjectRawFrame,
+		"wire_rpc_authkey":                    cmdRPCAuthkey,
 		"wire_channel_inject":                 cmdChannelInject,
 		"wire_channel_window":                 cmdChannelWindow,
 		"wire_buffer_stream":                  cmdBufferStream,
@@ -201,14 +203,18 @@ func parseNodeConfig(p bridge.Params) (nodeConfig, error) {
 	if err != nil {
 		return c, err
 	}
-	c.bitrate = int64(br)
+	// As the reference reads its config: a bitrate under the minimum and an
+	// ifac_size (in bits) under IFAC_MIN_SIZE bytes are ignored, leaving
+	// the defaults.
+	if br >= tcp.MinBitrate {
+		c.bitrate = int64(br)
+	}
 	bits, err := p.IntOr("ifac_size", 0)
 	if err != nil {
 		return c, err
 	}
-	if bits > 0 {
-		// The reference floors ifac_size (bits) at IFAC_MIN_SIZE bytes.
-		c.ifacSize = max(bits/8, ifac.MinSize)
+	if bits >= ifac.MinSize*8 {
+		c.ifacSize = bits / 8
 	}
 	nn, pp := p.StringOr("network_name", ""), p.StringOr("passphrase", "")
 	if nn != "" || pp != "" {
@@ -273,6 +279,9 @@ func (w *wireState) startServer(p bridge.Params) (bridge.Result, error) {
 	port, _ = strconv.Atoi(ps)
 	in := &instance{role: "server", node: node, srv: srv, port: port, ifac: c.ifac, mode: c.mode, enabled: enabled, tap: tp}
 	w.add(in)
+	if k, err := hex.DecodeString(p.StringOr("rpc_key", "")); err == nil && len(k) > 0 {
+		in.rpcKey = k // a malformed key falls back to the default, as in the reference
+	}
 	tid := node.Identity().Hash()
 	res := bridge.Result{
 		"handle":            in.handle,
