@@ -204,7 +204,7 @@ func cmdChannelSend(in *instance, p bridge.Params) (bridge.Result, error) {
 	if err := c.Send(uint16(msgType), data); err != nil {
 		st := c.State()
 		return bridge.Result{
-			"sent": false, "rejected": true, "delivered": false, "error": err.Error(),
+			"sent": false, "rejected": true, "delivered": false, "error": err.Error(), "ce_type": ceType(err),
 			"next_sequence": int(st.NextSequence), "window": st.Window.Size, "window_max": st.Window.Max,
 		}, nil
 	}
@@ -484,4 +484,18 @@ func cmdResourceCreate(in *instance, p bridge.Params) (bridge.Result, error) {
 		out["parts"] = parts
 	}
 	return out, nil
+}
+
+// ceType is the reference's ChannelException type for a channel error
+// (RNS.Channel.CEType), or nil.
+func ceType(err error) any {
+	switch {
+	case errors.Is(err, channel.ErrMessageTooLarge):
+		return 5 // ME_TOO_BIG
+	case errors.Is(err, channel.ErrReservedType):
+		return 1 // ME_INVALID_MSG_TYPE
+	case errors.Is(err, channel.ErrClosed), errors.Is(err, link.ErrClosed):
+		return 3 // ME_LINK_NOT_READY
+	}
+	return nil
 }
