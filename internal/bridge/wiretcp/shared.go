@@ -189,3 +189,16 @@ func cmdRPCAuthkey(in *instance, _ bridge.Params) (bridge.Result, error) {
 	priv, _ := id.PrivateKey()
 	return bridge.Result{"rpc_key": hex.EncodeToString(key), "transport_private_key": hex.EncodeToString(priv[:])}, nil
 }
+
+// cmdFirstHopTimeout reports how long a packet to a destination may take
+// over its first hop, as the node computes it for its RPC clients.
+func cmdFirstHopTimeout(in *instance, p bridge.Params) (bridge.Result, error) {
+	h, err := paramHash(p, "destination_hash")
+	if err != nil {
+		return nil, err
+	}
+	return bridge.Result{
+		"timeout":                 rpcNode{n: in.node}.FirstHopTimeout(h).Seconds(),
+		"default_per_hop_timeout": rpc.DefaultPerHopTimeout.Seconds(),
+	}, nil
+}

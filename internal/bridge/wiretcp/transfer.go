@@ -499,3 +499,26 @@ func ceType(err error) any {
 	}
 	return nil
 }
+
+// cmdListenerChannelRx reports the receive state of the channel of a
+// listener's first inbound link.
+func cmdListenerChannelRx(in *instance, p bridge.Params) (bridge.Result, error) {
+	ln, err := in.listener(p)
+	if err != nil {
+		return nil, err
+	}
+	var c *channel.Channel
+	pollUntil(4*time.Second, func() bool {
+		ln.mu.Lock()
+		defer ln.mu.Unlock()
+		if len(ln.inbound) > 0 {
+			c = ln.inbound[0].channel()
+		}
+		return c != nil
+	})
+	if c == nil {
+		return nil, errors.New("no inbound channel on this listener")
+	}
+	st := c.State()
+	return bridge.Result{"next_rx_sequence": int(st.NextRx), "next_sequence": int(st.NextSequence), "rx_ring": st.RxPending}, nil
+}

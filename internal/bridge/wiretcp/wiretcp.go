@@ -132,6 +132,8 @@ func (w *wireState) registry() bridge.Registry {
 		"wire_instance_posture":               cmdInstancePosture,
 		"wire_inject_raw_frame":               cmdInjectRawFrame,
 		"wire_rpc_authkey":                    cmdRPCAuthkey,
+		"wire_first_hop_timeout":              cmdFirstHopTimeout,
+		"wire_listener_channel_rx":            cmdListenerChannelRx,
 		"wire_channel_inject":                 cmdChannelInject,
 		"wire_channel_window":                 cmdChannelWindow,
 		"wire_buffer_stream":                  cmdBufferStream,
