@@ -36,6 +36,10 @@ type Config struct {
 	// packet routine after OnPacket; plaintext is valid only during the
 	// call.
 	Prove func(l *Link, plaintext []byte) bool
+	// OnProved, if set, runs after the link sent the proof of a packet it
+	// received (any context: DATA it proves itself, CHANNEL packets a
+	// channel proves). p is only valid during the call.
+	OnProved func(l *Link, p *transport.Packet)
 
 	// Callbacks run on transport's receive routine or on the link's
 	// watchdog routine and must not block.
@@ -752,7 +756,9 @@ func (l *Link) prove(p *transport.Packet) {
 	if err != nil {
 		return
 	}
-	_, _ = l.SendPacket(wire.Proof, wire.ContextNone, payload)
+	if _, err := l.SendPacket(wire.Proof, wire.ContextNone, payload); err == nil && l.cfg.OnProved != nil {
+		l.cfg.OnProved(l, p)
+	}
 }
 
 // handlePacketProof matches an explicit packet proof to a receipt.

@@ -478,8 +478,10 @@ func TestProveFunc(t *testing.T) {
 	defer testutil.LeakCheck(t)()
 	a, b, stop := memPair(t)
 	defer stop()
+	proved := make(chan wire.Context, 4)
 	ln, err := link.Listen(b.t, b.id, b.hash, link.Config{
-		Prove: func(_ *link.Link, pt []byte) bool { return len(pt) > 0 && pt[0] == 1 },
+		Prove:    func(_ *link.Link, pt []byte) bool { return len(pt) > 0 && pt[0] == 1 },
+		OnProved: func(_ *link.Link, p *transport.Packet) { proved <- p.Context },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -511,6 +513,9 @@ func TestProveFunc(t *testing.T) {
 		if r.Delivered() != c.want {
 			t.Errorf("%x: delivered %v, want %v", c.data, r.Delivered(), c.want)
 		}
+	}
+	if len(proved) != 1 || <-proved != wire.ContextNone {
+		t.Errorf("OnProved did not report exactly the one proof")
 	}
 }
 
