@@ -170,6 +170,7 @@ type listener struct {
 	incoming  []*inResource
 	reqLog    map[string][]bridge.Result
 	handlers  map[string]bool // registered request paths
+	proofLog  []int           // context of every packet the links proved
 }
 
 // inResource is an incoming resource transfer seen by a listener.
@@ -302,6 +303,11 @@ func cmdListen(in *instance, p bridge.Params) (bridge.Result, error) {
 			ln.mu.Unlock()
 		},
 		OnOther: ln.mux.OnOther,
+		OnProved: func(_ *link.Link, pk *transport.Packet) {
+			ln.mu.Lock()
+			ln.proofLog = append(ln.proofLog, int(pk.Context))
+			ln.mu.Unlock()
+		},
 		OnEstablished: func(l *link.Link) {
 			il := &inLink{l: l}
 			if openChan {

@@ -327,7 +327,20 @@ func cmdBufferReceived(in *instance, p bridge.Params) (bridge.Result, error) {
 }
 
 func cmdListenerProofLog(in *instance, p bridge.Params) (bridge.Result, error) {
-	return nil, errors.New("wire_listener_proof_log: not supported by the mehr bridge")
+	ln, err := in.listener(p)
+	if err != nil {
+		return nil, err
+	}
+	ln.mu.Lock()
+	contexts := append([]int{}, ln.proofLog...)
+	ln.mu.Unlock()
+	n := 0
+	for _, c := range contexts {
+		if c == int(wire.ContextChannel) {
+			n++
+		}
+	}
+	return bridge.Result{"contexts": contexts, "channel_proofs": n, "channel_context": int(wire.ContextChannel)}, nil
 }
 
 // transferInfo adds a transfer's segment and part counts to r.
