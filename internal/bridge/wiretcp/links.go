@@ -976,3 +976,29 @@ func cmdLinkSetWatchdog(in *instance, p bridge.Params) (bridge.Result, error) {
 	ka, stale = ls.l.Watchdog()
 	return bridge.Result{"keepalive_s": ka.Seconds(), "stale_time_s": stale.Seconds()}, nil
 }
+
+// cmdSendOversizeLinkPacket sends a DATA packet of size random bytes on an
+// outbound link, which the link refuses above its MDU.
+func cmdSendOversizeLinkPacket(in *instance, p bridge.Params) (bridge.Result, error) {
+	ls, err := in.outLink(p)
+	if err != nil {
+		return nil, err
+	}
+	size, err := p.Int("size")
+	if err != nil || size < 0 || size > 1<<20 {
+		return nil, fmt.Errorf("%w: size", bridge.ErrParam)
+	}
+	data := make([]byte, size)
+	if _, err := rand.Read(data); err != nil {
+		return nil, err
+	}
+	mtu := ls.l.MTU()
+	res := bridge.Result{"size": size, "mtu": mtu, "mdu": ls.l.MDU(), "packet_mtu": mtu}
+	if _, err := ls.l.Send(data); err != nil {
+		res["sent"], res["rejected"], res["raw_len"] = false, true, nil
+		res["error"] = fmt.Sprintf("packet of %d bytes not sent over link MTU %d: %v", size, mtu, err)
+		return res, nil
+	}
+	res["sent"], res["rejected"], res["error"] = true, false, nil
+	return res, nil
+}

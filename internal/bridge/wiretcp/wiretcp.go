@@ -134,6 +134,7 @@ func (w *wireState) registry() bridge.Registry {
 		"wire_rpc_authkey":                    cmdRPCAuthkey,
 		"wire_first_hop_timeout":              cmdFirstHopTimeout,
 		"wire_listener_channel_rx":            cmdListenerChannelRx,
+		"wire_send_oversize_link_packet":      cmdSendOversizeLinkPacket,
 		"wire_channel_inject":                 cmdChannelInject,
 		"wire_channel_window":                 cmdChannelWindow,
 		"wire_buffer_stream":                  cmdBufferStream,
