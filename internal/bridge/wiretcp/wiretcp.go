@@ -378,6 +378,9 @@ func (in *instance) close() {
 	for _, ln := range in.listeners {
 		lns = append(lns, ln)
 	}
+	for _, r := range in.resources {
+		r.cancel()
+	}
 	in.mu.Unlock()
 	for _, ls := range links {
 		ls.close()
