@@ -481,6 +481,14 @@ func (l *Link) staleLocked() time.Duration {
 	return StaleFactor * l.keepalive
 }
 
+// Activity returns when the link last received a packet, last sent one
+// and (initiator) last sent a keepalive; a zero time means never.
+func (l *Link) Activity() (lastInbound, lastOutbound, lastKeepalive time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.lastInbound, l.lastOutbound, l.lastKeepalive
+}
+
 // Watchdog returns the keepalive interval and the stale time: how long
 // without inbound traffic before the link goes stale.
 func (l *Link) Watchdog() (keepalive, stale time.Duration) {

@@ -555,6 +555,9 @@ func TestSetWatchdog(t *testing.T) {
 	defer stop()
 	ini, resp := linkPair(t, a, b, link.ResourceConfig{})
 	defer closeLinks(ini, resp)
+	if in, out, _ := ini.Activity(); in.IsZero() || out.IsZero() {
+		t.Fatalf("activity of an established link: in %v, out %v", in, out)
+	}
 	ka, stale := ini.Watchdog()
 	if ka <= 0 || stale != link.StaleFactor*ka {
 		t.Fatalf("defaults: keepalive %v, stale %v", ka, stale)
