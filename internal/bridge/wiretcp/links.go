@@ -595,23 +595,32 @@ func linkStatus(l *link.Link) bridge.Result {
 	}
 	rtt := l.RTT()
 	ka, stale := l.Watchdog()
+	lastIn, _, lastKA := l.Activity()
+	ago := func(t time.Time) any {
+		if t.IsZero() {
+			return nil
+		}
+		return max(0, time.Since(t).Milliseconds())
+	}
 	var mtu, mdu any
 	if st == link.StatusActive {
 		mtu, mdu = l.MTU(), l.MDU()
 	}
 	return bridge.Result{
-		"status":               int(st),
-		"status_name":          statusNames[st],
-		"teardown_reason":      rs,
-		"teardown_reason_name": rn,
-		"keepalive_s":          ka.Seconds(),
-		"stale_time_s":         stale.Seconds(),
-		"rtt":                  rtt.Seconds(),
-		"mtu":                  mtu,
-		"mdu":                  mdu,
-		"mode":                 int(link.ModeDefault),
-		"remote_identity_hash": remoteHash,
-		"remote_identified":    remote != nil,
+		"status":                int(st),
+		"status_name":           statusNames[st],
+		"teardown_reason":       rs,
+		"teardown_reason_name":  rn,
+		"no_inbound_for_ms":     ago(lastIn),
+		"last_keepalive_ago_ms": ago(lastKA),
+		"keepalive_s":           ka.Seconds(),
+		"stale_time_s":          stale.Seconds(),
+		"rtt":                   rtt.Seconds(),
+		"mtu":                   mtu,
+		"mdu":                   mdu,
+		"mode":                  int(link.ModeDefault),
+		"remote_identity_hash":  remoteHash,
+		"remote_identified":     remote != nil,
 	}
 }
 
@@ -753,7 +762,8 @@ func cmdSetProofStrategy(in *instance, p bridge.Params) (bridge.Result, error) {
 	default:
 		return nil, fmt.Errorf("unsupported strategy %q", s)
 	}
-	return bridge.Result{"strategy": s, "set": true}, nil
+	// The reference's constants: PROVE_NONE 0x21, PROVE_APP 0x22, PROVE_ALL 0x23.
+	return bridge.Result{"strategy": s, "proof_strategy": map[string]int{"none": 0x21, "app": 0x22, "all": 0x23}[s]}, nil
 }
 
 // receipt is a sent packet's proof tracking: a link or a transport receipt.

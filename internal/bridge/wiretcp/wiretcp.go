@@ -35,11 +35,22 @@ import (
 	"github.com/mehr-net/mehr/rpc"
 )
 
-// Commands returns the wire_* commands, sharing one set of nodes.
-func Commands() bridge.Registry {
-	w := &wireState{insts: map[string]*instance{}}
-	return w.registry()
-}
+// Family is one set of nodes and the commands that drive them.
+type Family struct{ w *wireState }
+
+// New returns a family with no nodes.
+func New() *Family { return &Family{w: &wireState{insts: map[string]*instance{}}} }
+
+// Commands returns the family's wire_* commands.
+func (f *Family) Commands() bridge.Registry { return f.w.registry() }
+
+// Close stops every node still running, as a process exit does in the
+// reference: links are torn down (the peers see them closed by the
+// destination or initiator, not timed out), then interfaces close.
+func (f *Family) Close() { f.w.closeAll() }
+
+// Commands returns the wire_* commands of a new family.
+func Commands() bridge.Registry { return New().Commands() }
 
 type wireState struct {
 	mu    sync.Mutex
@@ -394,7 +405,7 @@ func (in *instance) close() {
 	}
 }
 
-// Close stops every node the registry started (tests).
+// closeAll stops every node.
 func (w *wireState) closeAll() {
 	w.mu.Lock()
 	all := w.insts
