@@ -55,6 +55,7 @@ type Destination struct {
 	defaultApp    []byte
 	defaultAppFn  func() []byte
 	pathResponses map[string]pathResponse // by request tag
+	onLinkRequest func(p *transport.Packet)
 }
 
 // NewDestination creates a destination; inbound ones are registered with
@@ -154,10 +155,29 @@ func (d *Destination) AnnouncePacket(appData []byte) ([]byte, error) {
 	return d.announcePacket(appData, false)
 }
 
+// SetLinkRequestHandler sets the function that receives the LINKREQUEST
+// packets addressed to this destination, typically a link.Listener's
+// HandleRequest, so that one registered destination both receives packets
+// and accepts links. Without one, link requests are dropped.
+func (d *Destination) SetLinkRequestHandler(fn func(p *transport.Packet)) {
+	d.mu.Lock()
+	d.onLinkRequest = fn
+	d.mu.Unlock()
+}
+
 // Receive implements transport.Destination.
 func (d *Destination) Receive(p *transport.Packet) {
+	if p.PacketType == wire.LinkRequest {
+		d.mu.Lock()
+		fn := d.onLinkRequest
+		d.mu.Unlock()
+		if fn != nil {
+			fn(p)
+		}
+		return
+	}
 	if p.PacketType != wire.Data {
-		return // link requests are handled by rns/link (issue #4)
+		return
 	}
 	pt, err := d.Decrypt(p.Data, nil, false)
 	if err != nil {

@@ -22,9 +22,9 @@ import (
 	"github.com/mehr-net/mehr/internal/bridge/wiretcp"
 )
 
-func commands() (bridge.Registry, error) {
+func commands(wire *wiretcp.Family) (bridge.Registry, error) {
 	r := bridge.Registry{}
-	for _, c := range []bridge.Registry{prim.Commands(), behavioral.Commands(), wiretcp.Commands()} {
+	for _, c := range []bridge.Registry{prim.Commands(), behavioral.Commands(), wire.Commands()} {
 		if err := r.Add(c); err != nil {
 			return nil, err
 		}
@@ -37,7 +37,8 @@ func main() {
 	flag.Parse()
 	log.SetOutput(os.Stderr)
 	log.SetPrefix("conformance-bridge: ")
-	cmds, err := commands()
+	wire := wiretcp.New()
+	cmds, err := commands(wire)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -47,7 +48,11 @@ func main() {
 		}
 		return
 	}
-	if err := bridge.Serve(os.Stdin, os.Stdout, cmds); err != nil {
+	err = bridge.Serve(os.Stdin, os.Stdout, cmds)
+	// stdin closed: shut the nodes down cleanly, as the reference's exit
+	// handler does, so peers see their links closed rather than timing out.
+	wire.Close()
+	if err != nil {
 		log.Fatal(err)
 	}
 }

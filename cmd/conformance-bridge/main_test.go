@@ -1,10 +1,14 @@
 package main
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/mehr-net/mehr/internal/bridge/wiretcp"
+)
 
 // TestCommands: every family registers without clashing names.
 func TestCommands(t *testing.T) {
-	if _, err := commands(); err != nil {
+	if _, err := commands(wiretcp.New()); err != nil {
 		t.Fatal(err)
 	}
 }

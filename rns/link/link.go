@@ -29,6 +29,17 @@ type Config struct {
 	// ProveAll makes the link prove every DATA packet of context NONE it
 	// receives (the reference's PROVE_ALL; the default is PROVE_NONE).
 	ProveAll bool
+	// Prove, when ProveAll is not set, decides per DATA packet of context
+	// NONE whether to prove it, from its plaintext (the reference's
+	// destination proof strategy, PROVE_APP with its callback or a
+	// strategy changed after the link was made). It runs on the link's
+	// packet routine after OnPacket; plaintext is valid only during the
+	// call.
+	Prove func(l *Link, plaintext []byte) bool
+	// OnProved, if set, runs after the link sent the proof of a packet it
+	// received (any context: DATA it proves itself, CHANNEL packets a
+	// channel proves). p is only valid during the call.
+	OnProved func(l *Link, p *transport.Packet)
 
 	// Callbacks run on transport's receive routine or on the link's
 	// watchdog routine and must not block.
@@ -98,6 +109,7 @@ type Link struct {
 	mtu           int
 	rtt           time.Duration
 	keepalive     time.Duration
+	staleTime     time.Duration // 0: StaleFactor * keepalive
 	requestTime   time.Time
 	lastInbound   time.Time
 	lastOutbound  time.Time
@@ -461,6 +473,46 @@ func (l *Link) routineWatchdog() {
 	}
 }
 
+// staleLocked returns the stale time. l.mu must be held.
+func (l *Link) staleLocked() time.Duration {
+	if l.staleTime > 0 {
+		return l.staleTime
+	}
+	return StaleFactor * l.keepalive
+}
+
+// Activity returns when the link last received a packet, last sent one
+// and (initiator) last sent a keepalive; a zero time means never.
+func (l *Link) Activity() (lastInbound, lastOutbound, lastKeepalive time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.lastInbound, l.lastOutbound, l.lastKeepalive
+}
+
+// Watchdog returns the keepalive interval and the stale time: how long
+// without inbound traffic before the link goes stale.
+func (l *Link) Watchdog() (keepalive, stale time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.keepalive, l.staleLocked()
+}
+
+// SetWatchdog overrides the keepalive interval and the stale time of an
+// established link (the reference lets programs set link.keepalive and
+// link.stale_time); a value of zero or less leaves that setting as it is.
+// The watchdog runs every Config.TickInterval, which bounds how precisely
+// short values are honoured.
+func (l *Link) SetWatchdog(keepalive, stale time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if keepalive > 0 {
+		l.keepalive = keepalive
+	}
+	if stale > 0 {
+		l.staleTime = stale
+	}
+}
+
 // tick is one run of the reference's watchdog: establishment timeouts,
 // keepalives, staleness, and receipt timeouts.
 func (l *Link) tick(now time.Time) {
@@ -486,7 +538,7 @@ func (l *Link) tick(now time.Time) {
 				keepalive = true
 				l.lastKeepalive = now
 			}
-			if !now.Before(l.lastInbound.Add(StaleFactor * l.keepalive)) {
+			if !now.Before(l.lastInbound.Add(l.staleLocked())) {
 				l.status = StatusStale
 				l.lastInbound = now // the stale grace starts now
 			}
@@ -573,7 +625,7 @@ func (l *Link) Receive(p *transport.Packet) {
 			if l.cfg.OnPacket != nil {
 				l.cfg.OnPacket(l, pt)
 			}
-			if l.cfg.ProveAll {
+			if l.cfg.ProveAll || (l.cfg.Prove != nil && l.cfg.Prove(l, pt)) {
 				l.prove(p)
 			}
 		}
@@ -712,7 +764,9 @@ func (l *Link) prove(p *transport.Packet) {
 	if err != nil {
 		return
 	}
-	_, _ = l.SendPacket(wire.Proof, wire.ContextNone, payload)
+	if _, err := l.SendPacket(wire.Proof, wire.ContextNone, payload); err == nil && l.cfg.OnProved != nil {
+		l.cfg.OnProved(l, p)
+	}
 }
 
 // handlePacketProof matches an explicit packet proof to a receipt.

@@ -185,12 +185,14 @@ type Transfer struct {
 	src    []byte      // SendResource's data, or nil
 	srcAt  io.ReaderAt // SendResourceFrom's reader, or nil
 	srcLen int         // data length, without metadata
-	opts   ResourceOptions
-	res    *resource.Resource
-	sent   []bool
-	nsent  int
-	advAt  time.Time
-	lastTx time.Time
+	// mtuOverride, if positive, replaces the link MTU (BuildResource).
+	mtuOverride int
+	opts        ResourceOptions
+	res         *resource.Resource
+	sent        []bool
+	nsent       int
+	advAt       time.Time
+	lastTx      time.Time
 
 	// Receiver.
 	rcv           *resource.Receiver
@@ -312,6 +314,22 @@ func (t *Transfer) Data() (data, metadata []byte) {
 // Cancel stops the transfer and tells the peer (RESOURCE_ICL from the
 // sender, RESOURCE_RCL from the receiver). It is idempotent.
 func (t *Transfer) Cancel() { t.once.Do(func() { close(t.cancel) }) }
+
+// Segments returns the 1-based index of the segment in flight and the
+// number of segments (0, 0 before the first segment is known).
+func (t *Transfer) Segments() (index, total int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.segment, t.segments
+}
+
+// Parts returns how many parts of the current segment are done and how
+// many it has.
+func (t *Transfer) Parts() (done, total int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.partsDone, t.partsTotal
+}
 
 func (t *Transfer) setProgress(done, total int) {
 	t.mu.Lock()
@@ -437,6 +455,9 @@ func (t *Transfer) segmentParams(i int) (*resource.Params, error) {
 	l.mu.Lock()
 	key, mtu := l.key, l.mtu
 	l.mu.Unlock()
+	if t.mtuOverride > 0 {
+		mtu = t.mtuOverride
+	}
 	p := &resource.Params{
 		Key: key, MTU: mtu, Compress: !t.opts.NoCompress,
 		SegmentIndex: i, TotalSegments: t.segments,
@@ -1370,4 +1391,35 @@ func (t *Transfer) assemble() error {
 		t.rcv = nil
 	}
 	return nil
+}
+
+// BuildResource builds, without advertising or sending anything, the
+// first segment of the resource SendResource would send for data and opts
+// on this link: the same key, splitting and compression, with fresh random
+// fields. It returns the segment and the number of segments. mtu, when
+// positive, replaces the link MTU for this build only (to get more parts
+// from a small payload). It is for inspecting the resource format.
+func (l *Link) BuildResource(data []byte, opts ResourceOptions, mtu int) (r *resource.Resource, segments int, err error) {
+	if opts.Metadata != nil && len(opts.Metadata) > resource.MetadataMaxSize {
+		return nil, 0, resource.ErrTooLarge
+	}
+	l.mu.Lock()
+	key := l.key
+	l.mu.Unlock()
+	if key == nil {
+		return nil, 0, ErrNotActive
+	}
+	total := len(data)
+	if opts.Metadata != nil {
+		total += 3 + len(opts.Metadata)
+	}
+	t := l.newTransfer(false)
+	t.src, t.srcLen, t.opts = data, len(data), opts
+	t.size = total
+	t.segments = max(1, (total+resource.MaxEfficientSize-1)/resource.MaxEfficientSize)
+	if mtu > 0 {
+		t.mtuOverride = mtu
+	}
+	r, err = t.buildSegment(1)
+	return r, t.segments, err
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/mehr-net/mehr/rns/identity"
 	"github.com/mehr-net/mehr/rns/iface"
 	"github.com/mehr-net/mehr/rns/link"
+	"github.com/mehr-net/mehr/rns/link/resource"
 	"github.com/mehr-net/mehr/rns/transport"
 	"github.com/mehr-net/mehr/rns/wire"
 )
@@ -140,6 +141,15 @@ func TestResourceTransfer(t *testing.T) {
 			}
 			if tr.Hash() != in.Hash() {
 				t.Errorf("hashes differ")
+			}
+			si, st := tr.Segments()
+			ri, rt := in.Segments()
+			want := max(1, (len(c.data)+len(c.meta)+resource.MaxEfficientSize-1)/resource.MaxEfficientSize)
+			if st != want || rt != want || si != st || ri != rt {
+				t.Errorf("segments: sender %d/%d, receiver %d/%d, want %d", si, st, ri, rt, want)
+			}
+			if done, total := in.Parts(); done != total || total == 0 {
+				t.Errorf("receiver parts %d/%d", done, total)
 			}
 			el := time.Since(start)
 			t.Logf("%d bytes in %v (%.2f MB/s)", len(c.data), el, float64(len(c.data))/el.Seconds()/1e6)
@@ -460,4 +470,104 @@ func TestLinkMTUOverTCP(t *testing.T) {
 	}
 	el := time.Since(start)
 	t.Logf("5 MB over TCP at MTU %d in %v (%.1f MB/s)", ini.MTU(), el, float64(len(data))/el.Seconds()/1e6)
+}
+
+// TestProveFunc: Config.Prove proves the packets it approves, and only
+// those.
+func TestProveFunc(t *testing.T) {
+	defer testutil.LeakCheck(t)()
+	a, b, stop := memPair(t)
+	defer stop()
+	proved := make(chan wire.Context, 4)
+	ln, err := link.Listen(b.t, b.id, b.hash, link.Config{
+		Prove:    func(_ *link.Link, pt []byte) bool { return len(pt) > 0 && pt[0] == 1 },
+		OnProved: func(_ *link.Link, p *transport.Packet) { proved <- p.Context },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ini, err := link.Establish(ctx, a.t, b.id, b.hash, link.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := ln.Accept(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeLinks(ini, resp)
+	for _, c := range []struct {
+		data []byte
+		want bool
+	}{{[]byte{1, 2}, true}, {[]byte{0, 2}, false}} {
+		r, err := ini.Send(c.data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-r.Done():
+		case <-time.After(3 * time.Second):
+		}
+		if r.Delivered() != c.want {
+			t.Errorf("%x: delivered %v, want %v", c.data, r.Delivered(), c.want)
+		}
+	}
+	if len(proved) != 1 || <-proved != wire.ContextNone {
+		t.Errorf("OnProved did not report exactly the one proof")
+	}
+}
+
+// TestBuildResource: a built resource matches what SendResource would
+// send, and an MTU override yields more parts.
+func TestBuildResource(t *testing.T) {
+	defer testutil.LeakCheck(t)()
+	a, b, stop := memPair(t)
+	defer stop()
+	ini, resp := linkPair(t, a, b, link.ResourceConfig{Strategy: link.AcceptAll})
+	defer closeLinks(ini, resp)
+	data := random(20000)
+	r, segs, err := ini.BuildResource(data, link.ResourceOptions{Metadata: []byte{0xc0}}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if segs != 1 || r.TotalSegments != 1 || r.Flags&resource.FlagMetadata == 0 || r.Flags&resource.FlagEncrypted == 0 {
+		t.Fatalf("segments %d, resource %+v", segs, r.Flags)
+	}
+	small, _, err := ini.BuildResource(data, link.ResourceOptions{}, 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if small.NumParts() <= r.NumParts() || small.Hash == r.Hash {
+		t.Fatalf("MTU override: %d parts, default %d", small.NumParts(), r.NumParts())
+	}
+	if _, segs, err := ini.BuildResource(random(3*resource.MaxEfficientSize), link.ResourceOptions{}, 0); err != nil || segs != 3 {
+		t.Fatalf("3 MB: %d segments, %v", segs, err)
+	}
+}
+
+// TestSetWatchdog: the keepalive and stale time can be overridden, and a
+// link whose peer goes silent then times out.
+func TestSetWatchdog(t *testing.T) {
+	defer testutil.LeakCheck(t)()
+	a, b, stop := memPair(t)
+	defer stop()
+	ini, resp := linkPair(t, a, b, link.ResourceConfig{})
+	defer closeLinks(ini, resp)
+	if in, out, _ := ini.Activity(); in.IsZero() || out.IsZero() {
+		t.Fatalf("activity of an established link: in %v, out %v", in, out)
+	}
+	ka, stale := ini.Watchdog()
+	if ka <= 0 || stale != link.StaleFactor*ka {
+		t.Fatalf("defaults: keepalive %v, stale %v", ka, stale)
+	}
+	ini.SetWatchdog(time.Second, 2*time.Second)
+	if ka, stale := ini.Watchdog(); ka != time.Second || stale != 2*time.Second {
+		t.Fatalf("after set: keepalive %v, stale %v", ka, stale)
+	}
+	ini.SetWatchdog(0, 3*time.Second)
+	if ka, stale := ini.Watchdog(); ka != time.Second || stale != 3*time.Second {
+		t.Fatalf("after stale-only set: keepalive %v, stale %v", ka, stale)
+	}
 }

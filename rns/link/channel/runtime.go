@@ -323,6 +323,20 @@ func (c *Channel) Receive(p *transport.Packet, plaintext []byte) {
 		return
 	}
 	c.l.ProvePacket(p)
+	c.accept(plaintext)
+}
+
+// Inject handles an envelope as if it had arrived in a CHANNEL packet,
+// without proving anything: it is queued for in-order delivery, or dropped
+// as a duplicate, outside the receive window or malformed, as Receive
+// would. It lets tests and conformance tools feed crafted sequences to a
+// live channel. plaintext is not retained.
+func (c *Channel) Inject(plaintext []byte) {
+	c.accept(plaintext)
+}
+
+// accept queues a received envelope.
+func (c *Channel) accept(plaintext []byte) {
 	var e Envelope
 	if e.Decode(plaintext) != nil {
 		return

@@ -74,6 +74,33 @@ func (m *Mux) Handle(path string, fn Handler, allowed ...*identity.Identity) {
 	m.mu.Unlock()
 }
 
+// HandleHashes is Handle with the allowed identities given by their
+// hashes (the reference's ALLOW_LIST). A non-nil empty list allows no one
+// (ALLOW_NONE); a nil list allows everyone (ALLOW_ALL).
+func (m *Mux) HandleHashes(path string, fn Handler, allowed [][identity.HashLen]byte) {
+	ph := pathHandler{path: path, fn: fn}
+	if allowed != nil {
+		ph.allow = map[[identity.HashLen]byte]bool{}
+		for _, h := range allowed {
+			ph.allow[h] = true
+		}
+	}
+	m.mu.Lock()
+	if m.handlers == nil {
+		m.handlers = map[wire.Hash]pathHandler{}
+	}
+	m.handlers[dest.PathHash(path)] = ph
+	m.mu.Unlock()
+}
+
+// Remove deregisters the handler for path; later requests for it are
+// ignored, as for a path never registered.
+func (m *Mux) Remove(path string) {
+	m.mu.Lock()
+	delete(m.handlers, dest.PathHash(path))
+	m.mu.Unlock()
+}
+
 // OnOther implements link.Config.OnOther.
 func (m *Mux) OnOther(l *link.Link, p *transport.Packet, plaintext []byte) {
 	switch p.Context {

@@ -94,6 +94,26 @@ func TestRequestResponse(t *testing.T) {
 	if _, err := client.Do(ctx, l, "/echo", make([]byte, 600)); !errors.Is(err, request.ErrTooLarge) {
 		t.Errorf("oversize request: %v", err)
 	}
+	server.HandleHashes("/nobody", func(*link.Link, string, any, wire.Hash, *identity.Identity, time.Time) any {
+		return "never"
+	}, [][identity.HashLen]byte{})
+	short, cancel5 := context.WithTimeout(ctx, 300*time.Millisecond)
+	if _, err := client.Do(short, l, "/nobody", nil); !errors.Is(err, request.ErrTimeout) {
+		t.Errorf("allow none: %v", err)
+	}
+	cancel5()
+	server.HandleHashes("/listed", func(*link.Link, string, any, wire.Hash, *identity.Identity, time.Time) any {
+		return "listed"
+	}, [][identity.HashLen]byte{caller.Hash()})
+	if resp, err := client.Do(ctx, l, "/listed", nil); err != nil || resp != "listed" {
+		t.Fatalf("allow list: %v %v", resp, err)
+	}
+	server.Remove("/echo")
+	short, cancel4 := context.WithTimeout(ctx, 300*time.Millisecond)
+	if _, err := client.Do(short, l, "/echo", nil); !errors.Is(err, request.ErrTimeout) {
+		t.Errorf("removed path: %v", err)
+	}
+	cancel4()
 	l.Close()
 	srv.Close()
 	ln.Close()
