@@ -76,6 +76,21 @@ func FuzzTokenDecrypt(f *testing.F) {
 		if (err == nil) != (err2 == nil) || (err == nil && !bytes.Equal(pt, pt2)) {
 			t.Fatalf("in-place decryption differs: %x %v, %x %v", pt, err, pt2, err2)
 		}
+		// The streaming decrypter, fed in uneven steps, accepts exactly
+		// what Decrypt accepts and yields the same plaintext.
+		if d, derr := tok.NewStreamDecrypter(len(data)); derr == nil {
+			buf := append([]byte(nil), data...)
+			step := 1 + len(key)%23
+			for avail := 0; avail < len(buf); avail += step {
+				d.Advance(buf, avail)
+			}
+			pt3, err3 := d.Finish(buf)
+			if (err == nil) != (err3 == nil) || (err == nil && !bytes.Equal(pt, pt3)) {
+				t.Fatalf("streaming decryption differs: %x %v, %x %v", pt, err, pt3, err3)
+			}
+		} else if err == nil {
+			t.Fatalf("Decrypt accepted a token NewStreamDecrypter refuses: %v", derr)
+		}
 
 		// Round trip: data as plaintext, IV from the key.
 		var iv [16]byte
