@@ -94,6 +94,9 @@ func (w *wireState) registry() bridge.Registry {
 		"wire_ratchet_keypair":  noInstance(cmdRatchetKeypair),
 		"wire_identity_encrypt": noInstance(cmdIdentityEncrypt),
 		"wire_identity_decrypt": noInstance(cmdIdentityDecrypt),
+		// Channel and Buffer codecs.
+		"wire_channel_envelope_pack": cmdEnvelopePack,
+		"wire_buffer_pack":           cmdBufferPack,
 	}
 	for name, h := range map[string]func(*instance, bridge.Params) (bridge.Result, error){
 		"wire_has_discovery_path_request":     cmdHasDiscoveryPathRequest,
