@@ -341,7 +341,8 @@ func cpListen(ctx context.Context, f *cpFlags, id *identity.Identity, stdout, st
 	var ln *link.Listener
 	sp := newSpooler(saveDir, f.overwrite)
 	cfg := link.Config{
-		OnOther: mux.OnOther,
+		OnOther:          mux.OnOther,
+		RequestResources: mux.RequestResources,
 		Resources: link.ResourceConfig{
 			Strategy: link.AcceptApp,
 			MaxSize:  cpMaxResource,
@@ -535,7 +536,7 @@ func cpFetch(ctx context.Context, f *cpFlags, id *identity.Identity, file, destH
 	got := make(chan *link.Transfer, 1)
 	mux := &request.Mux{}
 	sp := newSpooler(f.save, f.overwrite)
-	cfg := link.Config{OnOther: mux.OnOther, Resources: link.ResourceConfig{
+	cfg := link.Config{OnOther: mux.OnOther, RequestResources: mux.RequestResources, Resources: link.ResourceConfig{
 		Strategy: link.AcceptAll, MaxSize: cpMaxResource, Sink: sp.sink,
 		OnConcluded: func(t *link.Transfer) {
 			select {

@@ -49,6 +49,12 @@ type Config struct {
 	// OnPacket receives the plaintext of every DATA packet of context
 	// NONE. plaintext is only valid during the call.
 	OnPacket func(l *Link, plaintext []byte)
+	// RequestResources decides on resources flagged as requests or
+	// responses (sent as resources because they exceed one packet):
+	// whether to accept one, and what runs when it concludes. These never
+	// reach Resources. Package request's Mux.Install sets it; nil refuses
+	// them.
+	RequestResources func(l *Link, info ResourceInfo) (accept bool, onConcluded func(*Transfer))
 	// OnIdentified runs when the initiator reveals its identity.
 	OnIdentified func(l *Link, who *identity.Identity)
 	// OnClosed runs once when the link closes.

@@ -85,6 +85,8 @@ type ResourceInfo struct {
 	Compressed    bool
 	HasMetadata   bool
 	RequestID     []byte
+	IsRequest     bool // flagged as a request sent as a resource
+	IsResponse    bool // flagged as a response sent as a resource
 	Advertisement *resource.Advertisement
 }
 
@@ -140,6 +142,11 @@ type ResourceOptions struct {
 	NoCompress bool
 	// OnProgress runs on the transfer's routine when parts are sent.
 	OnProgress func(t *Transfer)
+	// RequestID marks the resource as a request (or, with IsResponse, a
+	// response) sent as a resource because it exceeds one packet
+	// (package request sets these).
+	RequestID  []byte
+	IsResponse bool
 }
 
 // Transfer is one resource transfer, outgoing (SendResource) or incoming
@@ -461,6 +468,7 @@ func (t *Transfer) segmentParams(i int) (*resource.Params, error) {
 	p := &resource.Params{
 		Key: key, MTU: mtu, Compress: !t.opts.NoCompress,
 		SegmentIndex: i, TotalSegments: t.segments,
+		RequestID: t.opts.RequestID, IsResponse: t.opts.IsResponse,
 	}
 	if i > 1 {
 		h := t.hash
@@ -973,13 +981,24 @@ func (l *Link) handleAdvertisement(pt []byte) {
 		Hash: adv.OriginalHash, Size: adv.DataSize, TransferSize: adv.TransferSize,
 		Segments: adv.TotalSegments, Compressed: adv.Flags&resource.FlagCompressed != 0,
 		HasMetadata: adv.Flags&resource.FlagMetadata != 0, RequestID: adv.RequestID, Advertisement: adv,
+		IsRequest: adv.Flags&resource.FlagRequest != 0, IsResponse: adv.Flags&resource.FlagResponse != 0,
 	}
 	ok := false
-	switch rc.Strategy {
-	case AcceptAll:
-		ok = true
-	case AcceptApp:
-		ok = rc.Accept != nil && rc.Accept(l, info)
+	var reqConcluded func(*Transfer)
+	if info.IsRequest || info.IsResponse {
+		// Requests and responses sent as resources are the request
+		// layer's, whatever the application's resource strategy.
+		if l.cfg.RequestResources != nil {
+			ok, reqConcluded = l.cfg.RequestResources(l, info)
+		}
+		rc = ResourceConfig{MaxSize: rc.MaxSize}
+	} else {
+		switch rc.Strategy {
+		case AcceptAll:
+			ok = true
+		case AcceptApp:
+			ok = rc.Accept != nil && rc.Accept(l, info)
+		}
 	}
 	if ok && adv.DataSize > maxSize {
 		l.cfg.Logf("link %s: refusing resource of %d bytes (max %d)", l.id, adv.DataSize, maxSize)
@@ -1011,6 +1030,9 @@ func (l *Link) handleAdvertisement(pt []byte) {
 	}
 	t = l.newTransfer(true)
 	t.onProgress, t.onConcluded = rc.OnProgress, rc.OnConcluded
+	if reqConcluded != nil {
+		t.onConcluded = reqConcluded
+	}
 	t.hash, t.cur, t.size = adv.OriginalHash, adv.Hash, adv.DataSize
 	t.segments = adv.TotalSegments
 	t.status = resource.StatusTransferring

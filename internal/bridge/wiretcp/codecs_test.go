@@ -24,3 +24,9 @@ func TestCodecCommands(t *testing.T) {
 		t.Errorf("stream id 0x4000 accepted: %v", r)
 	}
 }
+
+func TestLinkRequestLargeRegistered(t *testing.T) {
+	if Commands()["wire_link_request_large"] == nil {
+		t.Fatal("wire_link_request_large missing")
+	}
+}

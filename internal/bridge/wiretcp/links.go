@@ -302,7 +302,8 @@ func cmdListen(in *instance, p bridge.Params) (bridge.Result, error) {
 			ln.recv = append(ln.recv, append([]byte(nil), pt...))
 			ln.mu.Unlock()
 		},
-		OnOther: ln.mux.OnOther,
+		OnOther:          ln.mux.OnOther,
+		RequestResources: ln.mux.RequestResources,
 		OnProved: func(_ *link.Link, pk *transport.Packet) {
 			ln.mu.Lock()
 			ln.proofLog = append(ln.proofLog, int(pk.Context))
@@ -438,8 +439,9 @@ func cmdLinkOpen(in *instance, p bridge.Params) (bridge.Result, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeoutParam(p, 10000))
 	defer cancel()
 	l, err := link.Establish(ctx, t, id, h, link.Config{
-		OnOther:   ls.mux.OnOther,
-		Resources: link.ResourceConfig{Strategy: link.AcceptAll},
+		OnOther:          ls.mux.OnOther,
+		RequestResources: ls.mux.RequestResources,
+		Resources:        link.ResourceConfig{Strategy: link.AcceptAll},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("Link to %s did not become active: %w", hexHash(h), err)

@@ -114,6 +114,20 @@ func cmdGetRequestLog(in *instance, p bridge.Params) (bridge.Result, error) {
 
 // cmdLinkRequest sends a request over an outbound link and waits for the
 // response.
+// cmdLinkRequestLarge is wire_link_request for responses larger than a
+// packet, which come back as response resources: the default timeout
+// covers the transfer.
+func cmdLinkRequestLarge(in *instance, p bridge.Params) (bridge.Result, error) {
+	q := bridge.Params{}
+	for k, v := range p {
+		q[k] = v
+	}
+	if !q.Has("timeout_ms") {
+		q["timeout_ms"] = float64(30000)
+	}
+	return cmdLinkRequest(in, q)
+}
+
 func cmdLinkRequest(in *instance, p bridge.Params) (bridge.Result, error) {
 	ls, err := in.outLink(p)
 	if err != nil {

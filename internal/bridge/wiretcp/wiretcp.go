@@ -157,6 +157,7 @@ func (w *wireState) registry() bridge.Registry {
 		"wire_register_request_handler":       cmdRegisterRequestHandler,
 		"wire_deregister_request_handler":     cmdDeregisterRequestHandler,
 		"wire_link_request":                   cmdLinkRequest,
+		"wire_link_request_large":             cmdLinkRequestLarge,
 		"wire_get_request_log":                cmdGetRequestLog,
 		"wire_set_race_inducer":               cmdSetRaceInducer,
 		"wire_set_proof_strategy":             cmdSetProofStrategy,

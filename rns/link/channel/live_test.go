@@ -387,8 +387,9 @@ func livePythonInitiator(t *testing.T, ref string) {
 	})
 	ends := make(chan *liveEnd, 1)
 	ln, err := link.Listen(node.t, id, d.Hash, link.Config{
-		OnOther:       mux.OnOther,
-		OnEstablished: func(l *link.Link) { ends <- rt.open(l, 0, true) },
+		OnOther:          mux.OnOther,
+		RequestResources: mux.RequestResources,
+		OnEstablished:    func(l *link.Link) { ends <- rt.open(l, 0, true) },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -524,8 +525,9 @@ func liveGoInitiator(t *testing.T, ref string) {
 	mux := &request.Mux{Next: rt.onOther}
 	ends := make(chan *liveEnd, 1)
 	l, err := link.Establish(ctx, node.t, pid, h, link.Config{
-		OnOther:       mux.OnOther,
-		OnEstablished: func(l *link.Link) { ends <- rt.open(l, 1, false) },
+		OnOther:          mux.OnOther,
+		RequestResources: mux.RequestResources,
+		OnEstablished:    func(l *link.Link) { ends <- rt.open(l, 1, false) },
 	})
 	if err != nil {
 		t.Fatalf("establish: %v", err)

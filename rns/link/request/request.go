@@ -3,11 +3,13 @@
 // waits for the RESPONSE [request ID, data]; a server dispatches requests
 // to handlers registered by path. The byte layouts are rns/link/channel's;
 // this package adds the runtime. Requests and responses larger than one
-// packet travel as resources in the reference; here they are refused with
-// ErrTooLarge until resource transfers land.
+// link packet travel as resources flagged as such, as in the reference:
+// the request ID of a request sent as a resource is the truncated hash of
+// the packed request, and a response resource carries [request ID,
+// response].
 //
-// A Mux is installed as a link's Config.OnOther and passes every other
-// context on to Next.
+// Install a Mux on a link's Config with Mux.Install (it becomes OnOther,
+// passing every other context on to Next, and RequestResources).
 package request
 
 import (
@@ -27,7 +29,7 @@ import (
 
 // Errors returned by this package.
 var (
-	ErrTooLarge = errors.New("request: request or response larger than one link packet (resource transfer not available yet)")
+	ErrTooLarge = errors.New("request: request larger than the link allows")
 	ErrNoPath   = errors.New("request: no handler for this path")
 	ErrTimeout  = errors.New("request: timed out")
 )
@@ -111,13 +113,7 @@ func (m *Mux) OnOther(l *link.Link, p *transport.Packet, plaintext []byte) {
 		if err != nil {
 			return
 		}
-		m.mu.Lock()
-		ch := m.pending[resp.RequestID]
-		delete(m.pending, resp.RequestID)
-		m.mu.Unlock()
-		if ch != nil {
-			ch <- resp
-		}
+		m.deliver(resp)
 	default:
 		if m.Next != nil {
 			m.Next(l, p, plaintext)
@@ -134,6 +130,12 @@ func (m *Mux) serve(l *link.Link, p *transport.Packet, plaintext []byte) {
 	if err != nil {
 		return
 	}
+	m.respond(l, req, id)
+}
+
+// respond runs the handler for req and sends its response: in a RESPONSE
+// packet, or as a response resource when it does not fit one.
+func (m *Mux) respond(l *link.Link, req channel.Request, id wire.Hash) {
 	m.mu.Lock()
 	h, ok := m.handlers[req.PathHash]
 	m.mu.Unlock()
@@ -148,14 +150,89 @@ func (m *Mux) serve(l *link.Link, p *transport.Packet, plaintext []byte) {
 	data := h.fn(l, h.path, req.Data, id, remote, at)
 	resp := channel.Response{RequestID: id, Data: data}
 	packed, err := resp.Pack()
-	if err != nil || len(packed) > l.MDU() {
+	if err != nil {
 		return
 	}
-	_, _ = l.SendPacket(wire.Data, wire.ContextResponse, packed)
+	if len(packed) <= l.MDU() {
+		_, _ = l.SendPacket(wire.Data, wire.ContextResponse, packed)
+		return
+	}
+	_, _ = l.SendResource(context.Background(), packed, link.ResourceOptions{RequestID: id[:], IsResponse: true})
+}
+
+// Install makes m the request layer of links opened or accepted with cfg:
+// it becomes cfg.OnOther (the previous OnOther, if any, becomes Next) and
+// cfg.RequestResources.
+func (m *Mux) Install(cfg *link.Config) {
+	if cfg.OnOther != nil && m.Next == nil {
+		m.Next = cfg.OnOther
+	}
+	cfg.OnOther = m.OnOther
+	cfg.RequestResources = m.RequestResources
+}
+
+// RequestResources implements link.Config.RequestResources: a response
+// resource is accepted when its request is pending here, a request
+// resource when any handler is registered (as the reference does).
+func (m *Mux) RequestResources(l *link.Link, info link.ResourceInfo) (bool, func(*link.Transfer)) {
+	switch {
+	case info.IsResponse:
+		if len(info.RequestID) != wire.HashLen {
+			return false, nil
+		}
+		m.mu.Lock()
+		_, pending := m.pending[wire.Hash(info.RequestID)]
+		m.mu.Unlock()
+		if !pending {
+			return false, nil
+		}
+		return true, func(t *link.Transfer) {
+			data, _ := t.Data()
+			if t.Err() != nil {
+				return // the request times out
+			}
+			resp, err := channel.UnpackResponse(data)
+			if err != nil {
+				return
+			}
+			m.deliver(resp)
+		}
+	case info.IsRequest:
+		m.mu.Lock()
+		serving := len(m.handlers) > 0
+		m.mu.Unlock()
+		if !serving {
+			return false, nil
+		}
+		return true, func(t *link.Transfer) {
+			data, _ := t.Data()
+			if t.Err() != nil {
+				return
+			}
+			req, err := channel.UnpackRequest(data)
+			if err != nil {
+				return
+			}
+			m.respond(l, req, wire.Hash(identity.TruncatedHash(data)))
+		}
+	}
+	return false, nil
+}
+
+// deliver hands a response to the request waiting for it.
+func (m *Mux) deliver(resp channel.Response) {
+	m.mu.Lock()
+	ch := m.pending[resp.RequestID]
+	delete(m.pending, resp.RequestID)
+	m.mu.Unlock()
+	if ch != nil {
+		ch <- resp
+	}
 }
 
 // Do sends a request for path with data over l and waits for the response
-// until ctx ends. The mux must be l's OnOther.
+// until ctx ends. The mux must be installed on l's Config (Install). A
+// request larger than one packet is sent as a request resource.
 func (m *Mux) Do(ctx context.Context, l *link.Link, path string, data any) (any, error) {
 	req := channel.Request{Timestamp: float64(time.Now().UnixNano()) / 1e9, PathHash: dest.PathHash(path), Data: data}
 	packed, err := req.Pack()
@@ -163,7 +240,7 @@ func (m *Mux) Do(ctx context.Context, l *link.Link, path string, data any) (any,
 		return nil, fmt.Errorf("request: %w", err)
 	}
 	if channel.SentAsResource(len(packed), l.MDU()) {
-		return nil, ErrTooLarge
+		return m.doResource(ctx, l, packed)
 	}
 	// The request ID depends on the encrypted packet (its IV), so the
 	// packet is built before the waiter is registered under that ID; a
@@ -190,6 +267,38 @@ func (m *Mux) Do(ctx context.Context, l *link.Link, path string, data any) (any,
 		m.mu.Lock()
 		delete(m.pending, id)
 		m.mu.Unlock()
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, ErrTimeout
+		}
+		return nil, ctx.Err()
+	}
+}
+
+// doResource sends a packed request as a request resource and waits for
+// the response, in a packet or a response resource.
+func (m *Mux) doResource(ctx context.Context, l *link.Link, packed []byte) (any, error) {
+	id := wire.Hash(identity.TruncatedHash(packed))
+	ch := make(chan channel.Response, 1)
+	m.mu.Lock()
+	if m.pending == nil {
+		m.pending = map[wire.Hash]chan channel.Response{}
+	}
+	m.pending[id] = ch
+	m.mu.Unlock()
+	forget := func() {
+		m.mu.Lock()
+		delete(m.pending, id)
+		m.mu.Unlock()
+	}
+	if _, err := l.SendResource(ctx, packed, link.ResourceOptions{RequestID: id[:]}); err != nil {
+		forget()
+		return nil, fmt.Errorf("request: %w", err)
+	}
+	select {
+	case resp := <-ch:
+		return resp.Data, nil
+	case <-ctx.Done():
+		forget()
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, ErrTimeout
 		}

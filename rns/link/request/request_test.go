@@ -45,7 +45,12 @@ func TestRequestResponse(t *testing.T) {
 	server.Handle("/private", func(*link.Link, string, any, wire.Hash, *identity.Identity, time.Time) any {
 		return "secret"
 	}, caller)
-	ln, err := link.Listen(trs[1], id, h, link.Config{OnOther: server.OnOther})
+	server.Handle("/big", func(*link.Link, string, any, wire.Hash, *identity.Identity, time.Time) any {
+		return bytes.Repeat([]byte("0123456789"), 10_000)
+	})
+	var scfg link.Config
+	server.Install(&scfg)
+	ln, err := link.Listen(trs[1], id, h, scfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +59,9 @@ func TestRequestResponse(t *testing.T) {
 	client := &request.Mux{}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	l, err := link.Establish(ctx, trs[0], id, h, link.Config{OnOther: client.OnOther})
+	var ccfg link.Config
+	client.Install(&ccfg)
+	l, err := link.Establish(ctx, trs[0], id, h, ccfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,8 +98,17 @@ func TestRequestResponse(t *testing.T) {
 	if resp, err := client.Do(ctx, l, "/private", nil); err != nil || resp != "secret" {
 		t.Fatalf("identified caller: %v %v", resp, err)
 	}
-	if _, err := client.Do(ctx, l, "/echo", make([]byte, 600)); !errors.Is(err, request.ErrTooLarge) {
-		t.Errorf("oversize request: %v", err)
+	// Larger than a packet: the request travels as a request resource,
+	// and its echo comes back as a response resource.
+	large := bytes.Repeat([]byte{0xAB}, 5000)
+	resp, err = client.Do(ctx, l, "/echo", large)
+	if arr, ok := resp.([]any); err != nil || !ok || len(arr) != 2 || !bytes.Equal(arr[1].([]byte), large) {
+		t.Fatalf("request resource: %v", err)
+	}
+	// A small request with a large response.
+	resp, err = client.Do(ctx, l, "/big", nil)
+	if b, ok := resp.([]byte); err != nil || !ok || len(b) != 100_000 {
+		t.Fatalf("response resource: %T %v", resp, err)
 	}
 	server.HandleHashes("/nobody", func(*link.Link, string, any, wire.Hash, *identity.Identity, time.Time) any {
 		return "never"
