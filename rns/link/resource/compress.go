@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sync"
 
 	"github.com/dsnet/compress/bzip2"
 )
@@ -19,8 +20,13 @@ import (
 func Compress(data []byte) ([]byte, error) {
 	var buf bytes.Buffer
 	level := min(max((len(data)+99_999)/100_000, 1), 9)
-	w, err := bzip2.NewWriter(&buf, &bzip2.WriterConfig{Level: level})
-	if err != nil {
+	w, _ := writers[level].Get().(*bzip2.Writer)
+	if w == nil {
+		var err error
+		if w, err = bzip2.NewWriter(&buf, &bzip2.WriterConfig{Level: level}); err != nil {
+			return nil, fmt.Errorf("resource: bzip2 writer: %w", err)
+		}
+	} else if err := w.Reset(&buf); err != nil {
 		return nil, fmt.Errorf("resource: bzip2 writer: %w", err)
 	}
 	if _, err := w.Write(data); err != nil {
@@ -29,8 +35,17 @@ func Compress(data []byte) ([]byte, error) {
 	if err := w.Close(); err != nil {
 		return nil, fmt.Errorf("resource: bzip2 close: %w", err)
 	}
+	// Drop the reference to buf before pooling the writer.
+	if w.Reset(io.Discard) == nil {
+		writers[level].Put(w)
+	}
 	return buf.Bytes(), nil
 }
+
+// writers pools bzip2 writers by level: a writer's block-sorting state is
+// several MB, which allocating per segment turned into most of a
+// compressed transfer's garbage.
+var writers [10]sync.Pool
 
 // Sampling: data larger than compressSampleMin is compressed only when a
 // sample of it (compressSamples slices of compressSampleLen bytes, spread
