@@ -11,6 +11,8 @@ import (
 	"github.com/mehr-net/mehr/rns/announce"
 	"github.com/mehr-net/mehr/rns/dest"
 	"github.com/mehr-net/mehr/rns/identity"
+	"github.com/mehr-net/mehr/rns/link"
+	"github.com/mehr-net/mehr/rns/link/request"
 	"github.com/mehr-net/mehr/rns/wire"
 )
 
@@ -24,6 +26,39 @@ func destinationCommands(r bridge.Registry) {
 	r["destination_set_proof_strategy_raw"] = destinationSetProofStrategy
 	r["destination_default_app_data"] = destinationDefaultAppData
 	r["destination_path_response_cache"] = destinationPathResponseCache
+	r["destination_register_request_handler_validate"] = destinationRegisterRequestHandler
+}
+
+// destinationRegisterRequestHandler registers a request handler with the
+// given validity on a fresh request.Mux (mehr's request handlers live on
+// the link's request layer, not on the destination).
+func destinationRegisterRequestHandler(p bridge.Params) (bridge.Result, error) {
+	if _, err := makeDestination(p, "single"); err != nil {
+		return nil, err
+	}
+	path := p.StringOr("path", "/test/echo")
+	valid, err := p.Bool("generator_valid", true)
+	if err != nil {
+		return nil, err
+	}
+	policy, err := p.IntOr("allow", int(request.AllowAll))
+	if err != nil {
+		return nil, err
+	}
+	var fn request.Handler
+	if valid {
+		fn = func(_ *link.Link, _ string, data any, _ wire.Hash, _ *identity.Identity, _ time.Time) any {
+			return data
+		}
+	}
+	if policy < 0 || policy > 0xFF {
+		return nil, fmt.Errorf("ValueError: %w", request.ErrInvalidPolicy)
+	}
+	var m request.Mux
+	if err := m.Register(path, fn, request.Policy(policy), nil); err != nil {
+		return nil, fmt.Errorf("ValueError: %w", err)
+	}
+	return bridge.Result{"registered": true, "handler_count": m.Handlers()}, nil
 }
 
 // destinationPathResponseCache answers one path request tag twice,

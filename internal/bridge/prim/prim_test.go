@@ -239,3 +239,22 @@ func TestPathResponseCacheCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestRegisterRequestHandlerCommand(t *testing.T) {
+	cmd := Commands()["destination_register_request_handler_validate"]
+	base := func(extra ...any) bridge.Params {
+		m := bridge.Params{"direction": "in", "type": "single", "app_name": "lxmf", "aspects": []any{"r"}}
+		for i := 0; i+1 < len(extra); i += 2 {
+			m[extra[i].(string)] = extra[i+1]
+		}
+		return m
+	}
+	if r, err := cmd(base("path", "/echo")); err != nil || r["handler_count"] != 1 {
+		t.Errorf("valid: %v %v", r, err)
+	}
+	for _, bad := range []bridge.Params{base("path", ""), base("generator_valid", false), base("allow", float64(0x99))} {
+		if _, err := cmd(bad); err == nil {
+			t.Errorf("accepted %v", bad)
+		}
+	}
+}

@@ -27,11 +27,23 @@ import (
 	"github.com/mehr-net/mehr/rns/wire"
 )
 
+// Request policies (RNS.Destination ALLOW_NONE, ALLOW_ALL, ALLOW_LIST).
+type Policy uint8
+
+const (
+	AllowNone Policy = 0x00
+	AllowAll  Policy = 0x01
+	AllowList Policy = 0x02
+)
+
 // Errors returned by this package.
 var (
-	ErrTooLarge = errors.New("request: request larger than the link allows")
-	ErrNoPath   = errors.New("request: no handler for this path")
-	ErrTimeout  = errors.New("request: timed out")
+	ErrInvalidPath    = errors.New("request: invalid path specified")
+	ErrInvalidHandler = errors.New("request: invalid response generator specified")
+	ErrInvalidPolicy  = errors.New("request: invalid request policy")
+	ErrTooLarge       = errors.New("request: request larger than the link allows")
+	ErrNoPath         = errors.New("request: no handler for this path")
+	ErrTimeout        = errors.New("request: timed out")
 )
 
 // Handler answers a request arriving on link l (the reference passes the
@@ -93,6 +105,40 @@ func (m *Mux) HandleHashes(path string, fn Handler, allowed [][identity.HashLen]
 	}
 	m.handlers[dest.PathHash(path)] = ph
 	m.mu.Unlock()
+}
+
+// Register is Handle with the reference's checks and policies
+// (Destination.register_request_handler): it refuses an empty path, a nil
+// handler and a policy other than AllowNone, AllowAll and AllowList;
+// with AllowList only the identity hashes in allowed may call.
+func (m *Mux) Register(path string, fn Handler, policy Policy, allowed [][identity.HashLen]byte) error {
+	switch {
+	case path == "":
+		return ErrInvalidPath
+	case fn == nil:
+		return ErrInvalidHandler
+	}
+	switch policy {
+	case AllowAll:
+		allowed = nil
+	case AllowNone:
+		allowed = [][identity.HashLen]byte{}
+	case AllowList:
+		if allowed == nil {
+			allowed = [][identity.HashLen]byte{}
+		}
+	default:
+		return fmt.Errorf("%w: 0x%02x", ErrInvalidPolicy, uint8(policy))
+	}
+	m.HandleHashes(path, fn, allowed)
+	return nil
+}
+
+// Handlers returns how many paths have a handler.
+func (m *Mux) Handlers() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.handlers)
 }
 
 // Remove deregisters the handler for path; later requests for it are

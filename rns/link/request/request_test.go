@@ -134,3 +134,28 @@ func TestRequestResponse(t *testing.T) {
 	srv.Close()
 	ln.Close()
 }
+
+func TestRegisterValidation(t *testing.T) {
+	var m request.Mux
+	h := func(*link.Link, string, any, wire.Hash, *identity.Identity, time.Time) any { return nil }
+	if err := m.Register("", h, request.AllowAll, nil); !errors.Is(err, request.ErrInvalidPath) {
+		t.Errorf("empty path: %v", err)
+	}
+	if err := m.Register("/x", nil, request.AllowAll, nil); !errors.Is(err, request.ErrInvalidHandler) {
+		t.Errorf("nil handler: %v", err)
+	}
+	if err := m.Register("/x", h, 0x99, nil); !errors.Is(err, request.ErrInvalidPolicy) {
+		t.Errorf("policy 0x99: %v", err)
+	}
+	if m.Handlers() != 0 {
+		t.Fatalf("%d handlers after refusals", m.Handlers())
+	}
+	for _, p := range []request.Policy{request.AllowNone, request.AllowAll, request.AllowList} {
+		if err := m.Register("/x", h, p, nil); err != nil {
+			t.Errorf("policy %d: %v", p, err)
+		}
+	}
+	if m.Handlers() != 1 {
+		t.Fatalf("%d handlers, want 1", m.Handlers())
+	}
+}
