@@ -467,6 +467,29 @@ func packetFilter(in *instance, p bridge.Params) (bridge.Result, error) {
 	return bridge.Result{"accepted": ok, "packet_hash": bridge.Hex(h[:]), "remembered": ok && remember}, nil
 }
 
+// tableReadout answers a table read: the entry under the hash parameter
+// key (with "found"), or every entry when the parameter is absent.
+func tableReadout[E any](tab map[wire.Hash]E, p bridge.Params, key string, entry func(wire.Hash, E) bridge.Result) (bridge.Result, error) {
+	if !p.Has(key) {
+		out := []bridge.Result{}
+		for k, e := range tab {
+			out = append(out, entry(k, e))
+		}
+		return bridge.Result{"entries": out}, nil
+	}
+	k, err := hashParam(p, key)
+	if err != nil {
+		return nil, err
+	}
+	e, ok := tab[k]
+	if !ok {
+		return bridge.Result{"found": false}, nil
+	}
+	r := entry(k, e)
+	r["found"] = true
+	return r, nil
+}
+
 // ifaceFields describes an interface of a table entry under prefix.
 func (in *instance) ifaceFields(r bridge.Result, prefix string, ti *transport.Iface) {
 	m := in.byIface(ti)
@@ -492,24 +515,7 @@ func readReverseTable(in *instance, p bridge.Params) (bridge.Result, error) {
 		in.ifaceFields(r, "outbound_if", e.Outbound)
 		return r
 	}
-	if p.Has("dest") {
-		k, err := hashParam(p, "dest")
-		if err != nil {
-			return nil, err
-		}
-		e, ok := tab[k]
-		if !ok {
-			return bridge.Result{"found": false}, nil
-		}
-		r := entry(k, e)
-		r["found"] = true
-		return r, nil
-	}
-	out := []bridge.Result{}
-	for k, e := range tab {
-		out = append(out, entry(k, e))
-	}
-	return bridge.Result{"entries": out}, nil
+	return tableReadout(tab, p, "dest", entry)
 }
 
 func readAnnounceTable(in *instance, p bridge.Params) (bridge.Result, error) {
@@ -740,24 +746,7 @@ func readLinkTable(in *instance, p bridge.Params) (bridge.Result, error) {
 		in.ifaceFields(r, "received_if", e.Received)
 		return r
 	}
-	if p.Has("link_id") {
-		id, err := hashParam(p, "link_id")
-		if err != nil {
-			return nil, err
-		}
-		e, ok := tab[id]
-		if !ok {
-			return bridge.Result{"found": false}, nil
-		}
-		r := entry(id, e)
-		r["found"] = true
-		return r, nil
-	}
-	out := []bridge.Result{}
-	for id, e := range tab {
-		out = append(out, entry(id, e))
-	}
-	return bridge.Result{"entries": out}, nil
+	return tableReadout(tab, p, "link_id", entry)
 }
 
 func registerDestination(in *instance, p bridge.Params) (bridge.Result, error) {
