@@ -15,7 +15,6 @@ import (
 // Receiver collects and assembles an incoming resource.
 type Receiver struct {
 	adv    Advertisement
-	tok    *identity.Token
 	sdu    int
 	status Status
 	hs     hasher
@@ -34,6 +33,7 @@ type Receiver struct {
 	// of plaintext), so that Assemble has little left to do when the last
 	// part lands. dec is nil for unencrypted resources.
 	dec    *identity.StreamDecrypter
+	decErr error // why dec is nil for an encrypted stream
 	ph     hash.Hash
 	hashed int
 
@@ -71,7 +71,6 @@ func NewReceiver(adv *Advertisement, key []byte, mtu int) (*Receiver, error) {
 	}
 	r := &Receiver{
 		adv:     *adv,
-		tok:     tok,
 		sdu:     sdu,
 		status:  StatusTransferring,
 		hashmap: make([]byte, n*MapHashLen),
@@ -83,9 +82,8 @@ func NewReceiver(adv *Advertisement, key []byte, mtu int) (*Receiver, error) {
 	r.adv.RequestID = bytes.Clone(adv.RequestID)
 	r.setHashes(0, adv.Hashmap)
 	if adv.Flags&FlagEncrypted != 0 {
-		// A stream the token format cannot fit is left to Assemble,
-		// which reports it.
-		if r.dec, _ = tok.NewStreamDecrypter(adv.TransferSize); r.dec != nil && adv.Flags&FlagCompressed == 0 {
+		// A stream the token format cannot fit is reported by Assemble.
+		if r.dec, r.decErr = tok.NewStreamDecrypter(adv.TransferSize); r.dec != nil && adv.Flags&FlagCompressed == 0 {
 			r.ph = sha256.New()
 			r.hashed = PrefixLen
 		}
@@ -307,17 +305,11 @@ func (r *Receiver) Assemble() (data, metadata []byte, err error) {
 	stream := r.stream
 	r.stream = nil // decrypted in place below; Assemble runs once
 	plain := stream
-	if r.dec != nil {
+	if r.adv.Flags&FlagEncrypted != 0 {
+		if r.dec == nil {
+			return nil, nil, fmt.Errorf("%w: %w", ErrCorrupt, r.decErr)
+		}
 		if plain, err = r.dec.Finish(stream); err != nil {
-			return nil, nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
-		}
-	} else if r.adv.Flags&FlagEncrypted != 0 {
-		if len(stream) >= parallelMin {
-			plain, err = r.tok.DecryptConcurrent(stream)
-		} else {
-			plain, err = r.tok.AppendDecrypt(stream[:0], stream)
-		}
-		if err != nil {
 			return nil, nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 		}
 	}
