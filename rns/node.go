@@ -48,6 +48,9 @@ type Options struct {
 	// Identity, when set, is the transport identity, instead of the one
 	// kept in StorageDir or a fresh one.
 	Identity *identity.Identity
+	// ExplicitProofs makes destinations send explicit proofs instead of
+	// implicit ones (the reference's use_implicit_proof = No).
+	ExplicitProofs bool
 	// Now and NoJobs are passed to the transport (tests).
 	Now    func() time.Time
 	NoJobs bool
@@ -64,6 +67,7 @@ type Node struct {
 
 	mu        sync.Mutex
 	listeners []iface.Listener
+	mgmt      []*Destination // announced periodically on a transport node
 
 	wg        sync.WaitGroup
 	stop      chan struct{}
@@ -92,6 +96,7 @@ func NewNode(opts Options) (*Node, error) {
 	}
 	t, err := transport.New(transport.Config{
 		Identity: id, Enabled: opts.TransportEnabled, Logf: logf, Now: opts.Now, NoJobs: opts.NoJobs,
+		ExplicitProofs: opts.ExplicitProofs,
 	})
 	if err != nil {
 		return nil, err
@@ -114,6 +119,7 @@ func NewNode(opts Options) (*Node, error) {
 			return nil, err
 		}
 		n.probe.SetProofStrategy(ProveAll)
+		n.mgmt = append(n.mgmt, n.probe)
 	}
 	n.wg.Add(1)
 	go n.routineHousekeeping()
@@ -128,6 +134,37 @@ func (n *Node) Identity() *identity.Identity { return n.id }
 
 // ProbeDestination returns the probe responder, or nil when disabled.
 func (n *Node) ProbeDestination() *Destination { return n.probe }
+
+// AddManagementDestination adds d to the node's management destinations
+// (the reference's Transport.mgmt_destinations): on a transport node they
+// are announced 15 s after start and then every two hours. The probe
+// responder is one; remote management (package mgmt) adds another.
+func (n *Node) AddManagementDestination(d *Destination) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, m := range n.mgmt {
+		if m == d {
+			return
+		}
+	}
+	n.mgmt = append(n.mgmt, d)
+}
+
+// ManagementDestinations returns the management destinations, in the order
+// they were added.
+func (n *Node) ManagementDestinations() []*Destination {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return append([]*Destination(nil), n.mgmt...)
+}
+
+// AcceptsLinks reports whether d answers link requests (the reference's
+// Destination.accepts_links): whether a link request handler is set.
+func (d *Destination) AcceptsLinks() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.onLinkRequest != nil
+}
 
 // AddInterface attaches an interface and installs the stored paths that
 // were learned on it.
@@ -235,10 +272,12 @@ func (n *Node) routineHousekeeping() {
 		case <-n.stop:
 			return
 		case now := <-tick.C:
-			if n.probe != nil && n.opts.TransportEnabled && now.After(mgmtAt) {
+			if n.opts.TransportEnabled && now.After(mgmtAt) {
 				mgmtAt = now.Add(mgmtAnnounceInterval)
-				if err := n.probe.Announce(nil); err != nil {
-					n.logf("rns: probe announce: %v", err)
+				for _, d := range n.ManagementDestinations() {
+					if err := d.Announce(nil); err != nil {
+						n.logf("rns: management announce: %v", err)
+					}
 				}
 			}
 			if now.After(saveAt) {

@@ -215,3 +215,72 @@ func TestPathResponseTagCache(t *testing.T) {
 		t.Fatalf("expired entry reused (%d cached)", d.CachedPathResponses())
 	}
 }
+
+// TestExplicitProofs: with ExplicitProofs (use_implicit_proof = No) a
+// node's destinations prove with the packet hash and the signature, and
+// the sender's receipt still validates them.
+func TestExplicitProofs(t *testing.T) {
+	defer testutil.LeakCheck(t)()
+	for _, explicit := range []bool{false, true} {
+		a, err := rns.NewNode(rns.Options{TransportEnabled: true, RespondToProbes: true, ExplicitProofs: explicit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := rns.NewNode(rns.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Transport().ImplicitProofs() == explicit {
+			t.Fatalf("ImplicitProofs() = %v with ExplicitProofs %v", a.Transport().ImplicitProofs(), explicit)
+		}
+		proofLens := make(chan int, 16)
+		pa, pb := ifacetest.NewPair(ifacetest.Config{Name: "b"}, ifacetest.Config{Name: "a", Drop: func(raw []byte) bool {
+			var p wire.Packet
+			if p.Decode(raw) == nil && p.PacketType == wire.Proof {
+				select {
+				case proofLens <- len(p.Data):
+				default:
+				}
+			}
+			return false
+		}})
+		if _, err := a.AddInterface(pa, transport.InterfaceOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.AddInterface(pb, transport.InterfaceOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		probeHash := a.ProbeDestination().Hash()
+		if err := b.AwaitPath(ctx, probeHash); err != nil {
+			t.Fatal(err)
+		}
+		id, _, _ := b.Transport().Recall(probeHash)
+		probe, err := b.NewDestination(id, rns.Out, wire.Single, "rnstransport", "probe")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := probe.Send([]byte("probe"), 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-r.Done():
+			if !r.Proved() {
+				t.Fatalf("explicit=%v: probe not proved", explicit)
+			}
+		case <-ctx.Done():
+			t.Fatalf("explicit=%v: no proof", explicit)
+		}
+		want := identity.SigLen
+		if explicit {
+			want += wire.FullHashLen
+		}
+		if n := <-proofLens; n != want {
+			t.Errorf("explicit=%v: proof payload of %d bytes, want %d", explicit, n, want)
+		}
+		cancel()
+		a.Close()
+		b.Close()
+	}
+}

@@ -91,4 +91,9 @@ type Config struct {
 	Logf func(format string, args ...any)
 	// NoJobs disables the job goroutine; tests then call RunJobs.
 	NoJobs bool
+
+	// ExplicitProofs makes Prove send explicit proofs (the packet's full
+	// hash, then the signature) instead of the reference's default
+	// implicit ones (the signature only): use_implicit_proof = No.
+	ExplicitProofs bool
 }

@@ -176,6 +176,10 @@ func (r *Receipt) finish(proved bool) {
 	}
 }
 
+// ImplicitProofs reports whether Prove sends implicit proofs (the
+// reference's should_use_implicit_proof).
+func (t *Transport) ImplicitProofs() bool { return !t.cfg.ExplicitProofs }
+
 // matchReceiptLocked checks a packet proof against the outstanding
 // receipts: explicit proofs name their packet's full hash, implicit proofs
 // are addressed to its truncated hash.
@@ -192,11 +196,11 @@ func (t *Transport) matchReceiptLocked(p *Packet) *Receipt {
 	return r
 }
 
-// Prove sends the implicit proof of a received packet, signed by signer,
-// back on the interface it arrived on (Identity.prove with the reference's
-// default of implicit proofs).
+// Prove sends the proof of a received packet, signed by signer, back on
+// the interface it arrived on (Identity.prove): implicit, the reference's
+// default, unless Config.ExplicitProofs is set.
 func (t *Transport) Prove(p *Packet, signer *identity.Identity) error {
-	raw, err := proof.Append(nil, p.Hash, signer, true)
+	raw, err := proof.Append(nil, p.Hash, signer, !t.cfg.ExplicitProofs)
 	if err != nil {
 		return err
 	}
