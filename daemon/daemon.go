@@ -23,6 +23,7 @@ import (
 	"github.com/mehr-net/mehr/interfaces/local"
 	"github.com/mehr-net/mehr/interfaces/tcp"
 	"github.com/mehr-net/mehr/interfaces/udp"
+	"github.com/mehr-net/mehr/mgmt"
 	"github.com/mehr-net/mehr/rns"
 	"github.com/mehr-net/mehr/rns/ifac"
 	"github.com/mehr-net/mehr/rns/iface"
@@ -76,8 +77,14 @@ func LoadConfig(dir string) (*config.Config, string, []config.Warning, error) {
 
 // Daemon is a running node with its interfaces and control socket.
 type Daemon struct {
-	Node    *rns.Node
-	Dir     string
+	Node *rns.Node
+	Dir  string
+	// Posture is what the configuration resolved to.
+	Posture Posture
+	// Remote is the remote management destination, or nil when
+	// enable_remote_management is off.
+	Remote  *mgmt.Remote
+	view    *mgmt.View
 	control *control.Server
 	rpc     *rpc.Server
 	cancel  context.CancelFunc
@@ -100,20 +107,31 @@ func Start(ctx context.Context, dir string, c *config.Config, o Options) (*Daemo
 		logf = func(string, ...any) {}
 	}
 	r := c.Reticulum
+	posture, err := ResolvePosture(r)
+	if err != nil {
+		return nil, err
+	}
 	node, err := rns.NewNode(rns.Options{
 		StorageDir:       filepath.Join(dir, StorageDir),
 		TransportEnabled: r.EnableTransport,
 		RespondToProbes:  r.RespondToProbes && r.EnableTransport,
+		ExplicitProofs:   !r.UseImplicitProof,
 		Logf:             logf,
 	})
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	d := &Daemon{Node: node, Dir: dir, cancel: cancel}
+	d := &Daemon{Node: node, Dir: dir, Posture: posture, view: mgmt.NewView(node), cancel: cancel}
 	fail := func(err error) (*Daemon, error) {
 		d.Close()
 		return nil, err
+	}
+	if posture.RemoteManagement {
+		if d.Remote, err = mgmt.EnableRemote(node, d.view, posture.RemoteManagementAllowed); err != nil {
+			return fail(fmt.Errorf("daemon: remote management: %w", err))
+		}
+		logf("mehrd: remote management enabled on <%s> for %d identities", d.Remote.Destination().Hash(), len(posture.RemoteManagementAllowed))
 	}
 
 	if r.ShareInstance && !o.NoSharedInstance {
@@ -141,7 +159,7 @@ func Start(ctx context.Context, dir string, c *config.Config, o Options) (*Daemo
 			return fail(err)
 		}
 		d.rpc, err = rpc.Listen(ctx, rpc.Config{Type: sharedType(r.SharedInstanceType), InstanceName: r.InstanceName,
-			Port: r.InstanceControlPort, Key: key, Logf: logf}, &rpcNode{n: node, start: time.Now()})
+			Port: r.InstanceControlPort, Key: key, Logf: logf}, d.view)
 		if err != nil {
 			return fail(fmt.Errorf("daemon: shared instance RPC: %w", err))
 		}
@@ -289,6 +307,9 @@ func (d *Daemon) Close() error {
 	}
 	if d.rpc != nil {
 		d.rpc.Close()
+	}
+	if d.Remote != nil {
+		d.Remote.Close()
 	}
 	err := d.Node.Close()
 	d.cancel()

@@ -1,4 +1,4 @@
-package daemon
+package mgmt
 
 import (
 	"crypto/sha256"
@@ -9,16 +9,21 @@ import (
 	"github.com/mehr-net/mehr/rpc"
 )
 
-// rpcNode answers the reference's shared-instance RPC requests (rnstatus,
-// rnpath, and the calls attached Python programs make) from a node.
-type rpcNode struct {
+// View answers the reference's shared-instance RPC requests (rnstatus,
+// rnpath, and the calls attached Python programs make) and remote
+// management requests from a node.
+type View struct {
 	n     *rns.Node
 	start time.Time
 }
 
-var _ rpc.Node = (*rpcNode)(nil)
+var _ rpc.Node = (*View)(nil)
 
-func (r *rpcNode) InterfaceStats() rpc.Stats {
+// NewView returns a view of n; the transport's uptime counts from now.
+func NewView(n *rns.Node) *View { return &View{n: n, start: time.Now()} }
+
+// InterfaceStats implements rpc.Node.
+func (r *View) InterfaceStats() rpc.Stats {
 	t := r.n.Transport()
 	st := rpc.Stats{Transport: t.Enabled(), TransportID: t.ID(), Uptime: time.Since(r.start)}
 	if p := r.n.ProbeDestination(); p != nil {
@@ -37,7 +42,7 @@ func (r *rpcNode) InterfaceStats() rpc.Stats {
 	return st
 }
 
-func (r *rpcNode) PathTable() []rpc.PathEntry {
+func (r *View) PathTable() []rpc.PathEntry {
 	var out []rpc.PathEntry
 	for h, pe := range r.n.Transport().Paths() {
 		e := rpc.PathEntry{Destination: h, Timestamp: pe.Timestamp, NextHop: pe.NextHop, Hops: int(pe.Hops), Expires: pe.Expires}
@@ -49,14 +54,14 @@ func (r *rpcNode) PathTable() []rpc.PathEntry {
 	return out
 }
 
-func (r *rpcNode) RateTable() []rpc.RateEntry { return nil }
+func (r *View) RateTable() []rpc.RateEntry { return nil }
 
-func (r *rpcNode) NextHop(dest wire.Hash) (wire.Hash, bool) {
+func (r *View) NextHop(dest wire.Hash) (wire.Hash, bool) {
 	pe, ok := r.n.Transport().Path(dest)
 	return pe.NextHop, ok
 }
 
-func (r *rpcNode) NextHopInterface(dest wire.Hash) (string, bool) {
+func (r *View) NextHopInterface(dest wire.Hash) (string, bool) {
 	pe, ok := r.n.Transport().Path(dest)
 	if !ok || pe.Interface == nil {
 		return "", false
@@ -64,7 +69,7 @@ func (r *rpcNode) NextHopInterface(dest wire.Hash) (string, bool) {
 	return pe.Interface.Name(), true
 }
 
-func (r *rpcNode) FirstHopTimeout(dest wire.Hash) time.Duration {
+func (r *View) FirstHopTimeout(dest wire.Hash) time.Duration {
 	pe, ok := r.n.Transport().Path(dest)
 	if !ok || pe.Interface == nil {
 		return rpc.FirstHopTimeout(0)
@@ -72,9 +77,9 @@ func (r *rpcNode) FirstHopTimeout(dest wire.Hash) time.Duration {
 	return rpc.FirstHopTimeout(pe.Interface.Stats().Bitrate)
 }
 
-func (r *rpcNode) LinkCount() int { return r.n.Transport().LinkCount() }
+func (r *View) LinkCount() int { return r.n.Transport().LinkCount() }
 
-func (r *rpcNode) DropPath(dest wire.Hash) bool {
+func (r *View) DropPath(dest wire.Hash) bool {
 	t := r.n.Transport()
 	if !t.HasPath(dest) {
 		return false
@@ -83,6 +88,6 @@ func (r *rpcNode) DropPath(dest wire.Hash) bool {
 	return true
 }
 
-func (r *rpcNode) DropAllVia(tid wire.Hash) int { return r.n.Transport().DropAllVia(tid) }
+func (r *View) DropAllVia(tid wire.Hash) int { return r.n.Transport().DropAllVia(tid) }
 
-func (r *rpcNode) DropAnnounceQueues() { r.n.Transport().DropAnnounceQueues() }
+func (r *View) DropAnnounceQueues() { r.n.Transport().DropAnnounceQueues() }
