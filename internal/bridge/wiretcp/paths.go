@@ -227,17 +227,3 @@ func announceDest(d *rns.Destination, appData []byte) error {
 	}
 	return err
 }
-
-// cmdInstancePosture reports the node-wide settings mehr has: transport,
-// the probe responder and the shared-instance role. mehr always proves
-// single packets implicitly. Settings mehr does not have are left out.
-func cmdInstancePosture(in *instance, _ bridge.Params) (bridge.Result, error) {
-	t := in.node.Transport()
-	return bridge.Result{
-		"transport_enabled":               t.Enabled(),
-		"respond_to_probes":               in.node.ProbeDestination() != nil,
-		"should_use_implicit_proof":       true,
-		"is_shared_instance":              in.rpc != nil,
-		"is_connected_to_shared_instance": t.SharedInstanceClient(),
-	}, nil
-}

@@ -3,7 +3,6 @@ package wiretcp
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"net"
 	"strconv"
@@ -11,9 +10,9 @@ import (
 
 	"github.com/mehr-net/mehr/interfaces/local"
 	"github.com/mehr-net/mehr/internal/bridge"
+	"github.com/mehr-net/mehr/mgmt"
 	"github.com/mehr-net/mehr/rns"
 	"github.com/mehr-net/mehr/rns/transport"
-	"github.com/mehr-net/mehr/rns/wire"
 	"github.com/mehr-net/mehr/rpc"
 )
 
@@ -47,7 +46,7 @@ func (in *instance) shareInstance(ctx context.Context, typ string, res bridge.Re
 	if t == local.TypeTCP {
 		rcfg.Addr = "127.0.0.1:0"
 	}
-	rs, err := rpc.Listen(ctx, rcfg, rpcNode{n: in.node, start: time.Now()})
+	rs, err := rpc.Listen(ctx, rcfg, mgmt.NewView(in.node))
 	if err != nil {
 		return err
 	}
@@ -104,77 +103,6 @@ type sharedTap struct{ tapIface }
 // IsSharedInstance implements iface.SharedInstance.
 func (sharedTap) IsSharedInstance() bool { return true }
 
-// rpcNode answers the shared instance's RPC calls from the node.
-type rpcNode struct {
-	n     *rns.Node
-	start time.Time
-}
-
-func (r rpcNode) InterfaceStats() rpc.Stats {
-	t := r.n.Transport()
-	st := rpc.Stats{Transport: t.Enabled(), TransportID: t.ID(), Uptime: time.Since(r.start)}
-	for _, i := range t.Interfaces() {
-		x := i.Stats()
-		st.Interfaces = append(st.Interfaces, rpc.InterfaceStats{
-			Name: x.Name, ShortName: x.Name, Hash: sha256.Sum256([]byte(x.Name)), Type: "Interface",
-			Bitrate: x.Bitrate, RXB: x.RxBytes, TXB: x.TxBytes, Status: true, Mode: x.Mode,
-		})
-		st.RXB += x.RxBytes
-		st.TXB += x.TxBytes
-	}
-	return st
-}
-
-func (r rpcNode) PathTable() []rpc.PathEntry {
-	var out []rpc.PathEntry
-	for h, pe := range r.n.Transport().Paths() {
-		e := rpc.PathEntry{Destination: h, Timestamp: pe.Timestamp, NextHop: pe.NextHop, Hops: int(pe.Hops), Expires: pe.Expires}
-		if pe.Interface != nil {
-			e.Interface = pe.Interface.Name()
-		}
-		out = append(out, e)
-	}
-	return out
-}
-
-func (r rpcNode) RateTable() []rpc.RateEntry { return nil }
-
-func (r rpcNode) NextHop(d wire.Hash) (wire.Hash, bool) {
-	pe, ok := r.n.Transport().Path(d)
-	return pe.NextHop, ok
-}
-
-func (r rpcNode) NextHopInterface(d wire.Hash) (string, bool) {
-	pe, ok := r.n.Transport().Path(d)
-	if !ok || pe.Interface == nil {
-		return "", false
-	}
-	return pe.Interface.Name(), true
-}
-
-func (r rpcNode) FirstHopTimeout(d wire.Hash) time.Duration {
-	pe, ok := r.n.Transport().Path(d)
-	if !ok || pe.Interface == nil {
-		return rpc.FirstHopTimeout(0)
-	}
-	return rpc.FirstHopTimeout(pe.Interface.Stats().Bitrate)
-}
-
-func (r rpcNode) LinkCount() int { return r.n.Transport().LinkCount() }
-
-func (r rpcNode) DropPath(d wire.Hash) bool {
-	t := r.n.Transport()
-	if !t.HasPath(d) {
-		return false
-	}
-	t.ExpirePath(d)
-	return true
-}
-
-func (r rpcNode) DropAllVia(tid wire.Hash) int { return r.n.Transport().DropAllVia(tid) }
-
-func (r rpcNode) DropAnnounceQueues() { r.n.Transport().DropAnnounceQueues() }
-
 // cmdRPCAuthkey reports the RPC key: the configured or shared-instance
 // one, else the default derived from the transport identity.
 func cmdRPCAuthkey(in *instance, _ bridge.Params) (bridge.Result, error) {
@@ -198,7 +126,7 @@ func cmdFirstHopTimeout(in *instance, p bridge.Params) (bridge.Result, error) {
 		return nil, err
 	}
 	return bridge.Result{
-		"timeout":                 rpcNode{n: in.node}.FirstHopTimeout(h).Seconds(),
+		"timeout":                 mgmt.NewView(in.node).FirstHopTimeout(h).Seconds(),
 		"default_per_hop_timeout": rpc.DefaultPerHopTimeout.Seconds(),
 	}, nil
 }

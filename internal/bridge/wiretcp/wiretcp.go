@@ -24,8 +24,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mehr-net/mehr/daemon"
 	"github.com/mehr-net/mehr/interfaces/tcp"
 	"github.com/mehr-net/mehr/internal/bridge"
+	"github.com/mehr-net/mehr/mgmt"
 	"github.com/mehr-net/mehr/rns"
 	"github.com/mehr-net/mehr/rns/dest"
 	"github.com/mehr-net/mehr/rns/ifac"
@@ -71,6 +73,8 @@ type instance struct {
 	tap     *tap
 	rpc     *rpc.Server // shared instance RPC, or nil
 	rpcKey  []byte      // the configured rpc_key, or nil
+	posture daemon.Posture
+	remote  *mgmt.Remote // remote management, or nil
 
 	mu        sync.Mutex
 	dests     map[wire.Hash]*rns.Destination
@@ -143,7 +147,6 @@ func (w *wireState) registry() bridge.Registry {
 		"wire_send_packet_with_proof_request": cmdSendPacketWithProofRequest,
 		"wire_resource_create":                cmdResourceCreate,
 		"wire_link_set_watchdog":              cmdLinkSetWatchdog,
-		"wire_instance_posture":               cmdInstancePosture,
 		"wire_inject_raw_frame":               cmdInjectRawFrame,
 		"wire_rpc_authkey":                    cmdRPCAuthkey,
 		"wire_first_hop_timeout":              cmdFirstHopTimeout,
@@ -162,6 +165,9 @@ func (w *wireState) registry() bridge.Registry {
 		"wire_set_race_inducer":               cmdSetRaceInducer,
 		"wire_set_proof_strategy":             cmdSetProofStrategy,
 	} {
+		r[name] = w.withInstance(h)
+	}
+	for name, h := range configCommands() {
 		r[name] = w.withInstance(h)
 	}
 	return r
@@ -272,7 +278,7 @@ func (w *wireState) startServer(p bridge.Params) (bridge.Result, error) {
 		b, _ := v.(bool)
 		enabled = b // None (absent line) and false both mean off
 	}
-	probes, err := p.Bool("respond_to_probes", false)
+	posture, err := nodePosture(p, enabled)
 	if err != nil {
 		return nil, err
 	}
@@ -280,14 +286,25 @@ func (w *wireState) startServer(p bridge.Params) (bridge.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	node, err := rns.NewNode(rns.Options{TransportEnabled: enabled, RespondToProbes: probes})
+	node, err := rns.NewNode(rns.Options{TransportEnabled: enabled, RespondToProbes: posture.RespondToProbes && enabled,
+		ExplicitProofs: !posture.UseImplicitProof})
 	if err != nil {
 		return nil, err
+	}
+	var remote *mgmt.Remote
+	if posture.RemoteManagement {
+		if remote, err = mgmt.EnableRemote(node, mgmt.NewView(node), posture.RemoteManagementAllowed); err != nil {
+			node.Close()
+			return nil, err
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	srv, err := tcp.Listen(ctx, c.tcpConfig("Wire TCP Server", net.JoinHostPort("127.0.0.1", strconv.Itoa(port))))
 	if err != nil {
+		if remote != nil {
+			remote.Close()
+		}
 		node.Close()
 		return nil, err
 	}
@@ -295,7 +312,8 @@ func (w *wireState) startServer(p bridge.Params) (bridge.Result, error) {
 	node.AddListener(tapListener{Listener: srv, t: tp}, interfaceOptions(c))
 	_, ps, _ := net.SplitHostPort(srv.Addr().String())
 	port, _ = strconv.Atoi(ps)
-	in := &instance{role: "server", node: node, srv: srv, port: port, ifac: c.ifac, mode: c.mode, enabled: enabled, tap: tp}
+	in := &instance{role: "server", node: node, srv: srv, port: port, ifac: c.ifac, mode: c.mode, enabled: enabled, tap: tp,
+		posture: posture, remote: remote}
 	w.add(in)
 	if k, err := hex.DecodeString(p.StringOr("rpc_key", "")); err == nil && len(k) > 0 {
 		in.rpcKey = k // a malformed key falls back to the default, as in the reference
@@ -402,6 +420,9 @@ func (in *instance) close() {
 	}
 	for _, ln := range lns {
 		ln.close()
+	}
+	if in.remote != nil {
+		in.remote.Close()
 	}
 	in.node.Close()
 	if in.rpc != nil {
