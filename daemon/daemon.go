@@ -83,7 +83,9 @@ type Daemon struct {
 	Posture Posture
 	// Remote is the remote management destination, or nil when
 	// enable_remote_management is off.
-	Remote  *mgmt.Remote
+	Remote *mgmt.Remote
+
+	cfg     *config.Config
 	view    *mgmt.View
 	control *control.Server
 	rpc     *rpc.Server
@@ -122,7 +124,7 @@ func Start(ctx context.Context, dir string, c *config.Config, o Options) (*Daemo
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	d := &Daemon{Node: node, Dir: dir, Posture: posture, view: mgmt.NewView(node), cancel: cancel}
+	d := &Daemon{Node: node, Dir: dir, cfg: c, Posture: posture, view: mgmt.NewView(node), cancel: cancel}
 	fail := func(err error) (*Daemon, error) {
 		d.Close()
 		return nil, err
@@ -203,8 +205,10 @@ func sharedType(s string) local.Type {
 }
 
 // options derives transport's per-interface options from the config.
-func options(ic config.Interface, defaultIFACBytes int) (transport.InterfaceOptions, error) {
+func options(r config.Reticulum, ic config.Interface, defaultIFACBytes int) (transport.InterfaceOptions, error) {
 	o := transport.InterfaceOptions{NoOutgoing: !ic.Outgoing, AnnounceCap: ic.AnnounceCap / 100}
+	o.AnnounceRateTarget, o.AnnounceRateGrace, o.AnnounceRatePenalty = AnnounceRate(r, ic)
+	o.Ingress = Ingress(r, ic)
 	if ic.Mode != "" {
 		m, ok := iface.ParseMode(ic.Mode)
 		if !ok {
@@ -234,7 +238,7 @@ func mode(ic config.Interface) iface.Mode {
 func (d *Daemon) openInterface(ctx context.Context, ic config.Interface, logf func(string, ...any)) error {
 	switch ic.Type {
 	case config.TypeTCPClient:
-		o, err := options(ic, tcp.DefaultIFACSize)
+		o, err := options(d.cfg.Reticulum, ic, tcp.DefaultIFACSize)
 		if err != nil {
 			return err
 		}
@@ -253,7 +257,7 @@ func (d *Daemon) openInterface(ctx context.Context, ic config.Interface, logf fu
 		_, err = d.Node.AddInterface(c, o)
 		return err
 	case config.TypeTCPServer:
-		o, err := options(ic, tcp.DefaultIFACSize)
+		o, err := options(d.cfg.Reticulum, ic, tcp.DefaultIFACSize)
 		if err != nil {
 			return err
 		}
@@ -267,7 +271,7 @@ func (d *Daemon) openInterface(ctx context.Context, ic config.Interface, logf fu
 		logf("mehrd: %s listening on %v", ic.Name, s.Addr())
 		return nil
 	case config.TypeUDP:
-		o, err := options(ic, udp.DefaultIFACSize)
+		o, err := options(d.cfg.Reticulum, ic, udp.DefaultIFACSize)
 		if err != nil {
 			return err
 		}
@@ -281,7 +285,7 @@ func (d *Daemon) openInterface(ctx context.Context, ic config.Interface, logf fu
 		_, err = d.Node.AddInterface(u, o)
 		return err
 	case config.TypeAuto:
-		o, err := options(ic, 16)
+		o, err := options(d.cfg.Reticulum, ic, 16)
 		if err != nil {
 			return err
 		}

@@ -3,9 +3,11 @@ package daemon
 import (
 	"encoding/hex"
 	"fmt"
+	"time"
 
 	"github.com/mehr-net/mehr/config"
 	"github.com/mehr-net/mehr/rns/identity"
+	"github.com/mehr-net/mehr/rns/transport"
 )
 
 // Posture is the instance-wide behaviour a configuration's [reticulum]
@@ -74,4 +76,95 @@ func hashList(key string, l []string) ([][identity.HashLen]byte, error) {
 		}
 	}
 	return out, nil
+}
+
+// AnnounceRate returns the announce rate limits of interface ic, as the
+// reference derives them: the interface's own announce_rate_target (when
+// above zero), with its grace and penalty or 0; on a transport node an
+// interface without a target gets default_ar_target, _penalty and _grace
+// from the [reticulum] section, where 0 (or unset) means the built-in
+// defaults (transport.DefaultAnnounceRateTarget, ...), as in the
+// reference. A zero target means no limit.
+func AnnounceRate(r config.Reticulum, ic config.Interface) (target time.Duration, grace int, penalty time.Duration) {
+	var t, g, p *int
+	if ic.AnnounceRateTarget != nil && *ic.AnnounceRateTarget > 0 {
+		t = ic.AnnounceRateTarget
+	}
+	if ic.AnnounceRateGrace != nil && *ic.AnnounceRateGrace >= 0 {
+		g = ic.AnnounceRateGrace
+	}
+	if ic.AnnounceRatePenalty != nil && *ic.AnnounceRatePenalty >= 0 {
+		p = ic.AnnounceRatePenalty
+	}
+	zero := 0
+	if t != nil && g == nil {
+		g = &zero
+	}
+	if t != nil && p == nil {
+		p = &zero
+	}
+	if r.EnableTransport {
+		if t == nil {
+			v := int(transport.DefaultAnnounceRateTarget / time.Second)
+			if r.DefaultARTarget > 0 {
+				v = r.DefaultARTarget
+			}
+			t = &v
+		}
+		if p == nil {
+			v := int(transport.DefaultAnnounceRatePenalty / time.Second)
+			if r.DefaultARPenalty > 0 {
+				v = r.DefaultARPenalty
+			}
+			p = &v
+		}
+		if g == nil {
+			v := transport.DefaultAnnounceRateGrace
+			if r.DefaultARGrace != nil && *r.DefaultARGrace > 0 {
+				v = *r.DefaultARGrace
+			}
+			g = &v
+		}
+	}
+	if t == nil {
+		return 0, 0, 0
+	}
+	return time.Duration(*t) * time.Second, *g, time.Duration(*p) * time.Second
+}
+
+// Ingress returns the ingress control settings of interface ic: its own
+// ic_* values, else the [reticulum] defaults, else the built-in ones.
+func Ingress(r config.Reticulum, ic config.Interface) transport.IngressControl {
+	secs := func(own, def *float64) time.Duration {
+		for _, v := range []*float64{own, def} {
+			if v != nil && *v > 0 {
+				return time.Duration(*v * float64(time.Second))
+			}
+		}
+		return 0 // transport's default
+	}
+	freq := func(own, def *float64) float64 {
+		for _, v := range []*float64{own, def} {
+			if v != nil && *v > 0 {
+				return *v
+			}
+		}
+		return 0
+	}
+	c := transport.IngressControl{
+		Off:                 !ic.IngressControl,
+		BurstFreqNew:        freq(ic.ICBurstFreqNew, r.ICBurstFreqNew),
+		BurstFreq:           freq(ic.ICBurstFreq, r.ICBurstFreq),
+		BurstHold:           secs(ic.ICBurstHold, r.ICBurstHold),
+		BurstPenalty:        secs(ic.ICBurstPenalty, r.ICBurstPenalty),
+		HeldReleaseInterval: secs(ic.ICHeldReleaseInterval, r.ICHeldReleaseInterval),
+		NewTime:             secs(ic.ICNewTime, r.ICNewTime),
+	}
+	for _, v := range []*int{ic.ICMaxHeldAnnounces, r.ICMaxHeldAnnounces} {
+		if v != nil && *v > 0 {
+			c.MaxHeld = *v
+			break
+		}
+	}
+	return c
 }

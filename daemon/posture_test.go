@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/mehr-net/mehr/config"
 	"github.com/mehr-net/mehr/daemon"
@@ -100,5 +101,57 @@ func TestStartRemoteManagement(t *testing.T) {
 			}
 		}
 		d.Close()
+	}
+}
+
+// TestAnnounceRate: interface announce rate limits follow the reference's
+// derivation, with the transport-node defaults.
+func TestAnnounceRate(t *testing.T) {
+	n := func(v int) *int { return &v }
+	for _, c := range []struct {
+		transport                 bool
+		target, grace, penalty    *int
+		dTarget, dPenalty         int
+		dGrace                    *int
+		wantT, wantG, wantPenalty int
+	}{
+		{transport: false, wantT: 0},
+		{transport: true, wantT: 3600, wantG: 5, wantPenalty: 0},
+		{transport: true, dTarget: 60, dPenalty: 7, dGrace: n(2), wantT: 60, wantG: 2, wantPenalty: 7},
+		{transport: true, dGrace: n(0), wantT: 3600, wantG: 5}, // 0 means the built-in default
+		{transport: true, target: n(120), wantT: 120, wantG: 0, wantPenalty: 0},
+		{transport: false, target: n(120), grace: n(3), penalty: n(9), wantT: 120, wantG: 3, wantPenalty: 9},
+		{transport: false, target: n(0), grace: n(3), wantT: 0},
+		{transport: true, target: n(-1), grace: n(1), wantT: 3600, wantG: 1, wantPenalty: 0},
+	} {
+		r := config.Default().Reticulum
+		r.EnableTransport, r.DefaultARTarget, r.DefaultARPenalty, r.DefaultARGrace = c.transport, c.dTarget, c.dPenalty, c.dGrace
+		ic := config.NewInterface("x", config.TypeTCPClient)
+		ic.AnnounceRateTarget, ic.AnnounceRateGrace, ic.AnnounceRatePenalty = c.target, c.grace, c.penalty
+		tg, g, p := daemon.AnnounceRate(r, ic)
+		if tg != time.Duration(c.wantT)*time.Second || g != c.wantG || p != time.Duration(c.wantPenalty)*time.Second {
+			t.Errorf("%+v: got %v %d %v", c, tg, g, p)
+		}
+	}
+}
+
+// TestIngress: per-interface ic_* values win over the [reticulum]
+// defaults; unset ones are left to transport's built-in defaults.
+func TestIngress(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	r := config.Default().Reticulum
+	r.ICBurstFreq = f(20)
+	r.ICBurstHold = f(30)
+	ic := config.NewInterface("x", config.TypeTCPClient)
+	ic.ICBurstHold = f(2.5)
+	n := 9
+	ic.ICMaxHeldAnnounces = &n
+	c := daemon.Ingress(r, ic)
+	if c.Off || c.BurstFreq != 20 || c.BurstHold != 2500*time.Millisecond || c.MaxHeld != 9 || c.BurstFreqNew != 0 || c.NewTime != 0 {
+		t.Errorf("%+v", c)
+	}
+	ic.IngressControl = false
+	if !daemon.Ingress(r, ic).Off {
+		t.Error("ingress_control = false not honoured")
 	}
 }

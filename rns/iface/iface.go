@@ -148,3 +148,10 @@ type Counters struct {
 	RxBytes, TxBytes     uint64
 	Dropped              uint64
 }
+
+// IngressExempt is implemented by interfaces whose announces are never
+// held by ingress control, as the reference exempts its serial, KISS and
+// RNode interfaces: links that slow cannot carry a burst.
+type IngressExempt interface {
+	IngressExempt() bool
+}

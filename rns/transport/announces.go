@@ -54,8 +54,21 @@ func (t *Transport) inboundAnnounceLocked(p *Packet, raw []byte, q *sendQueue) *
 		}
 	}
 	in := p.Interface
+	now := t.now()
 	if in != nil {
 		in.announcesIn.Add(1)
+		in.ingress.announceArrived(now)
+		// Announces of unknown destinations are held during a burst,
+		// unless we asked for the path; known ones are governed by the
+		// announce rate limits.
+		if _, known := t.paths[p.Destination]; !known {
+			_, requested := t.pathRequests[p.Destination]
+			_, discovering := t.discoveryPRs[p.Destination]
+			if !requested && !discovering && in.ingress.limit(now) {
+				in.ingress.hold(p.Destination, raw, p.Hops)
+				return nil
+			}
+		}
 	}
 	if _, local := t.destinations[p.Destination]; local {
 		return nil
@@ -65,7 +78,6 @@ func (t *Transport) inboundAnnounceLocked(p *Packet, raw []byte, q *sendQueue) *
 	if k, ok := t.known[p.Destination]; ok && !bytes.Equal(k.PublicKey[:], a.PublicKey) {
 		return nil
 	}
-	now := t.now()
 	t.rememberLocked(p, &a, now)
 
 	receivedFrom := p.Destination

@@ -45,6 +45,11 @@ func (t *Transport) RunJobs() {
 		t.lastAnnounces = now
 	}
 	t.announceQueuesLocked(now, &q)
+	var released []releasedAnnounce
+	if now.Sub(t.lastIfaceJobs) >= interfaceJobInterval {
+		released = t.interfaceJobsLocked(now)
+		t.lastIfaceJobs = now
+	}
 	for h, r := range t.receipts {
 		if now.After(r.deadline) {
 			delete(t.receipts, h)
@@ -59,6 +64,9 @@ func (t *Transport) RunJobs() {
 	t.flush(&q)
 	for _, r := range expired {
 		r.finish(false)
+	}
+	for _, a := range released {
+		t.Inbound(a.raw, a.in)
 	}
 }
 

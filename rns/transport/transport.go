@@ -47,6 +47,7 @@ type Iface struct {
 	rateGrace               int
 
 	// Guarded by Transport.mu.
+	ingress           ingress
 	announceAllowedAt time.Time
 	announceQueue     []queuedAnnounce
 
@@ -55,6 +56,15 @@ type Iface struct {
 
 	done chan struct{}
 }
+
+// The announce rate limits a transport node applies to an interface that
+// sets none (the reference's Interface.DEFAULT_AR_TARGET, _PENALTY and
+// _GRACE, overridable with default_ar_target, _penalty and _grace).
+const (
+	DefaultAnnounceRateTarget  = time.Hour
+	DefaultAnnounceRatePenalty = 0 * time.Second
+	DefaultAnnounceRateGrace   = 5
+)
 
 // InterfaceOptions are the transport-side settings of an interface.
 type InterfaceOptions struct {
@@ -76,6 +86,10 @@ type InterfaceOptions struct {
 	AnnounceRateTarget  time.Duration
 	AnnounceRateGrace   int
 	AnnounceRatePenalty time.Duration
+	// Ingress configures ingress control: holding announces of unknown
+	// destinations during a burst. Interfaces of local clients, and
+	// drivers implementing iface.IngressExempt, are never held.
+	Ingress IngressControl
 	// Descriptor is the interface's string form in the reference (for
 	// example "TCPInterface[name/host:port]"), whose full hash is the
 	// interface hash tunnels are built on; empty means the name.
@@ -145,6 +159,7 @@ type Transport struct {
 	unresponsive  map[wire.Hash]bool
 	lastCulled    time.Time
 	lastAnnounces time.Time
+	lastIfaceJobs time.Time
 	detachedOpen  []*Iface // detached by Detach but not closed; Close closes them
 	tunnels       map[[identity.FullHashLen]byte]*tunnelEntry
 	rates         map[wire.Hash]*rateEntry
@@ -197,6 +212,7 @@ func New(cfg Config) (*Transport, error) {
 	// do yet, and the once-a-second and every-few-seconds jobs are then
 	// due a full interval later.
 	t.lastAnnounces = t.now()
+	t.lastIfaceJobs = t.now()
 	t.lastCulled = t.lastAnnounces
 	if t.logf == nil {
 		t.logf = func(string, ...any) {}
@@ -260,6 +276,7 @@ func (t *Transport) AddInterface(in iface.Interface, opts InterfaceOptions) (*If
 	if a, ok := in.(iface.MTUAutoconfigurer); ok && a.AutoconfigureMTU() {
 		i.autoMTU = true
 	}
+	i.ingress = newIngress(opts.Ingress, in, i.local || i.shared, t.now())
 	t.mu.Lock()
 	if t.closed {
 		t.mu.Unlock()

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"sort"
 	"sync"
 	"time"
 
@@ -109,9 +110,9 @@ func Commands() bridge.Registry {
 		"behavioral_blackhole_list_handler":      s.with(blackholeList),
 		"behavioral_synthesize_tunnel":           s.with(synthesizeTunnel),
 		"behavioral_read_announce_handler_calls": s.with(readAnnounceHandlerCalls),
+		"behavioral_hold_and_release_announce":   s.with(holdAndRelease),
 	}
 	for _, name := range []string{
-		"behavioral_hold_and_release_announce",
 		"behavioral_blackhole_reload", "behavioral_blackhole_clear",
 		"behavioral_blackhole_storage_files", "behavioral_blackhole_clear_storage",
 		"behavioral_blackhole_rename_storage", "behavioral_blackhole_set_sources",
@@ -367,6 +368,50 @@ func inject(in *instance, p bridge.Params) (bridge.Result, error) {
 	}
 	in.t.InboundFrame(raw, m.ti)
 	return bridge.Result{}, nil
+}
+
+// holdAndRelease holds announces on an interface's ingress-control queue
+// and runs one release pass, reporting the held destinations before and
+// after and the one released.
+func holdAndRelease(in *instance, p bridge.Params) (bridge.Result, error) {
+	m, err := in.iface(p, "iface_id")
+	if err != nil {
+		return nil, err
+	}
+	l, err := p.List("announces")
+	if err != nil {
+		return nil, err
+	}
+	hops := bridge.Result{}
+	for _, v := range l {
+		s, _ := v.(string)
+		raw, err := hex.DecodeString(s)
+		if err != nil {
+			return nil, fmt.Errorf("%w: announce %v is not hexadecimal", bridge.ErrParam, v)
+		}
+		var pk wire.Packet
+		if err := pk.Decode(raw); err != nil {
+			return nil, fmt.Errorf("could not unpack supplied announce packet: %w", err)
+		}
+		if err := m.ti.HoldAnnounce(raw); err != nil {
+			return nil, err
+		}
+		hops[bridge.Hex(pk.Destination[:])] = int(pk.Hops)
+	}
+	keys := func() []string {
+		out := []string{}
+		for h := range m.ti.HeldAnnounces() {
+			out = append(out, bridge.Hex(h[:]))
+		}
+		sort.Strings(out)
+		return out
+	}
+	before := keys()
+	released := []string{}
+	if h, ok := m.ti.ReleaseHeldAnnounce(); ok {
+		released = append(released, bridge.Hex(h[:]))
+	}
+	return bridge.Result{"held_before": before, "held_after": keys(), "released": released, "hops": hops}, nil
 }
 
 func drainTx(in *instance, p bridge.Params) (bridge.Result, error) {

@@ -117,3 +117,38 @@ func TestCommands(t *testing.T) {
 		t.Error("second stop")
 	}
 }
+
+// TestHoldAndRelease: held announces are released fewest hops first.
+func TestHoldAndRelease(t *testing.T) {
+	c := &client{t: t, cmds: Commands()}
+	h := c.ok("behavioral_start", bridge.Params{"enable_transport": true})["handle"].(string)
+	defer c.ok("behavioral_stop", bridge.Params{"handle": h})
+	a := c.ok("behavioral_attach_mock_interface", bridge.Params{"handle": h, "name": "a"})["iface_id"].(string)
+	var anns []any
+	var dests []string
+	for i, hops := range []uint8{5, 2, 8} {
+		id, _ := identity.FromPrivateKey(bytes.Repeat([]byte{byte(20 + i)}, 64))
+		d, _ := dest.New(id, dest.In, wire.Single, nil, "app", "held")
+		raw, err := announce.Append(nil, &announce.Params{Destination: d, RandomHash: announce.RandomHash([]byte{1, 2, 3, 4, 5}, time.Now())})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wire.SetHops(raw, hops)
+		anns = append(anns, hex.EncodeToString(raw))
+		dests = append(dests, hex.EncodeToString(d.Hash[:]))
+	}
+	r := c.ok("behavioral_hold_and_release_announce", bridge.Params{"handle": h, "iface_id": a, "announces": anns})
+	if rel := r["released"].([]string); len(rel) != 1 || rel[0] != dests[1] {
+		t.Errorf("first release %v, want %s", rel, dests[1])
+	}
+	if len(r["held_before"].([]string)) != 3 || len(r["held_after"].([]string)) != 2 || r["hops"].(bridge.Result)[dests[2]] != 8 {
+		t.Errorf("first pass %v", r)
+	}
+	r = c.ok("behavioral_hold_and_release_announce", bridge.Params{"handle": h, "iface_id": a, "announces": []any{}})
+	if rel := r["released"].([]string); len(rel) != 1 || rel[0] != dests[0] {
+		t.Errorf("second release %v, want %s", rel, dests[0])
+	}
+	if _, err := c.call("behavioral_hold_and_release_announce", bridge.Params{"handle": h, "iface_id": a, "announces": []any{"00"}}); err == "" {
+		t.Error("a malformed announce was held")
+	}
+}

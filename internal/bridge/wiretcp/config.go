@@ -3,21 +3,53 @@ package wiretcp
 import (
 	"encoding/hex"
 	"fmt"
+	"time"
 
 	"github.com/mehr-net/mehr/config"
 	"github.com/mehr-net/mehr/daemon"
 	"github.com/mehr-net/mehr/internal/bridge"
 	"github.com/mehr-net/mehr/mgmt"
 	"github.com/mehr-net/mehr/rns/identity"
+	"github.com/mehr-net/mehr/rns/transport"
 )
 
 // configCommands are the read-backs of what a node's configuration
 // resolved to.
 func configCommands() map[string]func(*instance, bridge.Params) (bridge.Result, error) {
 	return map[string]func(*instance, bridge.Params) (bridge.Result, error){
-		"wire_instance_posture":  cmdInstancePosture,
-		"wire_mgmt_destinations": cmdMgmtDestinations,
+		"wire_instance_posture":             cmdInstancePosture,
+		"wire_mgmt_destinations":            cmdMgmtDestinations,
+		"wire_interface_transport_defaults": cmdInterfaceTransportDefaults,
 	}
+}
+
+// withAnnounceRate gives o the announce rate limits mehrd gives an
+// interface configured without any: on a transport node, the defaults.
+func withAnnounceRate(o transport.InterfaceOptions, transportEnabled bool) transport.InterfaceOptions {
+	r := config.Default().Reticulum
+	r.EnableTransport = transportEnabled
+	o.AnnounceRateTarget, o.AnnounceRateGrace, o.AnnounceRatePenalty = daemon.AnnounceRate(r, config.Interface{})
+	return o
+}
+
+// cmdInterfaceTransportDefaults reports the shared instance's data port
+// (the configured default unless this node shares itself over TCP) and
+// the announce rate limits a transport node applies to interfaces that
+// set none.
+func cmdInterfaceTransportDefaults(in *instance, _ bridge.Params) (bridge.Result, error) {
+	def := config.Default().Reticulum
+	port := def.SharedInstancePort
+	if in.sharedPort != 0 {
+		port = in.sharedPort
+	}
+	def.EnableTransport = true
+	target, grace, penalty := daemon.AnnounceRate(def, config.Interface{})
+	return bridge.Result{
+		"local_interface_port": port,
+		"ar_target":            int(target / time.Second),
+		"ar_penalty":           int(penalty / time.Second),
+		"ar_grace":             grace,
+	}, nil
 }
 
 // nodePosture resolves the instance-wide knobs of a wire_start_* command

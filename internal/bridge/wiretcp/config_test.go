@@ -61,3 +61,17 @@ func TestPostureAndManagement(t *testing.T) {
 		}
 	}
 }
+
+// TestInterfaceTransportDefaults: the transport-node announce rate
+// defaults and the default shared instance port.
+func TestInterfaceTransportDefaults(t *testing.T) {
+	defer testutil.LeakCheck(t)()
+	f := New()
+	defer f.Close()
+	r := f.Commands()
+	h := call(t, r, "wire_start_tcp_server", bridge.Params{})["handle"]
+	d := call(t, r, "wire_interface_transport_defaults", bridge.Params{"handle": h})
+	if d["local_interface_port"] != 37428 || d["ar_target"] != 3600 || d["ar_penalty"] != 0 || d["ar_grace"] != 5 {
+		t.Errorf("defaults %v", d)
+	}
+}

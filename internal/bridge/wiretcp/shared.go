@@ -55,7 +55,8 @@ func (in *instance) shareInstance(ctx context.Context, typ string, res bridge.Re
 	res["share_instance_type"] = typ
 	res["rpc_key"] = hex.EncodeToString(key)
 	if t == local.TypeTCP {
-		res["shared_instance_port"] = portOf(srv.Addr())
+		in.sharedPort = portOf(srv.Addr())
+		res["shared_instance_port"] = in.sharedPort
 		res["instance_control_port"] = portOf(rs.Addr())
 	}
 	return nil

@@ -61,20 +61,21 @@ type wireState struct {
 
 // instance is one started node.
 type instance struct {
-	handle  string
-	role    string
-	node    *rns.Node
-	srv     *tcp.Server
-	client  *tcp.Client
-	port    int
-	ifac    *ifac.IFAC
-	mode    iface.Mode
-	enabled bool
-	tap     *tap
-	rpc     *rpc.Server // shared instance RPC, or nil
-	rpcKey  []byte      // the configured rpc_key, or nil
-	posture daemon.Posture
-	remote  *mgmt.Remote // remote management, or nil
+	handle     string
+	role       string
+	node       *rns.Node
+	srv        *tcp.Server
+	client     *tcp.Client
+	port       int
+	ifac       *ifac.IFAC
+	mode       iface.Mode
+	enabled    bool
+	tap        *tap
+	rpc        *rpc.Server // shared instance RPC, or nil
+	rpcKey     []byte      // the configured rpc_key, or nil
+	posture    daemon.Posture
+	sharedPort int          // the shared instance's TCP data port, or 0
+	remote     *mgmt.Remote // remote management, or nil
 
 	mu        sync.Mutex
 	dests     map[wire.Hash]*rns.Destination
@@ -309,7 +310,7 @@ func (w *wireState) startServer(p bridge.Params) (bridge.Result, error) {
 		return nil, err
 	}
 	tp := newTap(c.ifac)
-	node.AddListener(tapListener{Listener: srv, t: tp}, interfaceOptions(c))
+	node.AddListener(tapListener{Listener: srv, t: tp}, withAnnounceRate(interfaceOptions(c), enabled))
 	_, ps, _ := net.SplitHostPort(srv.Addr().String())
 	port, _ = strconv.Atoi(ps)
 	in := &instance{role: "server", node: node, srv: srv, port: port, ifac: c.ifac, mode: c.mode, enabled: enabled, tap: tp,
