@@ -25,9 +25,11 @@ import (
 	"github.com/mehr-net/mehr/interfaces/udp"
 	"github.com/mehr-net/mehr/mgmt"
 	"github.com/mehr-net/mehr/rns"
+	"github.com/mehr-net/mehr/rns/identity"
 	"github.com/mehr-net/mehr/rns/ifac"
 	"github.com/mehr-net/mehr/rns/iface"
 	"github.com/mehr-net/mehr/rns/transport"
+	"github.com/mehr-net/mehr/rns/wire"
 	"github.com/mehr-net/mehr/rpc"
 )
 
@@ -118,6 +120,7 @@ func Start(ctx context.Context, dir string, c *config.Config, o Options) (*Daemo
 		TransportEnabled: r.EnableTransport,
 		RespondToProbes:  r.RespondToProbes && r.EnableTransport,
 		ExplicitProofs:   !r.UseImplicitProof,
+		BlackholeSources: hashes(posture.BlackholeSources),
 		Logf:             logf,
 	})
 	if err != nil {
@@ -332,4 +335,12 @@ func Describe(c *config.Config) string {
 		return "no interfaces"
 	}
 	return strings.Join(parts, ", ")
+}
+
+func hashes(l [][identity.HashLen]byte) []wire.Hash {
+	out := make([]wire.Hash, len(l))
+	for i, h := range l {
+		out[i] = wire.Hash(h)
+	}
+	return out
 }

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
@@ -48,6 +49,10 @@ type Options struct {
 	// Identity, when set, is the transport identity, instead of the one
 	// kept in StorageDir or a fresh one.
 	Identity *identity.Identity
+	// BlackholeSources are the transport identities whose blackhole lists
+	// are trusted: their stored lists are loaded with this node's own
+	// (blackhole_sources).
+	BlackholeSources []wire.Hash
 	// ExplicitProofs makes destinations send explicit proofs instead of
 	// implicit ones (the reference's use_implicit_proof = No).
 	ExplicitProofs bool
@@ -68,6 +73,7 @@ type Node struct {
 	mu        sync.Mutex
 	listeners []iface.Listener
 	mgmt      []*Destination // announced periodically on a transport node
+	bhSources []wire.Hash    // trusted blackhole sources
 
 	wg        sync.WaitGroup
 	stop      chan struct{}
@@ -94,14 +100,20 @@ func NewNode(opts Options) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rns: transport identity: %w", err)
 	}
-	t, err := transport.New(transport.Config{
+	var n *Node
+	tcfg := transport.Config{
 		Identity: id, Enabled: opts.TransportEnabled, Logf: logf, Now: opts.Now, NoJobs: opts.NoJobs,
 		ExplicitProofs: opts.ExplicitProofs,
-	})
+	}
+	if opts.StorageDir != "" {
+		tcfg.BlackholeChanged = func() { n.saveBlackhole() }
+	}
+	t, err := transport.New(tcfg)
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{opts: opts, t: t, id: id, logf: logf, stop: make(chan struct{})}
+	n = &Node{opts: opts, t: t, id: id, logf: logf, stop: make(chan struct{})}
+	n.bhSources = append([]wire.Hash(nil), opts.BlackholeSources...)
 	if opts.StorageDir != "" {
 		known, err := storage.LoadKnown(opts.StorageDir)
 		if err != nil {
@@ -109,6 +121,9 @@ func NewNode(opts Options) (*Node, error) {
 		}
 		for h, k := range known {
 			t.Remember(h, k)
+		}
+		if err := n.ReloadBlackhole(); err != nil {
+			logf("rns: blackhole lists: %v", err)
 		}
 		// Stored paths are installed as their interfaces are attached.
 	}
@@ -157,6 +172,50 @@ func (n *Node) ManagementDestinations() []*Destination {
 	defer n.mu.Unlock()
 	return append([]*Destination(nil), n.mgmt...)
 }
+
+// saveBlackhole stores this node's own blackhole entries.
+func (n *Node) saveBlackhole() {
+	if err := storage.SaveLocalBlackhole(n.opts.StorageDir, n.t.ID(), n.t.Blackholed()); err != nil {
+		n.logf("rns: blackhole list not saved: %v", err)
+	}
+}
+
+// ReloadBlackhole loads the stored blackhole lists into the blackhole
+// table: this node's own and those of trusted sources
+// (SetBlackholeSources), as the reference does at start. Entries already
+// blackholed by this node stay as they are; expired ones are dropped. A
+// list that cannot be read is skipped and reported in the error.
+func (n *Node) ReloadBlackhole() error {
+	if n.opts.StorageDir == "" {
+		return nil
+	}
+	lists, err := storage.LoadBlackholes(n.opts.StorageDir, n.t.ID(), func(h wire.Hash) bool {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		return slices.Contains(n.bhSources, h)
+	})
+	for _, l := range lists {
+		n.t.MergeBlackhole(l.Source, l.Entries)
+	}
+	return err
+}
+
+// SetBlackholeSources replaces the trusted blackhole sources.
+func (n *Node) SetBlackholeSources(sources []wire.Hash) {
+	n.mu.Lock()
+	n.bhSources = append([]wire.Hash(nil), sources...)
+	n.mu.Unlock()
+}
+
+// BlackholeSources returns the trusted blackhole sources.
+func (n *Node) BlackholeSources() []wire.Hash {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return append([]wire.Hash(nil), n.bhSources...)
+}
+
+// StorageDir returns the storage directory, or "" when nothing is stored.
+func (n *Node) StorageDir() string { return n.opts.StorageDir }
 
 // AcceptsLinks reports whether d answers link requests (the reference's
 // Destination.accepts_links): whether a link request handler is set.

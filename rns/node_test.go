@@ -284,3 +284,36 @@ func TestExplicitProofs(t *testing.T) {
 		b.Close()
 	}
 }
+
+// TestBlackholePersists: a node's own blackhole entries survive a
+// restart; expired ones do not come back.
+func TestBlackholePersists(t *testing.T) {
+	defer testutil.LeakCheck(t)()
+	dir := t.TempDir()
+	a, err := rns.NewNode(rns.Options{StorageDir: dir, TransportEnabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, gone := wire.Hash{1}, wire.Hash{2}
+	a.Transport().Blackhole(live, time.Now().Add(time.Hour), "spam")
+	a.Transport().Blackhole(gone, time.Now().Add(-time.Hour), "")
+	a.Transport().Blackhole(wire.Hash{3}, time.Time{}, "")
+	a.Transport().Unblackhole(wire.Hash{3})
+	a.Close()
+
+	b, err := rns.NewNode(rns.Options{StorageDir: dir, TransportEnabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	bh := b.Transport().Blackholed()
+	if e, ok := bh[live]; !ok || e.Reason != "spam" || e.Source != b.Transport().ID() {
+		t.Errorf("live entry %+v %v", e, ok)
+	}
+	if _, ok := bh[gone]; ok {
+		t.Error("expired entry reloaded")
+	}
+	if len(bh) != 1 {
+		t.Errorf("%d entries", len(bh))
+	}
+}

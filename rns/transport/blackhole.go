@@ -23,16 +23,18 @@ type BlackholeEntry struct {
 // Blackhole blackholes the identity with hash id, as this node's own
 // decision, and forgets every path to its destinations. It reports false
 // when the identity was already blackholed (the entry is then unchanged).
-// Entries are kept in memory only; storing and loading them, and lists
-// from other sources, are not implemented yet.
+// Config.BlackholeChanged is called after a change, so that the node can
+// store its list.
 func (t *Transport) Blackhole(id wire.Hash, until time.Time, reason string) bool {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	if _, ok := t.blackholed[id]; ok {
+		t.mu.Unlock()
 		return false
 	}
 	t.blackholed[id] = BlackholeEntry{Source: t.id, Until: until, Reason: reason}
 	t.removeBlackholedPathsLocked()
+	t.mu.Unlock()
+	t.blackholeChanged()
 	return true
 }
 
@@ -40,10 +42,50 @@ func (t *Transport) Blackhole(id wire.Hash, until time.Time, reason string) bool
 // reports whether it was blackholed.
 func (t *Transport) Unblackhole(id wire.Hash) bool {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	_, ok := t.blackholed[id]
 	delete(t.blackholed, id)
+	t.mu.Unlock()
+	if ok {
+		t.blackholeChanged()
+	}
 	return ok
+}
+
+func (t *Transport) blackholeChanged() {
+	if fn := t.cfg.BlackholeChanged; fn != nil {
+		fn()
+	}
+}
+
+// MergeBlackhole adds a blackhole list from source (a stored or fetched
+// list; this node's own for its stored "local" list), as the reference's
+// reload does: entries already blackholed by this node itself are kept
+// as they are, expired entries are skipped, and the others are attributed
+// to source. Paths to destinations of blackholed identities are then
+// forgotten.
+func (t *Transport) MergeBlackhole(source wire.Hash, entries map[wire.Hash]BlackholeEntry) {
+	now := t.now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for id, e := range entries {
+		if old, ok := t.blackholed[id]; ok && old.Source == t.id {
+			continue
+		}
+		if !e.Until.IsZero() && !now.Before(e.Until) {
+			continue
+		}
+		e.Source = source
+		t.blackholed[id] = e
+	}
+	t.removeBlackholedPathsLocked()
+}
+
+// ClearBlackhole empties the in-memory blackhole table (stored lists are
+// not touched).
+func (t *Transport) ClearBlackhole() {
+	t.mu.Lock()
+	clear(t.blackholed)
+	t.mu.Unlock()
 }
 
 // Blackholed returns a copy of the blackhole table, keyed by identity

@@ -96,4 +96,8 @@ type Config struct {
 	// hash, then the signature) instead of the reference's default
 	// implicit ones (the signature only): use_implicit_proof = No.
 	ExplicitProofs bool
+
+	// BlackholeChanged, when set, is called (without locks held) after
+	// Blackhole or Unblackhole changed the blackhole table.
+	BlackholeChanged func()
 }

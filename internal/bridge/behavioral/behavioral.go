@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"reflect"
 	"sort"
 	"sync"
@@ -34,10 +35,6 @@ import (
 	"github.com/mehr-net/mehr/rns/transport"
 	"github.com/mehr-net/mehr/rns/wire"
 )
-
-// ErrNotImplemented answers commands for reference features mehr lacks
-// (docs/spec-deviations.md).
-var ErrNotImplemented = errors.New("behavioral: not implemented in mehr")
 
 // mock is one attached mock interface.
 type mock struct {
@@ -61,6 +58,7 @@ type handler struct {
 type instance struct {
 	node *rns.Node
 	t    *transport.Transport
+	dir  string // storage directory
 
 	mu         sync.Mutex
 	ifaces     map[string]*mock
@@ -112,20 +110,10 @@ func Commands() bridge.Registry {
 		"behavioral_read_announce_handler_calls": s.with(readAnnounceHandlerCalls),
 		"behavioral_hold_and_release_announce":   s.with(holdAndRelease),
 	}
-	for _, name := range []string{
-		"behavioral_blackhole_reload", "behavioral_blackhole_clear",
-		"behavioral_blackhole_storage_files", "behavioral_blackhole_clear_storage",
-		"behavioral_blackhole_rename_storage", "behavioral_blackhole_set_sources",
-	} {
-		r[name] = notImplemented(name)
+	for name, h := range s.blackholeCommands() {
+		r[name] = h
 	}
 	return r
-}
-
-func notImplemented(name string) bridge.Handler {
-	return func(bridge.Params) (bridge.Result, error) {
-		return nil, fmt.Errorf("%w: %s (see docs/spec-deviations.md)", ErrNotImplemented, name)
-	}
 }
 
 // with looks up the instance named by the "handle" parameter.
@@ -171,8 +159,15 @@ func (s *state) start(p bridge.Params) (bridge.Result, error) {
 			return nil, err
 		}
 	}
-	node, err := rns.NewNode(rns.Options{Identity: id, TransportEnabled: enabled})
+	// Each node stores its state (the blackhole lists) in a directory of
+	// its own, removed when it stops.
+	dir, err := os.MkdirTemp("", "mehr-behavioral-")
 	if err != nil {
+		return nil, err
+	}
+	node, err := rns.NewNode(rns.Options{Identity: id, TransportEnabled: enabled, StorageDir: dir})
+	if err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	defaults := bridge.Params{}
@@ -182,7 +177,7 @@ func (s *state) start(p bridge.Params) (bridge.Result, error) {
 		}
 	}
 	in := &instance{
-		node: node, t: node.Transport(), ifaces: map[string]*mock{}, defaults: defaults,
+		node: node, t: node.Transport(), dir: dir, ifaces: map[string]*mock{}, defaults: defaults,
 		deliveries: map[wire.Hash]*[][]byte{}, handlers: map[string]*handler{},
 	}
 	if shared {
@@ -192,6 +187,7 @@ func (s *state) start(p bridge.Params) (bridge.Result, error) {
 		m := ifacetest.NewMock(ifacetest.MockConfig{Name: "shared-instance", SharedInstance: true})
 		if _, err := node.AddInterface(m, transport.InterfaceOptions{}); err != nil {
 			node.Close()
+			os.RemoveAll(dir)
 			return nil, err
 		}
 	}
@@ -222,6 +218,7 @@ func (s *state) stop(p bridge.Params) (bridge.Result, error) {
 	}
 	in.mu.Unlock()
 	in.node.Close()
+	os.RemoveAll(in.dir)
 	return bridge.Result{"stopped": true}, nil
 }
 

@@ -94,7 +94,6 @@ func TestCommands(t *testing.T) {
 		{"behavioral_set_path_timestamp", bridge.Params{"handle": h, "dest": dh, "timestamp": "x"}},
 		{"behavioral_seed_link_table", bridge.Params{"handle": h, "dest": dh, "nh_iface_id": a, "rcvd_iface_id": b, "hops": 300}},
 		{"behavioral_start", bridge.Params{"identity_seed": "00"}},
-		{"behavioral_blackhole_reload", bridge.Params{"handle": h}},
 	} {
 		if _, err := c.call(bad.cmd, bad.p); err == "" {
 			t.Errorf("%s %v: no error", bad.cmd, bad.p)
@@ -150,5 +149,44 @@ func TestHoldAndRelease(t *testing.T) {
 	}
 	if _, err := c.call("behavioral_hold_and_release_announce", bridge.Params{"handle": h, "iface_id": a, "announces": []any{"00"}}); err == "" {
 		t.Error("a malformed announce was held")
+	}
+}
+
+// TestBlackholeStorage: entries are stored in "local", survive a clear
+// and reload, and a renamed list loads only from a trusted source.
+func TestBlackholeStorage(t *testing.T) {
+	c := &client{t: t, cmds: Commands()}
+	r := c.ok("behavioral_start", bridge.Params{"enable_transport": true})
+	h := r["handle"].(string)
+	defer c.ok("behavioral_stop", bridge.Params{"handle": h})
+	target := strings.Repeat("ab", 16)
+	source := strings.Repeat("cd", 16)
+	c.ok("behavioral_blackhole_identity", bridge.Params{"handle": h, "identity_hash": target, "until": float64(time.Now().Add(time.Hour).Unix())})
+	files := c.ok("behavioral_blackhole_storage_files", bridge.Params{"handle": h})["files"].([]bridge.Result)
+	if len(files) != 1 || files[0]["name"] != "local" {
+		t.Fatalf("files %v", files)
+	}
+	c.ok("behavioral_blackhole_clear", bridge.Params{"handle": h})
+	if n := c.ok("behavioral_blackhole_reload", bridge.Params{"handle": h})["count"]; n != 1 {
+		t.Fatalf("reloaded %v entries", n)
+	}
+	c.ok("behavioral_blackhole_rename_storage", bridge.Params{"handle": h, "src": "local", "dst": source})
+	c.ok("behavioral_blackhole_clear", bridge.Params{"handle": h})
+	if n := c.ok("behavioral_blackhole_reload", bridge.Params{"handle": h})["count"]; n != 0 {
+		t.Fatalf("untrusted source loaded: %v", n)
+	}
+	c.ok("behavioral_blackhole_set_sources", bridge.Params{"handle": h, "sources": []any{source}})
+	if n := c.ok("behavioral_blackhole_reload", bridge.Params{"handle": h})["count"]; n != 1 {
+		t.Fatalf("trusted source not loaded: %v", n)
+	}
+	e := c.ok("behavioral_read_blackhole_table", bridge.Params{"handle": h})["entries"].([]bridge.Result)
+	if len(e) != 1 || e[0]["source"] != source {
+		t.Errorf("entries %v", e)
+	}
+	if _, err := c.call("behavioral_blackhole_rename_storage", bridge.Params{"handle": h, "src": "../x", "dst": "y"}); err == "" {
+		t.Error("a path outside the blackhole directory was accepted")
+	}
+	if n := c.ok("behavioral_blackhole_clear_storage", bridge.Params{"handle": h})["removed"]; n != 1 {
+		t.Errorf("removed %v", n)
 	}
 }
