@@ -273,6 +273,39 @@ func (d *Daemon) openInterface(ctx context.Context, ic config.Interface, logf fu
 		d.Node.AddListener(s, o)
 		logf("mehrd: %s listening on %v", ic.Name, s.Addr())
 		return nil
+	case config.TypeBackbone, config.TypeBackboneClient:
+		// The reference's Backbone types are TCP with HDLC framing and
+		// faster bitrate guesses; a BackboneInterface with a target host
+		// is a client, as in the reference.
+		o, err := options(d.cfg.Reticulum, ic, tcp.DefaultIFACSize)
+		if err != nil {
+			return err
+		}
+		if ic.Type == config.TypeBackboneClient || ic.TargetHost != "" {
+			bitrate := ic.Bitrate
+			if bitrate == 0 {
+				bitrate = tcp.BackboneClientBitrate
+			}
+			c, err := tcp.NewClient(ctx, tcp.Config{Name: ic.Name, Mode: mode(ic), Addr: net.JoinHostPort(ic.TargetHost, strconv.Itoa(ic.TargetPort)),
+				Bitrate: bitrate, FixedMTU: ic.FixedMTU, Logf: logf})
+			if err != nil {
+				return err
+			}
+			_, err = d.Node.AddInterface(c, o)
+			return err
+		}
+		bitrate := ic.Bitrate
+		if bitrate == 0 {
+			bitrate = tcp.BackboneBitrate
+		}
+		s, err := tcp.Listen(ctx, tcp.Config{Name: ic.Name, Mode: mode(ic), Addr: net.JoinHostPort(ic.ListenIP, strconv.Itoa(ic.ListenPort)),
+			Device: ic.Device, PreferIPv6: ic.PreferIPv6, Bitrate: bitrate, Logf: logf})
+		if err != nil {
+			return err
+		}
+		d.Node.AddListener(s, o)
+		logf("mehrd: %s listening on %v", ic.Name, s.Addr())
+		return nil
 	case config.TypeUDP:
 		o, err := options(d.cfg.Reticulum, ic, udp.DefaultIFACSize)
 		if err != nil {

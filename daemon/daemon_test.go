@@ -149,3 +149,63 @@ func TestStartFromReticulumDir(t *testing.T) {
 	}
 	d.Close()
 }
+
+// TestStartBackbone: the reference's BackboneInterface (listen_on, port)
+// and BackboneClientInterface (remote, port) come up as TCP with the
+// Backbone bitrate guesses.
+func TestStartBackbone(t *testing.T) {
+	defer testutil.LeakCheck(t)()
+	dir := t.TempDir()
+	port := freePort(t, "tcp")
+	cfg := fmt.Sprintf(`[reticulum]
+  enable_transport = Yes
+  share_instance = No
+[interfaces]
+  [[BB]]
+    type = BackboneInterface
+    enabled = yes
+    listen_on = 127.0.0.1
+    port = %d
+  [[BBC]]
+    type = BackboneClientInterface
+    enabled = yes
+    remote = 127.0.0.1
+    port = %d
+`, port, port)
+	if err := os.WriteFile(filepath.Join(dir, daemon.ReticulumConfigFile), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, _, _, err := daemon.LoadConfig(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	d, err := daemon.Start(ctx, dir, c, daemon.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	for {
+		resp, err := control.Call(ctx, dir, control.Request{Cmd: "status"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(resp.Status.Interfaces) == 2 {
+			rates := map[bool]int64{}
+			for _, i := range resp.Status.Interfaces {
+				rates[i.Name == "BBC"] = i.Bitrate
+			}
+			if rates[true] != 100_000_000 || rates[false] != 1_000_000_000 {
+				t.Errorf("bitrates %v", resp.Status.Interfaces)
+			}
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("interfaces: %+v", resp.Status.Interfaces)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	d.Close()
+}

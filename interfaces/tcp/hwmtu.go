@@ -33,3 +33,14 @@ func TierMTU(bitrate int64) (int, bool) {
 	}
 	return 0, false
 }
+
+// The reference's BackboneInterface (a listener) and
+// BackboneClientInterface speak the same HDLC-framed TCP as its TCP
+// interfaces, with a larger class-level hardware MTU and faster bitrate
+// guesses; a Backbone is a Server or Client configured with these
+// bitrates (from which the MTU follows, as in the reference).
+const (
+	BackboneHWMTU         = 1048576
+	BackboneBitrate       = 1_000_000_000
+	BackboneClientBitrate = 100_000_000
+)

@@ -191,8 +191,10 @@ func interfaceHWMTU(p bridge.Params) (bridge.Result, error) {
 		return bridge.Result{"hw_mtu": tcp.HWMTU}, nil
 	case "AutoInterface":
 		return bridge.Result{"hw_mtu": auto.HWMTU}, nil
+	case "BackboneInterface":
+		return bridge.Result{"hw_mtu": tcp.BackboneHWMTU}, nil
 	}
-	return bridge.Result{"error": fmt.Sprintf("unsupported interface type %q (class-level HW_MTU only: AutoInterface, TCPInterface)", t)}, nil
+	return bridge.Result{"error": fmt.Sprintf("unsupported interface type %q (class-level HW_MTU only: AutoInterface, BackboneInterface, TCPInterface)", t)}, nil
 }
 
 // interfaceOptimiseMTU maps a bitrate to a hardware MTU as an interface
