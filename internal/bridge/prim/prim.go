@@ -14,5 +14,6 @@ func Commands() bridge.Registry {
 	packetCommands(r)
 	framingCommands(r)
 	destinationCommands(r)
+	stampCommands(r)
 	return r
 }
