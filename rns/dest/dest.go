@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/mehr-net/mehr/rns/identity"
 	"github.com/mehr-net/mehr/rns/wire"
@@ -163,6 +164,9 @@ type Destination struct {
 
 	group *identity.Token // GROUP symmetric key, once set
 	key   []byte
+
+	rOnce    sync.Once
+	ratchets *ratchetState // see ratchets.go
 }
 
 // New builds a destination the way the reference does. An inbound SINGLE
