@@ -91,4 +91,7 @@ type Config struct {
 	Logf func(format string, args ...any)
 	// NoJobs disables the job goroutine; tests then call RunJobs.
 	NoJobs bool
+	// Ratchets receives the ratchets that valid announces carry; nil means
+	// a table kept in memory only.
+	Ratchets *identity.KnownRatchets
 }

@@ -74,6 +74,7 @@ func (t *Transport) inbound(raw []byte, in *Iface, pp *Packet) {
 	var q sendQueue
 	var d delivery
 	var ann *AnnounceInfo
+	var rat announcedRatchet
 	var proved *Receipt
 
 	t.mu.Lock()
@@ -184,7 +185,7 @@ func (t *Transport) inbound(raw []byte, in *Iface, pp *Packet) {
 
 	switch p.PacketType {
 	case wire.Announce:
-		ann = t.inboundAnnounceLocked(p, raw, &q)
+		ann, rat = t.inboundAnnounceLocked(p, raw, &q)
 	case wire.LinkRequest:
 		if !linkRequestHandled && (p.HeaderType == wire.Header1 || p.TransportID == t.id) {
 			if dst, ok := t.destinations[p.Destination]; ok && dst.Type() == p.DestType {
@@ -204,6 +205,11 @@ func (t *Transport) inbound(raw []byte, in *Iface, pp *Packet) {
 	t.flush(&q)
 	if d.dest != nil {
 		d.dest.Receive(p)
+	}
+	if rat.ok {
+		if _, err := t.cfg.Ratchets.Remember(rat.dest, rat.key[:]); err != nil {
+			t.logf("transport: ratchet of %x not persisted: %v", rat.dest[:], err)
+		}
 	}
 	if ann != nil {
 		t.callAnnounceHandlers(ann)
