@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -71,6 +72,7 @@ type instance struct {
 	tap     *tap
 	rpc     *rpc.Server // shared instance RPC, or nil
 	rpcKey  []byte      // the configured rpc_key, or nil
+	storage string      // the node's storage directory, removed on close
 
 	mu        sync.Mutex
 	dests     map[wire.Hash]*rns.Destination
@@ -163,6 +165,11 @@ func (w *wireState) registry() bridge.Registry {
 		"wire_set_proof_strategy":             cmdSetProofStrategy,
 	} {
 		r[name] = w.withInstance(h)
+	}
+	for _, cmds := range []map[string]func(*instance, bridge.Params) (bridge.Result, error){ratchetCommands(), identityCommands()} {
+		for name, h := range cmds {
+			r[name] = w.withInstance(h)
+		}
 	}
 	return r
 }
@@ -280,8 +287,13 @@ func (w *wireState) startServer(p bridge.Params) (bridge.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	node, err := rns.NewNode(rns.Options{TransportEnabled: enabled, RespondToProbes: probes})
+	dir, err := newStorageDir()
 	if err != nil {
+		return nil, err
+	}
+	node, err := rns.NewNode(rns.Options{TransportEnabled: enabled, RespondToProbes: probes, StorageDir: dir})
+	if err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -289,13 +301,14 @@ func (w *wireState) startServer(p bridge.Params) (bridge.Result, error) {
 	srv, err := tcp.Listen(ctx, c.tcpConfig("Wire TCP Server", net.JoinHostPort("127.0.0.1", strconv.Itoa(port))))
 	if err != nil {
 		node.Close()
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	tp := newTap(c.ifac)
 	node.AddListener(tapListener{Listener: srv, t: tp}, interfaceOptions(c))
 	_, ps, _ := net.SplitHostPort(srv.Addr().String())
 	port, _ = strconv.Atoi(ps)
-	in := &instance{role: "server", node: node, srv: srv, port: port, ifac: c.ifac, mode: c.mode, enabled: enabled, tap: tp}
+	in := &instance{role: "server", node: node, srv: srv, port: port, ifac: c.ifac, mode: c.mode, enabled: enabled, tap: tp, storage: dir}
 	w.add(in)
 	if k, err := hex.DecodeString(p.StringOr("rpc_key", "")); err == nil && len(k) > 0 {
 		in.rpcKey = k // a malformed key falls back to the default, as in the reference
@@ -336,8 +349,13 @@ func (w *wireState) startClient(p bridge.Params) (bridge.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	node, err := rns.NewNode(rns.Options{})
+	dir, err := newStorageDir()
 	if err != nil {
+		return nil, err
+	}
+	node, err := rns.NewNode(rns.Options{StorageDir: dir})
+	if err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -345,12 +363,14 @@ func (w *wireState) startClient(p bridge.Params) (bridge.Result, error) {
 	cl, err := tcp.NewClient(ctx, c.tcpConfig("Wire TCP Client", net.JoinHostPort(host, strconv.Itoa(port))))
 	if err != nil {
 		node.Close()
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	tp := newTap(c.ifac)
 	if _, err := node.AddInterface(tapIface{Interface: cl, t: tp}, interfaceOptions(c)); err != nil {
 		cl.Close()
 		node.Close()
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	_ = cl.WaitConnected(ctx)
@@ -359,7 +379,7 @@ func (w *wireState) startClient(p bridge.Params) (bridge.Result, error) {
 	// its own accept loop. The reference's client takes this long (and
 	// more) to finish starting after it connects.
 	time.Sleep(connectSettle)
-	in := &instance{role: "client", node: node, client: cl, ifac: c.ifac, mode: c.mode, tap: tp}
+	in := &instance{role: "client", node: node, client: cl, ifac: c.ifac, mode: c.mode, tap: tp, storage: dir}
 	w.add(in)
 	tid := node.Identity().Hash()
 	return bridge.Result{"handle": in.handle, "identity_hash": hex.EncodeToString(tid[:])}, nil
@@ -406,6 +426,9 @@ func (in *instance) close() {
 	in.node.Close()
 	if in.rpc != nil {
 		in.rpc.Close()
+	}
+	if in.storage != "" {
+		os.RemoveAll(in.storage)
 	}
 }
 
