@@ -293,7 +293,24 @@ func (t *Transport) rememberLocked(p *Packet, a *announce.Announce, now time.Tim
 	k.Seen = now
 	k.PacketHash = p.Hash
 	copy(k.PublicKey[:], a.PublicKey)
-	k.AppData = append(k.AppData[:0], a.AppData...)
+	switch {
+	case len(a.AppData) > 0:
+		k.AppData = append(k.AppData[:0], a.AppData...)
+	case a.Ratchet != nil:
+		// The reference's validate_announce keeps b"" (present, empty) for
+		// an announce longer than a ratchetless one without app data.
+		k.AppData = []byte{}
+	default:
+		k.AppData = nil
+	}
+}
+
+// cloneAppData copies app data, keeping nil (none) apart from empty.
+func cloneAppData(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return append([]byte{}, b...)
 }
 
 // Recall returns the identity and app data last announced for a
@@ -304,7 +321,7 @@ func (t *Transport) Recall(h wire.Hash) (*identity.Identity, []byte, bool) {
 	var pub [identity.KeySize]byte
 	var app []byte
 	if ok {
-		pub, app = k.PublicKey, append([]byte(nil), k.AppData...)
+		pub, app = k.PublicKey, cloneAppData(k.AppData)
 	}
 	t.mu.Unlock()
 	if !ok {
@@ -319,7 +336,7 @@ func (t *Transport) Recall(h wire.Hash) (*identity.Identity, []byte, bool) {
 func (t *Transport) Remember(h wire.Hash, k Known) {
 	t.mu.Lock()
 	kk := k
-	kk.AppData = append([]byte(nil), k.AppData...)
+	kk.AppData = cloneAppData(k.AppData)
 	t.known[h] = &kk
 	t.mu.Unlock()
 }
@@ -331,7 +348,7 @@ func (t *Transport) KnownDestinations() map[wire.Hash]Known {
 	out := make(map[wire.Hash]Known, len(t.known))
 	for h, k := range t.known {
 		kk := *k
-		kk.AppData = append([]byte(nil), k.AppData...)
+		kk.AppData = cloneAppData(k.AppData)
 		out[h] = kk
 	}
 	return out
@@ -427,7 +444,7 @@ func (t *Transport) ReplaceKnown(known map[wire.Hash]Known) {
 	m := make(map[wire.Hash]*Known, len(known))
 	for h, k := range known {
 		kk := k
-		kk.AppData = append([]byte(nil), k.AppData...)
+		kk.AppData = cloneAppData(k.AppData)
 		m[h] = &kk
 	}
 	t.mu.Lock()

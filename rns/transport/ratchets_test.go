@@ -112,3 +112,34 @@ func TestValidateAnnounce(t *testing.T) {
 		t.Fatal("unregistered destination found")
 	}
 }
+
+// TestRecallAppDataNoneVsEmpty: without app data, a ratchetless announce
+// is recalled with none (nil) and a ratcheted one with empty app data,
+// as the reference's validate_announce decides by the payload length.
+func TestRecallAppDataNoneVsEmpty(t *testing.T) {
+	nw := newNetwork(t, 1, nil)
+	tr := nw.nodes[0].t
+	for _, tc := range []struct {
+		name    string
+		ratchet []byte
+		want    []byte
+	}{
+		{"ratchetless", nil, nil},
+		{"ratcheted", bytes.Repeat([]byte{0x44}, announce.RatchetLen), []byte{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id, _ := identity.Generate(nil)
+			d, _ := dest.New(id, dest.In, wire.Single, nil, "mehrtest", tc.name)
+			if !tr.ValidateAnnounce(ratchetAnnounce(t, nw, d, tc.ratchet, 1)) {
+				t.Fatal("not valid")
+			}
+			_, app, ok := tr.Recall(d.Hash)
+			if !ok || (app == nil) != (tc.want == nil) || len(app) != 0 {
+				t.Fatalf("app data %#v, want %#v", app, tc.want)
+			}
+			if got := tr.KnownDestinations()[d.Hash].AppData; (got == nil) != (tc.want == nil) {
+				t.Fatalf("table copy %#v", got)
+			}
+		})
+	}
+}
