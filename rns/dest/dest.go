@@ -10,6 +10,12 @@
 // appends to the human-readable name is not hashed. All of this mirrors
 // RNS/Destination.py of the reference and is checked against
 // vectors/reticulum/hashes.json.
+//
+// An inbound SINGLE destination can also keep ratchets (ratchets.go): a
+// list of X25519 keys, newest first, rotated at most once per interval and
+// kept in a signed file in the reference's format, which senders encrypt
+// to instead of the identity key once they have heard the newest one in an
+// announce.
 package dest
 
 import (

@@ -9,6 +9,8 @@
 //	                                  [destination, timestamp, next hop, hops, expires,
 //	                                   random blobs, interface hash, announce packet hash]
 //	storage/cache/announces/<hash>    msgpack [announce raw, interface name]
+//	storage/ratchets/<hash>           msgpack {"ratchet": key, "received": seconds}:
+//	                                  the newest ratchet a destination announced
 //
 // Timestamps are float seconds since the epoch, as Python writes them.
 // Path entries whose interface is no longer attached, or whose cached

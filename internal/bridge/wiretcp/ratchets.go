@@ -203,9 +203,10 @@ func cmdRotateRatchet(in *instance, p bridge.Params) (bridge.Result, error) {
 }
 
 // cmdSetRetainedRatchets applies a retained count. pad_to first grows the
-// list to that many ratchets through real rotations (each with the
-// rotation gate opened by backdating the last rotation), so the cut the
-// reference makes is observable.
+// list towards that many ratchets through real rotations, each with the
+// rotation gate opened by backdating the last rotation. Rotation applies
+// the same cut set_retained_ratchets does, so the list stops at
+// dest.RatchetCount, the length the reference cuts an inflated list to.
 func cmdSetRetainedRatchets(in *instance, p bridge.Params) (bridge.Result, error) {
 	d, err := in.ratchetDest(p)
 	if err != nil {
