@@ -11,6 +11,7 @@ import (
 	"github.com/mehr-net/mehr/rns/announce"
 	"github.com/mehr-net/mehr/rns/dest"
 	"github.com/mehr-net/mehr/rns/identity"
+	"github.com/mehr-net/mehr/rns/storage"
 	"github.com/mehr-net/mehr/rns/transport"
 	"github.com/mehr-net/mehr/rns/wire"
 )
@@ -237,6 +238,17 @@ func (d *Destination) announcePacket(appData []byte, pathResponse bool) ([]byte,
 		RandomHash:   announce.RandomHash(random[:], now),
 		PathResponse: pathResponse,
 	})
+}
+
+// EnableRatchets turns ratchets on, kept in the reference's signed ratchet
+// file at path (Destination.enable_ratchets; see
+// dest.Destination.EnableRatchets). Announces then carry the newest
+// ratchet.
+func (d *Destination) EnableRatchets(path string) error {
+	if path == "" {
+		return fmt.Errorf("rns: no ratchet file path for %s", d.Destination)
+	}
+	return d.Destination.EnableRatchets(storage.RatchetFile(path))
 }
 
 // EncryptPayload encrypts plaintext for this destination as the

@@ -4,12 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"io/fs"
 	"sync"
 	"time"
 
 	"github.com/mehr-net/mehr/rns/identity"
-	"github.com/mehr-net/mehr/rns/msgpack"
 	"github.com/mehr-net/mehr/rns/wire"
 )
 
@@ -30,13 +29,21 @@ var (
 	// destination whose ratchets were never enabled (the reference raises
 	// SystemError there).
 	ErrRatchetsDisabled = errors.New("dest: ratchets are not enabled")
-	// ErrRatchetFile is wrapped by errors about a ratchet file that is not
-	// a signed ratchet list of this destination's identity.
-	ErrRatchetFile = errors.New("dest: invalid ratchet file")
 	// ErrRatchetsNeedSingle is returned when ratchets are enabled on a
 	// destination that is not an inbound SINGLE one with a private key.
 	ErrRatchetsNeedSingle = errors.New("dest: ratchets need an inbound SINGLE destination with a private key")
 )
+
+// RatchetStore keeps a destination's ratchet list between runs.
+// storage.RatchetFile is the reference's signed ratchet file.
+type RatchetStore interface {
+	// LoadRatchets returns the stored ratchet private keys, newest first,
+	// after checking that id signed them. When nothing is stored yet the
+	// error wraps fs.ErrNotExist.
+	LoadRatchets(id *identity.Identity) ([][identity.RatchetSize]byte, error)
+	// SaveRatchets replaces the stored list, signed by id.
+	SaveRatchets(keys [][identity.RatchetSize]byte, id *identity.Identity) error
+}
 
 // ratchetState is the ratchet part of an inbound SINGLE destination
 // (Destination.ratchets and the fields around it in the reference).
@@ -45,7 +52,7 @@ type ratchetState struct {
 	mu       sync.Mutex
 	enabled  bool                         // ratchets is not None
 	keys     [][identity.RatchetSize]byte // private keys, newest first
-	path     string                       // ratchet file
+	store    RatchetStore
 	interval time.Duration
 	retained int
 	latest   time.Time // last rotation; zero when enabled, as the reference's 0
@@ -68,15 +75,15 @@ func (d *Destination) rs() *ratchetState {
 	return d.ratchets
 }
 
-// EnableRatchets turns ratchets on, keeping them in the file at path: an
-// existing file is loaded (its signature must verify under the
-// destination's identity), otherwise the destination starts with no
-// ratchet and the empty list is written. The first announce, or
-// RotateRatchets, then creates the first ratchet, since enabling resets the
-// time of the last rotation. This is Destination.enable_ratchets.
-func (d *Destination) EnableRatchets(path string) error {
-	if path == "" {
-		return fmt.Errorf("dest: no ratchet file path for %s", d)
+// EnableRatchets turns ratchets on, keeping them in store: a stored list
+// is loaded (its signature must verify under the destination's identity),
+// otherwise the destination starts with no ratchet and the empty list is
+// stored. The first announce, or RotateRatchets, then creates the first
+// ratchet, since enabling resets the time of the last rotation. This is
+// Destination.enable_ratchets.
+func (d *Destination) EnableRatchets(store RatchetStore) error {
+	if store == nil {
+		return fmt.Errorf("dest: no ratchet store for %s", d)
 	}
 	if d.Type != wire.Single || d.Direction != In || d.Identity == nil || !d.Identity.HasPrivateKey() {
 		return ErrRatchetsNeedSingle
@@ -85,108 +92,32 @@ func (d *Destination) EnableRatchets(path string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.latest = time.Time{}
-	return d.reloadLocked(r, path)
+	return d.reloadLocked(r, store)
 }
 
 // reloadLocked is Destination._reload_ratchets: on a failure ratchets are
 // disabled again.
-func (d *Destination) reloadLocked(r *ratchetState, path string) error {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		r.enabled, r.keys, r.path = true, nil, path
+func (d *Destination) reloadLocked(r *ratchetState, store RatchetStore) error {
+	keys, err := store.LoadRatchets(d.Identity)
+	if errors.Is(err, fs.ErrNotExist) {
+		r.enabled, r.keys, r.store = true, nil, store
 		return d.persistLocked(r)
 	}
 	if err == nil {
-		var keys [][identity.RatchetSize]byte
-		if keys, err = DecodeRatchetFile(b, d.Identity); err == nil {
-			r.enabled, r.keys, r.path = true, keys, path
-			return nil
-		}
+		r.enabled, r.keys, r.store = true, keys, store
+		return nil
 	}
-	r.enabled, r.keys, r.path = false, nil, ""
-	return fmt.Errorf("dest: ratchet file %s of %s: %w", path, d, err)
+	r.enabled, r.keys, r.store = false, nil, nil
+	return fmt.Errorf("dest: ratchets of %s: %w", d, err)
 }
 
-// persistLocked is Destination._persist_ratchets: the file is written
-// under a temporary name and renamed over the old one.
+// persistLocked is Destination._persist_ratchets.
 func (d *Destination) persistLocked(r *ratchetState) error {
-	b, err := EncodeRatchetFile(r.keys, d.Identity)
-	if err == nil {
-		tmp := r.path + ".tmp"
-		if err = os.WriteFile(tmp, b, 0o600); err == nil {
-			if err = os.Rename(tmp, r.path); err != nil {
-				os.Remove(tmp)
-			}
-		}
-	}
-	if err != nil {
-		r.enabled, r.keys, r.path = false, nil, ""
-		return fmt.Errorf("dest: write ratchet file of %s: %w", d, err)
+	if err := r.store.SaveRatchets(r.keys, d.Identity); err != nil {
+		r.enabled, r.keys, r.store = false, nil, nil
+		return fmt.Errorf("dest: store ratchets of %s: %w", d, err)
 	}
 	return nil
-}
-
-// EncodeRatchetFile returns the reference's ratchet file for a list of
-// ratchet private keys: a msgpack map {"signature": sig, "ratchets":
-// packed}, where packed is the msgpack list of the keys and sig the
-// identity's signature over packed.
-func EncodeRatchetFile(keys [][identity.RatchetSize]byte, id *identity.Identity) ([]byte, error) {
-	list := make([]any, len(keys))
-	for i := range keys {
-		list[i] = keys[i][:]
-	}
-	packed, err := msgpack.Marshal(list)
-	if err != nil {
-		return nil, err
-	}
-	sig, err := id.Sign(packed)
-	if err != nil {
-		return nil, err
-	}
-	return msgpack.Marshal(msgpack.Map{
-		{Key: "signature", Value: sig[:]},
-		{Key: "ratchets", Value: packed},
-	})
-}
-
-// DecodeRatchetFile checks a ratchet file's signature under id and returns
-// its ratchet private keys, newest first. Errors wrap ErrRatchetFile.
-func DecodeRatchetFile(b []byte, id *identity.Identity) ([][identity.RatchetSize]byte, error) {
-	v, err := msgpack.Decode(b)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrRatchetFile, err)
-	}
-	m, ok := v.(msgpack.Map)
-	if !ok {
-		return nil, fmt.Errorf("%w: not a map", ErrRatchetFile)
-	}
-	sv, _ := m.Get("signature")
-	pv, _ := m.Get("ratchets")
-	sig, ok1 := sv.([]byte)
-	packed, ok2 := pv.([]byte)
-	if !ok1 || !ok2 {
-		return nil, fmt.Errorf("%w: no signature or ratchets", ErrRatchetFile)
-	}
-	if !id.Verify(packed, sig) {
-		return nil, fmt.Errorf("%w: invalid signature", ErrRatchetFile)
-	}
-	lv, err := msgpack.Decode(packed)
-	if err != nil {
-		return nil, fmt.Errorf("%w: ratchets: %v", ErrRatchetFile, err)
-	}
-	list, ok := lv.([]any)
-	if !ok {
-		return nil, fmt.Errorf("%w: ratchets are not a list", ErrRatchetFile)
-	}
-	keys := make([][identity.RatchetSize]byte, 0, len(list))
-	for _, e := range list {
-		k, ok := e.([]byte)
-		if !ok || len(k) != identity.RatchetSize {
-			return nil, fmt.Errorf("%w: ratchet is not %d bytes", ErrRatchetFile, identity.RatchetSize)
-		}
-		keys = append(keys, [identity.RatchetSize]byte(k))
-	}
-	return keys, nil
 }
 
 // RatchetsEnabled reports whether ratchets are on.
@@ -293,7 +224,7 @@ func (d *Destination) SetLastRatchetRotation(t time.Time) {
 }
 
 // RotateRatchets makes a new newest ratchet if the interval has passed
-// since the last rotation, trims the list and writes the ratchet file
+// since the last rotation, trims the list and stores it
 // (Destination.rotate_ratchets). It reports whether a ratchet was added,
 // and returns ErrRatchetsDisabled when ratchets are not enabled. rand is
 // the key source; nil means crypto/rand.
@@ -350,15 +281,16 @@ func (d *Destination) RatchetIDs() [][identity.RatchetIDLen]byte {
 	return ids
 }
 
-// RatchetFile returns the ratchet file path, or "" when ratchets are off.
-func (d *Destination) RatchetFile() string {
+// RatchetStore returns where the ratchets are kept, or nil when they are
+// off.
+func (d *Destination) RatchetStore() RatchetStore {
 	r := d.rs()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.path
+	return r.store
 }
 
-// PersistRatchets writes the ratchet file now.
+// PersistRatchets stores the ratchets now.
 func (d *Destination) PersistRatchets() error {
 	r := d.rs()
 	r.mu.Lock()
@@ -369,8 +301,8 @@ func (d *Destination) PersistRatchets() error {
 	return d.persistLocked(r)
 }
 
-// ReloadRatchets replaces the ratchets with those in the ratchet file. A
-// file that does not verify disables ratchets and is reported.
+// ReloadRatchets replaces the ratchets with the stored ones. A stored list
+// that does not verify disables ratchets and is reported.
 func (d *Destination) ReloadRatchets() error {
 	r := d.rs()
 	r.mu.Lock()
@@ -378,7 +310,7 @@ func (d *Destination) ReloadRatchets() error {
 	if !r.enabled {
 		return ErrRatchetsDisabled
 	}
-	return d.reloadLocked(r, r.path)
+	return d.reloadLocked(r, r.store)
 }
 
 // LatestRatchetID returns the ID of the ratchet used by the last
@@ -432,7 +364,7 @@ func (d *Destination) DecryptRatcheted(ciphertext []byte) ([]byte, error) {
 	if err != nil && r.enabled && len(r.keys) > 0 {
 		// Another process may have rotated the file (the reference's
 		// reload-and-retry).
-		if rerr := d.reloadLocked(r, r.path); rerr != nil {
+		if rerr := d.reloadLocked(r, r.store); rerr != nil {
 			r.latestID = nil
 			return nil, rerr
 		}

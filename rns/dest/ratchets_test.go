@@ -2,10 +2,8 @@ package dest
 
 import (
 	"bytes"
-	"encoding/hex"
 	"errors"
-	"os"
-	"path/filepath"
+	"io/fs"
 	"testing"
 	"time"
 
@@ -13,97 +11,37 @@ import (
 	"github.com/mehr-net/mehr/rns/wire"
 )
 
-// refRatchetFile is the ratchet file the reference (RNS 1.4.2,
-// Destination._persist_ratchets) writes for the identity with private key
-// bytes 0..63 and the ratchets 0x11×32 and 0x22×32, newest first.
-const refRatchetFile = "82a97369676e6174757265c44061634abc06a403aa0b91981cf7bcd921486256aefc796320906e2f45de1d64b6eaea0f9368448f6b2853471b9ff422d8ef4ef1a7082ab4ad37d1c6ef6fd84e0fa87261746368657473c44592c4201111111111111111111111111111111111111111111111111111111111111111c4202222222222222222222222222222222222222222222222222222222222222222"
-
-// refEmptyRatchetFile is the same for an empty list, as enabling ratchets
-// on a new destination writes it.
-const refEmptyRatchetFile = "82a97369676e6174757265c440d0011c754e494dc43a44d1ae8764d3cfe68f5ba3af7845e89402050741562e807f9401489216872c6d8e1aa67925cbf75b7bb28706971c4c4ff65cd65e6fbc0ca87261746368657473c40190"
-
-func fixedIdentity(t *testing.T) *identity.Identity {
-	t.Helper()
-	var k [64]byte
-	for i := range k {
-		k[i] = byte(i)
-	}
-	id, err := identity.FromPrivateKey(k[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
+// memStore is a RatchetStore in memory that signs and checks nothing
+// but remembers which identity stored the list.
+type memStore struct {
+	keys  [][identity.RatchetSize]byte
+	id    *identity.Identity
+	saves int
+	fail  error
 }
 
-func TestRatchetFileMatchesReference(t *testing.T) {
-	id := fixedIdentity(t)
-	var r1, r2 [identity.RatchetSize]byte
-	for i := range r1 {
-		r1[i], r2[i] = 0x11, 0x22
+func (m *memStore) LoadRatchets(id *identity.Identity) ([][identity.RatchetSize]byte, error) {
+	if m.fail != nil {
+		return nil, m.fail
 	}
-	for _, tc := range []struct {
-		name string
-		keys [][identity.RatchetSize]byte
-		want string
-	}{
-		{"two", [][identity.RatchetSize]byte{r1, r2}, refRatchetFile},
-		{"empty", nil, refEmptyRatchetFile},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			b, err := EncodeRatchetFile(tc.keys, id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := hex.EncodeToString(b); got != tc.want {
-				t.Fatalf("file\n got %s\nwant %s", got, tc.want)
-			}
-			ref, _ := hex.DecodeString(tc.want)
-			keys, err := DecodeRatchetFile(ref, id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(keys) != len(tc.keys) {
-				t.Fatalf("decoded %d keys, want %d", len(keys), len(tc.keys))
-			}
-			for i := range keys {
-				if keys[i] != tc.keys[i] {
-					t.Fatalf("key %d differs", i)
-				}
-			}
-		})
+	if m.id == nil {
+		return nil, fs.ErrNotExist
 	}
+	if m.id != id {
+		return nil, errBadStore
+	}
+	return append([][identity.RatchetSize]byte(nil), m.keys...), nil
 }
 
-func TestDecodeRatchetFileMalformed(t *testing.T) {
-	id := fixedIdentity(t)
-	other, err := identity.Generate(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, _ := hex.DecodeString(refRatchetFile)
-	flipped := bytes.Clone(ref)
-	flipped[len(flipped)-1] ^= 1
-	for _, tc := range []struct {
-		name string
-		b    []byte
-		id   *identity.Identity
-	}{
-		{"empty", nil, id},
-		{"not a map", []byte{0x90}, id},
-		{"no signature", []byte{0x81, 0xa8, 'r', 'a', 't', 'c', 'h', 'e', 't', 's', 0xc4, 0x01, 0x90}, id},
-		{"tampered ratchet", flipped, id},
-		{"wrong identity", ref, other},
-		{"truncated", ref[:len(ref)/2], id},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if _, err := DecodeRatchetFile(tc.b, tc.id); !errors.Is(err, ErrRatchetFile) {
-				t.Fatalf("err = %v, want ErrRatchetFile", err)
-			}
-		})
-	}
+func (m *memStore) SaveRatchets(keys [][identity.RatchetSize]byte, id *identity.Identity) error {
+	m.saves++
+	m.keys, m.id = append([][identity.RatchetSize]byte(nil), keys...), id
+	return nil
 }
 
-func newRatchetDest(t *testing.T) (*Destination, string) {
+var errBadStore = errors.New("store signed by another identity")
+
+func newRatchetDest(t *testing.T) (*Destination, *memStore) {
 	t.Helper()
 	id, err := identity.Generate(nil)
 	if err != nil {
@@ -113,11 +51,11 @@ func newRatchetDest(t *testing.T) (*Destination, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "ratchets")
-	if err := d.EnableRatchets(path); err != nil {
+	st := &memStore{}
+	if err := d.EnableRatchets(st); err != nil {
 		t.Fatal(err)
 	}
-	return d, path
+	return d, st
 }
 
 func TestRotateRatchetsRequiresEnabled(t *testing.T) {
@@ -133,18 +71,18 @@ func TestRotateRatchetsRequiresEnabled(t *testing.T) {
 		t.Fatal("enforce took effect without ratchets")
 	}
 	out, _ := New(id, Out, wire.Single, nil, "conformance", "ratchets")
-	if err := out.EnableRatchets(filepath.Join(t.TempDir(), "r")); !errors.Is(err, ErrRatchetsNeedSingle) {
+	if err := out.EnableRatchets(&memStore{}); !errors.Is(err, ErrRatchetsNeedSingle) {
 		t.Fatalf("enable on OUT: %v", err)
 	}
 }
 
 func TestRatchetRotationGate(t *testing.T) {
-	d, path := newRatchetDest(t)
+	d, st := newRatchetDest(t)
 	if ids := d.RatchetIDs(); ids == nil || len(ids) != 0 {
 		t.Fatalf("new ratchet list %v, want empty", ids)
 	}
-	if b, err := os.ReadFile(path); err != nil || len(b) == 0 {
-		t.Fatalf("enable wrote no file: %v", err)
+	if st.saves != 1 || st.id != d.Identity {
+		t.Fatal("enable did not store the empty list")
 	}
 	now := time.Unix(2_000_000_000, 0)
 	// Enabling resets the last rotation, so the first rotation is due.
@@ -172,11 +110,12 @@ func TestRatchetRotationGate(t *testing.T) {
 	if !ok || identity.RatchetID(pub[:]) != ids[0] {
 		t.Fatal("current ratchet is not the newest")
 	}
-	// The file holds what memory holds.
-	b, _ := os.ReadFile(path)
-	keys, err := DecodeRatchetFile(b, d.Identity)
-	if err != nil || len(keys) != 2 {
-		t.Fatalf("file: %d keys, %v", len(keys), err)
+	// The store holds what memory holds.
+	if len(st.keys) != 2 {
+		t.Fatalf("store: %d keys", len(st.keys))
+	}
+	if sp, _ := identity.RatchetPublic(st.keys[0][:]); identity.RatchetID(sp[:]) != ids[0] {
+		t.Fatal("stored newest key is not the current ratchet")
 	}
 }
 
@@ -199,7 +138,7 @@ func TestRetainedRatchetsCut(t *testing.T) {
 }
 
 func TestRatchetPersistReload(t *testing.T) {
-	d, path := newRatchetDest(t)
+	d, st := newRatchetDest(t)
 	now := time.Unix(2_000_000_000, 0)
 	for i := range 3 {
 		d.RotateRatchets(nil, now.Add(time.Duration(i)*time.Hour))
@@ -220,17 +159,15 @@ func TestRatchetPersistReload(t *testing.T) {
 			t.Fatal("reloaded ratchets differ")
 		}
 	}
-	// Another destination with the same identity picks the file up.
+	// Another destination with the same identity picks the list up.
 	d2, _ := New(d.Identity, In, wire.Single, nil, "conformance", "ratchets")
-	if err := d2.EnableRatchets(path); err != nil || len(d2.RatchetIDs()) != 3 {
+	if err := d2.EnableRatchets(st); err != nil || len(d2.RatchetIDs()) != 3 {
 		t.Fatalf("reload in a second destination: %v", err)
 	}
-	// A tampered file is refused and ratchets are off again.
-	b, _ := os.ReadFile(path)
-	b[len(b)-1] ^= 1
-	os.WriteFile(path, b, 0o600)
-	if err := d.ReloadRatchets(); !errors.Is(err, ErrRatchetFile) {
-		t.Fatalf("tampered file: %v", err)
+	// A store that fails to verify is refused and ratchets are off again.
+	st.fail = errBadStore
+	if err := d.ReloadRatchets(); !errors.Is(err, errBadStore) {
+		t.Fatalf("bad store: %v", err)
 	}
 	if d.RatchetsEnabled() {
 		t.Fatal("ratchets still enabled after a bad file")
@@ -293,7 +230,7 @@ func TestRatchetsZeroDestination(t *testing.T) {
 	if d.RatchetsEnabled() || d.RatchetIDs() != nil || d.RetainedRatchets() != RatchetCount || d.RatchetInterval() != RatchetInterval {
 		t.Fatal("zero destination has unexpected ratchet state")
 	}
-	if err := d.EnableRatchets("x"); !errors.Is(err, ErrRatchetsNeedSingle) {
+	if err := d.EnableRatchets(&memStore{}); !errors.Is(err, ErrRatchetsNeedSingle) {
 		t.Fatalf("enable on zero destination: %v", err)
 	}
 }

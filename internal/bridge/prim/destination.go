@@ -15,6 +15,7 @@ import (
 	"github.com/mehr-net/mehr/rns/identity"
 	"github.com/mehr-net/mehr/rns/link"
 	"github.com/mehr-net/mehr/rns/link/request"
+	"github.com/mehr-net/mehr/rns/storage"
 	"github.com/mehr-net/mehr/rns/wire"
 )
 
@@ -51,7 +52,7 @@ func destinationRotateRatchets(p bridge.Params) (bridge.Result, error) {
 			return nil, err
 		}
 		defer os.RemoveAll(dir)
-		if err := d.EnableRatchets(filepath.Join(dir, "ratchets.bin")); err != nil {
+		if err := d.EnableRatchets(storage.RatchetFile(filepath.Join(dir, "ratchets.bin"))); err != nil {
 			return nil, err
 		}
 	}
