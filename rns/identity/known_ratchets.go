@@ -48,17 +48,31 @@ func NewKnownRatchets(backend RatchetBackend, now func() time.Time) *KnownRatche
 // it is new. A new ratchet is also handed to the backend; its error is
 // returned.
 func (k *KnownRatchets) Remember(dest [HashLen]byte, ratchet []byte) (bool, error) {
-	k.mu.Lock()
-	if old, ok := k.m[dest]; ok && bytes.Equal(old, ratchet) {
-		k.mu.Unlock()
+	if !k.Note(dest, ratchet) {
 		return false, nil
 	}
-	k.m[dest] = bytes.Clone(ratchet)
-	k.mu.Unlock()
-	if k.backend == nil {
-		return true, nil
+	return true, k.Persist(dest, ratchet)
+}
+
+// Note is the in-memory half of Remember: it records ratchet and reports
+// whether it is new, without touching the backend. A caller that must not
+// block on storage notes a ratchet at once and persists it later.
+func (k *KnownRatchets) Note(dest [HashLen]byte, ratchet []byte) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if old, ok := k.m[dest]; ok && bytes.Equal(old, ratchet) {
+		return false
 	}
-	return true, k.backend.SaveRatchet(dest, ratchet, k.now())
+	k.m[dest] = bytes.Clone(ratchet)
+	return true
+}
+
+// Persist hands a ratchet heard now to the backend, if there is one.
+func (k *KnownRatchets) Persist(dest [HashLen]byte, ratchet []byte) error {
+	if k.backend == nil {
+		return nil
+	}
+	return k.backend.SaveRatchet(dest, ratchet, k.now())
 }
 
 // Get returns the newest ratchet of dest. When it is not in memory it is

@@ -37,8 +37,8 @@ func hasBlob(blobs [][10]byte, b [10]byte) bool {
 	return false
 }
 
-// announcedRatchet is a ratchet a valid announce carried, remembered
-// (and persisted) after the transport lock is released.
+// announcedRatchet is a new ratchet a valid announce carried, persisted
+// after the transport lock is released.
 type announcedRatchet struct {
 	ok   bool
 	dest wire.Hash
@@ -75,7 +75,9 @@ func (t *Transport) inboundAnnounceLocked(p *Packet, raw []byte, q *sendQueue) (
 	}
 	now := t.now()
 	t.rememberLocked(p, &a, now)
-	if a.Ratchet != nil {
+	// As validate_announce does, the ratchet is known before the path
+	// is; storing it waits until the lock is released.
+	if a.Ratchet != nil && t.cfg.Ratchets.Note(p.Destination, a.Ratchet) {
 		rat.ok, rat.dest = true, p.Destination
 		copy(rat.key[:], a.Ratchet)
 	}

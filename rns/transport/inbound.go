@@ -207,7 +207,7 @@ func (t *Transport) inbound(raw []byte, in *Iface, pp *Packet) {
 		d.dest.Receive(p)
 	}
 	if rat.ok {
-		if _, err := t.cfg.Ratchets.Remember(rat.dest, rat.key[:]); err != nil {
+		if err := t.cfg.Ratchets.Persist(rat.dest, rat.key[:]); err != nil {
 			t.logf("transport: ratchet of %x not persisted: %v", rat.dest[:], err)
 		}
 	}
