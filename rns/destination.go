@@ -11,6 +11,7 @@ import (
 	"github.com/mehr-net/mehr/rns/announce"
 	"github.com/mehr-net/mehr/rns/dest"
 	"github.com/mehr-net/mehr/rns/identity"
+	"github.com/mehr-net/mehr/rns/storage"
 	"github.com/mehr-net/mehr/rns/transport"
 	"github.com/mehr-net/mehr/rns/wire"
 )
@@ -179,7 +180,7 @@ func (d *Destination) Receive(p *transport.Packet) {
 	if p.PacketType != wire.Data {
 		return
 	}
-	pt, err := d.Decrypt(p.Data, nil, false)
+	pt, err := d.DecryptPayload(p.Data)
 	if err != nil {
 		return
 	}
@@ -215,12 +216,59 @@ func (d *Destination) announcePacket(appData []byte, pathResponse bool) ([]byte,
 	if _, err := rand.Read(random[:]); err != nil {
 		return nil, err
 	}
+	now := time.Now()
+	var ratchet []byte
+	if d.RatchetsEnabled() {
+		// As the reference's announce: rotate when due, carry the newest
+		// ratchet and remember it as this destination's own.
+		if _, err := d.RotateRatchets(nil, now); err != nil {
+			return nil, err
+		}
+		if pub, ok := d.CurrentRatchet(); ok {
+			ratchet = pub[:]
+			if _, err := d.node.t.Ratchets().Remember(d.Destination.Hash, ratchet); err != nil {
+				d.node.logf("rns: ratchet of %s not persisted: %v", d.Destination, err)
+			}
+		}
+	}
 	return announce.Append(nil, &announce.Params{
 		Destination:  d.Destination,
 		AppData:      appData,
-		RandomHash:   announce.RandomHash(random[:], time.Now()),
+		Ratchet:      ratchet,
+		RandomHash:   announce.RandomHash(random[:], now),
 		PathResponse: pathResponse,
 	})
+}
+
+// EnableRatchets turns ratchets on, kept in the reference's signed ratchet
+// file at path (Destination.enable_ratchets; see
+// dest.Destination.EnableRatchets). Announces then carry the newest
+// ratchet.
+func (d *Destination) EnableRatchets(path string) error {
+	if path == "" {
+		return fmt.Errorf("rns: no ratchet file path for %s", d.Destination)
+	}
+	return d.Destination.EnableRatchets(storage.RatchetFile(path))
+}
+
+// EncryptPayload encrypts plaintext for this destination as the
+// reference's Destination.encrypt does: a SINGLE destination is encrypted
+// to the newest ratchet this node heard it announce (or, for one of this
+// node's own destinations, announced itself), and otherwise to its
+// identity key; LatestRatchetID then names the ratchet used.
+func (d *Destination) EncryptPayload(plaintext []byte) ([]byte, error) {
+	var ratchet []byte
+	if d.Destination.Type == wire.Single {
+		ratchet, _ = d.node.t.Ratchets().Get(d.Destination.Hash)
+	}
+	return d.EncryptRatcheted(nil, plaintext, ratchet)
+}
+
+// DecryptPayload decrypts a packet addressed to this destination with its
+// retained ratchets and identity key (Destination.decrypt); see
+// dest.Destination.DecryptRatcheted.
+func (d *Destination) DecryptPayload(ciphertext []byte) ([]byte, error) {
+	return d.DecryptRatcheted(ciphertext)
 }
 
 // Announce broadcasts an announce of this destination on every interface.
@@ -282,13 +330,29 @@ func (d *Destination) CachedPathResponses() int {
 // Send encrypts data to this (outbound) destination and sends it. The
 // returned receipt is proved when the destination proves the packet.
 func (d *Destination) Send(data []byte, proofTimeout time.Duration) (*transport.Receipt, error) {
-	ct, err := d.Encrypt(nil, data, nil)
+	raw, err := d.DataPacket(data)
+	if err != nil {
+		return nil, err
+	}
+	return d.SendPacket(raw, proofTimeout)
+}
+
+// DataPacket builds the DATA packet Send sends: data encrypted with
+// EncryptPayload, behind a HEADER_1 header addressed to the destination.
+func (d *Destination) DataPacket(data []byte) ([]byte, error) {
+	ct, err := d.EncryptPayload(data)
 	if err != nil {
 		return nil, err
 	}
 	h := wire.Header{DestType: d.Destination.Type, Destination: d.Destination.Hash}
-	raw := append(h.Append(make([]byte, 0, wire.HeaderMinSize+len(ct))), ct...)
+	return append(h.Append(make([]byte, 0, wire.HeaderMinSize+len(ct))), ct...), nil
+}
+
+// SendPacket sends a packet built by DataPacket, expecting a proof of it
+// from a SINGLE destination as Send does.
+func (d *Destination) SendPacket(raw []byte, proofTimeout time.Duration) (*transport.Receipt, error) {
 	var r *transport.Receipt
+	var err error
 	if d.Destination.Type == wire.Single && d.Identity != nil {
 		r, err = d.node.t.ExpectProof(raw, d.Identity, proofTimeout, nil)
 		if err != nil {

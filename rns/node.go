@@ -100,10 +100,15 @@ func NewNode(opts Options) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rns: transport identity: %w", err)
 	}
+	var ratchetStore identity.RatchetBackend
+	if opts.StorageDir != "" {
+		ratchetStore = storage.NewRatchets(opts.StorageDir)
+	}
 	var n *Node
 	tcfg := transport.Config{
 		Identity: id, Enabled: opts.TransportEnabled, Logf: logf, Now: opts.Now, NoJobs: opts.NoJobs,
 		ExplicitProofs: opts.ExplicitProofs,
+		Ratchets:       identity.NewKnownRatchets(ratchetStore, opts.Now),
 	}
 	if opts.StorageDir != "" {
 		tcfg.BlackholeChanged = func() { n.saveBlackhole() }
@@ -214,9 +219,6 @@ func (n *Node) BlackholeSources() []wire.Hash {
 	return append([]wire.Hash(nil), n.bhSources...)
 }
 
-// StorageDir returns the storage directory, or "" when nothing is stored.
-func (n *Node) StorageDir() string { return n.opts.StorageDir }
-
 // AcceptsLinks reports whether d answers link requests (the reference's
 // Destination.accepts_links): whether a link request handler is set.
 func (d *Destination) AcceptsLinks() bool {
@@ -307,6 +309,74 @@ func (n *Node) AwaitPath(ctx context.Context, h wire.Hash) error {
 	}
 	return nil
 }
+
+// StorageDir returns the storage directory, or "" when nothing is
+// persisted.
+func (n *Node) StorageDir() string { return n.opts.StorageDir }
+
+// Recall returns the identity and app data last announced for a
+// destination, as the reference's Identity.recall does: from the known
+// destinations, or, for a destination registered on this node (whose own
+// announces it never hears), its identity with no app data.
+func (n *Node) Recall(h wire.Hash) (*identity.Identity, []byte, bool) {
+	if id, app, ok := n.t.Recall(h); ok {
+		return id, app, true
+	}
+	d, ok := n.t.Registered(h)
+	if !ok {
+		return nil, nil, false
+	}
+	nd, ok := d.(*Destination)
+	if !ok || nd.Identity == nil {
+		return nil, nil, false
+	}
+	k := nd.Identity.PublicKey()
+	pub, err := identity.FromPublicKey(k[:])
+	if err != nil {
+		return nil, nil, false
+	}
+	return pub, nil, true
+}
+
+// SaveKnownDestinations writes the known destinations to the storage
+// directory (Identity.save_known_destinations).
+func (n *Node) SaveKnownDestinations() error {
+	if n.opts.StorageDir == "" {
+		return ErrNoStorage
+	}
+	return storage.SaveKnown(n.opts.StorageDir, n.t.KnownDestinations())
+}
+
+// LoadKnownDestinations replaces the known destinations with those in the
+// storage directory (Identity.load_known_destinations).
+func (n *Node) LoadKnownDestinations() error {
+	if n.opts.StorageDir == "" {
+		return ErrNoStorage
+	}
+	known, err := storage.LoadKnown(n.opts.StorageDir)
+	if err != nil {
+		return err
+	}
+	n.t.ReplaceKnown(known)
+	return nil
+}
+
+// CleanRatchets removes the stored ratchets that expired, cannot be read
+// or belong to destinations no longer known (Identity._clean_ratchets),
+// and returns how many it removed.
+func (n *Node) CleanRatchets() (int, error) {
+	if n.opts.StorageDir == "" {
+		return 0, nil
+	}
+	known := n.t.KnownDestinations()
+	return storage.NewRatchets(n.opts.StorageDir).Clean(n.now(), func(h wire.Hash) bool {
+		_, ok := known[h]
+		return ok
+	})
+}
+
+// ErrNoStorage is returned by operations that need Options.StorageDir.
+var ErrNoStorage = errors.New("rns: node has no storage directory")
 
 // Save persists the known destinations and the path table.
 func (n *Node) Save() error {

@@ -10,6 +10,12 @@
 // appends to the human-readable name is not hashed. All of this mirrors
 // RNS/Destination.py of the reference and is checked against
 // vectors/reticulum/hashes.json.
+//
+// An inbound SINGLE destination can also keep ratchets (ratchets.go): a
+// list of X25519 keys, newest first, rotated at most once per interval and
+// kept in a signed file in the reference's format, which senders encrypt
+// to instead of the identity key once they have heard the newest one in an
+// announce.
 package dest
 
 import (
@@ -18,6 +24,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/mehr-net/mehr/rns/identity"
 	"github.com/mehr-net/mehr/rns/wire"
@@ -163,6 +170,9 @@ type Destination struct {
 
 	group *identity.Token // GROUP symmetric key, once set
 	key   []byte
+
+	rOnce    sync.Once
+	ratchets *ratchetState // see ratchets.go
 }
 
 // New builds a destination the way the reference does. An inbound SINGLE

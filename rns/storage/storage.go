@@ -9,6 +9,8 @@
 //	                                  [destination, timestamp, next hop, hops, expires,
 //	                                   random blobs, interface hash, announce packet hash]
 //	storage/cache/announces/<hash>    msgpack [announce raw, interface name]
+//	storage/ratchets/<hash>           msgpack {"ratchet": key, "received": seconds}:
+//	                                  the newest ratchet a destination announced
 //
 // Timestamps are float seconds since the epoch, as Python writes them.
 // Path entries whose interface is no longer attached, or whose cached
@@ -308,4 +310,30 @@ func loadCachedAnnounce(dir string, packetHash []byte) []byte {
 	}
 	raw, _ := e[0].([]byte)
 	return raw
+}
+
+// KnownRecordLen returns how many fields the stored known-destination
+// record of h has (5 as written by SaveKnown and the reference: seen,
+// packet hash, public key, app data, last used); ok is false when the
+// file has no record for h.
+func KnownRecordLen(dir string, h wire.Hash) (n int, ok bool, err error) {
+	b, err := os.ReadFile(filepath.Join(dir, KnownDestinationsFile))
+	if err != nil {
+		return 0, false, fmt.Errorf("storage: %w", err)
+	}
+	v, err := msgpack.Decode(b)
+	if err != nil {
+		return 0, false, fmt.Errorf("storage: %s: %w", KnownDestinationsFile, err)
+	}
+	m, isMap := v.(msgpack.Map)
+	if !isMap {
+		return 0, false, fmt.Errorf("%w: %s is not a map", ErrFormat, KnownDestinationsFile)
+	}
+	for _, kv := range m {
+		if key, _ := kv.Key.([]byte); len(key) == wire.HashLen && wire.Hash(key) == h {
+			e, _ := kv.Value.([]any)
+			return len(e), true, nil
+		}
+	}
+	return 0, false, nil
 }

@@ -37,20 +37,30 @@ func hasBlob(blobs [][10]byte, b [10]byte) bool {
 	return false
 }
 
+// announcedRatchet is a new ratchet a valid announce carried, persisted
+// after the transport lock is released.
+type announcedRatchet struct {
+	ok   bool
+	dest wire.Hash
+	key  [announce.RatchetLen]byte
+}
+
 // inboundAnnounceLocked is the announce branch of the reference's inbound:
 // validation, detection of neighbours' rebroadcasts, the path-table update
 // rules, scheduling of our own rebroadcast, and immediate copies to local
 // clients and to interfaces waiting on a discovery path request. It returns
-// what announce handlers should hear, or nil.
-func (t *Transport) inboundAnnounceLocked(p *Packet, raw []byte, q *sendQueue) *AnnounceInfo {
+// what announce handlers should hear, or nil, and the ratchet a valid
+// announce carried, which the reference remembers whether or not the path
+// table changes.
+func (t *Transport) inboundAnnounceLocked(p *Packet, raw []byte, q *sendQueue) (info *AnnounceInfo, rat announcedRatchet) {
 	a, err := announce.Validate(&p.Packet)
 	if err != nil {
-		return nil
+		return nil, rat
 	}
 	if len(t.blackholed) > 0 {
 		// The reference invalidates announces of blackholed identities.
 		if _, bad := t.blackholed[a.IdentityHash()]; bad {
-			return nil
+			return nil, rat
 		}
 	}
 	in := p.Interface
@@ -66,19 +76,23 @@ func (t *Transport) inboundAnnounceLocked(p *Packet, raw []byte, q *sendQueue) *
 			_, discovering := t.discoveryPRs[p.Destination]
 			if !requested && !discovering && in.ingress.limit(now) {
 				in.ingress.hold(p.Destination, raw, p.Hops)
-				return nil
+				return nil, rat
 			}
 		}
 	}
 	if _, local := t.destinations[p.Destination]; local {
-		return nil
+		return nil, rat
 	}
-	// The reference refuses an announce whose key differs from the one it
-	// already knows for this destination.
-	if k, ok := t.known[p.Destination]; ok && !bytes.Equal(k.PublicKey[:], a.PublicKey) {
-		return nil
+	if !t.knownKeyMatchesLocked(p.Destination, a.PublicKey) {
+		return nil, rat
 	}
 	t.rememberLocked(p, &a, now)
+	// As validate_announce does, the ratchet is known before the path
+	// is; storing it waits until the lock is released.
+	if a.Ratchet != nil && t.cfg.Ratchets.Note(p.Destination, a.Ratchet) {
+		rat.ok, rat.dest = true, p.Destination
+		copy(rat.key[:], a.Ratchet)
+	}
 
 	receivedFrom := p.Destination
 	if p.HeaderType == wire.Header2 {
@@ -97,7 +111,7 @@ func (t *Transport) inboundAnnounceLocked(p *Packet, raw []byte, q *sendQueue) *
 	}
 
 	if int(p.Hops) >= wire.MaxHops+1 {
-		return nil
+		return nil, rat
 	}
 	emitted := announce.EmittedSeconds(a.RandomHash)
 	blob := randomBlob(p.Data)
@@ -138,7 +152,7 @@ func (t *Transport) inboundAnnounceLocked(p *Packet, raw []byte, q *sendQueue) *
 		}
 	}
 	if !shouldAdd {
-		return nil
+		return nil, rat
 	}
 
 	fromLocal := in != nil && in.local
@@ -216,9 +230,9 @@ func (t *Transport) inboundAnnounceLocked(p *Packet, raw []byte, q *sendQueue) *
 
 	id, err := identity.FromPublicKey(a.PublicKey)
 	if err != nil {
-		return nil
+		return nil, rat
 	}
-	info := &AnnounceInfo{
+	info = &AnnounceInfo{
 		Destination:  p.Destination,
 		Identity:     id,
 		AppData:      append([]byte(nil), a.AppData...),
@@ -226,7 +240,7 @@ func (t *Transport) inboundAnnounceLocked(p *Packet, raw []byte, q *sendQueue) *
 		PathResponse: p.Context == wire.ContextPathResponse,
 		PacketHash:   p.Hash,
 	}
-	return info
+	return info, rat
 }
 
 // rebroadcast builds the HEADER_2 form this node transmits an announce in
@@ -237,6 +251,49 @@ func (t *Transport) rebroadcast(stored []byte, hops uint8, ctx wire.Context) []b
 		return nil
 	}
 	return announce.AppendRebroadcast(make([]byte, 0, wire.HeaderMaxSize+len(p.Data)), &p, t.id, hops, ctx)
+}
+
+// knownKeyMatchesLocked reports whether pub may be announced for h: the
+// reference refuses an announce whose key differs from the one it already
+// knows for the destination.
+func (t *Transport) knownKeyMatchesLocked(h wire.Hash, pub []byte) bool {
+	k, ok := t.known[h]
+	return !ok || bytes.Equal(k.PublicKey[:], pub)
+}
+
+// ValidateAnnounce checks a received announce packet the way the
+// reference's Identity.validate_announce does, outside the path-table
+// logic: the signature and destination hash must be valid, the identity
+// must not be blackholed and the public key must match the one already
+// known for the destination. A valid announce is remembered (app data,
+// key, and the ratchet it carries); the result says whether it was valid.
+func (t *Transport) ValidateAnnounce(raw []byte) bool {
+	var p Packet
+	if p.Decode(raw) != nil {
+		return false
+	}
+	h, err := wire.PacketHash(raw)
+	if err != nil {
+		return false
+	}
+	p.Hash = h
+	a, err := announce.Validate(&p.Packet)
+	if err != nil {
+		return false
+	}
+	t.mu.Lock()
+	_, bad := t.blackholed[a.IdentityHash()]
+	ok := !bad && t.knownKeyMatchesLocked(p.Destination, a.PublicKey)
+	if ok {
+		t.rememberLocked(&p, &a, t.now())
+	}
+	t.mu.Unlock()
+	if ok && a.Ratchet != nil {
+		if _, err := t.cfg.Ratchets.Remember(p.Destination, a.Ratchet); err != nil {
+			t.logf("transport: ratchet of %x not persisted: %v", p.Destination[:], err)
+		}
+	}
+	return ok
 }
 
 // rememberLocked records what a valid announce tells about a destination
@@ -250,7 +307,24 @@ func (t *Transport) rememberLocked(p *Packet, a *announce.Announce, now time.Tim
 	k.Seen = now
 	k.PacketHash = p.Hash
 	copy(k.PublicKey[:], a.PublicKey)
-	k.AppData = append(k.AppData[:0], a.AppData...)
+	switch {
+	case len(a.AppData) > 0:
+		k.AppData = append(k.AppData[:0], a.AppData...)
+	case a.Ratchet != nil:
+		// The reference's validate_announce keeps b"" (present, empty) for
+		// an announce longer than a ratchetless one without app data.
+		k.AppData = []byte{}
+	default:
+		k.AppData = nil
+	}
+}
+
+// cloneAppData copies app data, keeping nil (none) apart from empty.
+func cloneAppData(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return append([]byte{}, b...)
 }
 
 // Recall returns the identity and app data last announced for a
@@ -261,7 +335,7 @@ func (t *Transport) Recall(h wire.Hash) (*identity.Identity, []byte, bool) {
 	var pub [identity.KeySize]byte
 	var app []byte
 	if ok {
-		pub, app = k.PublicKey, append([]byte(nil), k.AppData...)
+		pub, app = k.PublicKey, cloneAppData(k.AppData)
 	}
 	t.mu.Unlock()
 	if !ok {
@@ -276,7 +350,7 @@ func (t *Transport) Recall(h wire.Hash) (*identity.Identity, []byte, bool) {
 func (t *Transport) Remember(h wire.Hash, k Known) {
 	t.mu.Lock()
 	kk := k
-	kk.AppData = append([]byte(nil), k.AppData...)
+	kk.AppData = cloneAppData(k.AppData)
 	t.known[h] = &kk
 	t.mu.Unlock()
 }
@@ -288,7 +362,7 @@ func (t *Transport) KnownDestinations() map[wire.Hash]Known {
 	out := make(map[wire.Hash]Known, len(t.known))
 	for h, k := range t.known {
 		kk := *k
-		kk.AppData = append([]byte(nil), k.AppData...)
+		kk.AppData = cloneAppData(k.AppData)
 		out[h] = kk
 	}
 	return out
@@ -373,4 +447,29 @@ func (t *Transport) announceJobsLocked(now time.Time, q *sendQueue) {
 	for _, d := range out {
 		t.outboundLocked(d.raw, d.attached, q)
 	}
+}
+
+// Ratchets returns the table of ratchets heard in announces.
+func (t *Transport) Ratchets() *identity.KnownRatchets { return t.cfg.Ratchets }
+
+// ReplaceKnown replaces the whole known-destination table, as loading it
+// from storage does; nil empties it.
+func (t *Transport) ReplaceKnown(known map[wire.Hash]Known) {
+	m := make(map[wire.Hash]*Known, len(known))
+	for h, k := range known {
+		kk := k
+		kk.AppData = cloneAppData(k.AppData)
+		m[h] = &kk
+	}
+	t.mu.Lock()
+	t.known = m
+	t.mu.Unlock()
+}
+
+// Registered returns the local destination registered under h.
+func (t *Transport) Registered(h wire.Hash) (Destination, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	d, ok := t.destinations[h]
+	return d, ok
 }

@@ -100,4 +100,8 @@ type Config struct {
 	// BlackholeChanged, when set, is called (without locks held) after
 	// Blackhole or Unblackhole changed the blackhole table.
 	BlackholeChanged func()
+
+	// Ratchets receives the ratchets that valid announces carry; nil means
+	// a table kept in memory only.
+	Ratchets *identity.KnownRatchets
 }

@@ -74,6 +74,7 @@ func (t *Transport) inbound(raw []byte, in *Iface, pp *Packet) {
 	var q sendQueue
 	var d delivery
 	var ann *AnnounceInfo
+	var rat announcedRatchet
 	var proved *Receipt
 
 	t.mu.Lock()
@@ -184,7 +185,7 @@ func (t *Transport) inbound(raw []byte, in *Iface, pp *Packet) {
 
 	switch p.PacketType {
 	case wire.Announce:
-		ann = t.inboundAnnounceLocked(p, raw, &q)
+		ann, rat = t.inboundAnnounceLocked(p, raw, &q)
 	case wire.LinkRequest:
 		if !linkRequestHandled && (p.HeaderType == wire.Header1 || p.TransportID == t.id) {
 			if dst, ok := t.destinations[p.Destination]; ok && dst.Type() == p.DestType {
@@ -204,6 +205,9 @@ func (t *Transport) inbound(raw []byte, in *Iface, pp *Packet) {
 	t.flush(&q)
 	if d.dest != nil {
 		d.dest.Receive(p)
+	}
+	if rat.ok {
+		t.persistRatchet(rat)
 	}
 	if ann != nil {
 		t.callAnnounceHandlers(ann)
@@ -395,4 +399,14 @@ func (t *Transport) validLinkProofLocked(p *Packet, destination wire.Hash) bool 
 	n += copy(signed[n:], k.PublicKey[32:])
 	n += copy(signed[n:], wire.LinkProofSignalling(p.Data))
 	return ed25519.Verify(k.PublicKey[32:], signed[:n], p.Data[:64])
+}
+
+// persistRatchet stores an announced ratchet. It takes the ratchet by
+// value so that only this call, not every inbound packet, moves it to
+// the heap.
+func (t *Transport) persistRatchet(rat announcedRatchet) {
+	key := rat.key
+	if err := t.cfg.Ratchets.Persist(rat.dest, key[:]); err != nil {
+		t.logf("transport: ratchet of %x not persisted: %v", rat.dest[:], err)
+	}
 }

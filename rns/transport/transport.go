@@ -208,6 +208,9 @@ func New(cfg Config) (*Transport, error) {
 	if t.now == nil {
 		t.now = time.Now
 	}
+	if t.cfg.Ratchets == nil {
+		t.cfg.Ratchets = identity.NewKnownRatchets(nil, t.now)
+	}
 	// The reference's job loop runs every job at start, with nothing to
 	// do yet, and the once-a-second and every-few-seconds jobs are then
 	// due a full interval later.

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/mehr-net/mehr/internal/bridge"
@@ -13,6 +15,7 @@ import (
 	"github.com/mehr-net/mehr/rns/identity"
 	"github.com/mehr-net/mehr/rns/link"
 	"github.com/mehr-net/mehr/rns/link/request"
+	"github.com/mehr-net/mehr/rns/storage"
 	"github.com/mehr-net/mehr/rns/wire"
 )
 
@@ -27,6 +30,37 @@ func destinationCommands(r bridge.Registry) {
 	r["destination_default_app_data"] = destinationDefaultAppData
 	r["destination_path_response_cache"] = destinationPathResponseCache
 	r["destination_register_request_handler_validate"] = destinationRegisterRequestHandler
+	r["destination_rotate_ratchets"] = destinationRotateRatchets
+}
+
+// destinationRotateRatchets builds a destination and rotates its ratchets:
+// without enable, ratchets are off and the rotation is refused; with it,
+// they are enabled in a temporary file and the interval gate is opened
+// (the reference's bridge sets ratchet_interval to 0).
+func destinationRotateRatchets(p bridge.Params) (bridge.Result, error) {
+	d, err := makeDestination(p, "single")
+	if err != nil {
+		return nil, err
+	}
+	enable, err := p.Bool("enable", false)
+	if err != nil {
+		return nil, err
+	}
+	if enable {
+		dir, err := os.MkdirTemp("", "mehr-dest-ratchets-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		if err := d.EnableRatchets(storage.RatchetFile(filepath.Join(dir, "ratchets.bin"))); err != nil {
+			return nil, err
+		}
+	}
+	rotated, err := d.RotateRatchets(nil, time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("SystemError: %w", err)
+	}
+	return bridge.Result{"rotated": rotated, "has_ratchets": d.RatchetsEnabled()}, nil
 }
 
 // destinationRegisterRequestHandler registers a request handler with the

@@ -258,3 +258,12 @@ func TestRegisterRequestHandlerCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestDestinationRotateRatchets(t *testing.T) {
+	p := map[string]any{"direction": "in", "type": "single", "app_name": "lxmf", "aspects": []any{"ratchet"}}
+	fails(t, "destination_rotate_ratchets", p)
+	p["enable"] = true
+	r := call(t, "destination_rotate_ratchets", p)
+	want(t, r, "rotated", true)
+	want(t, r, "has_ratchets", true)
+}

@@ -361,6 +361,9 @@ func cmdListen(in *instance, p bridge.Params) (bridge.Result, error) {
 	in.dests[d.Hash()] = d
 	in.listeners[d.Hash()] = ln
 	in.mu.Unlock()
+	if _, err := enableRatchetsParam(in, d, p); err != nil {
+		return nil, err
+	}
 	if err := announceDest(d, nil); err != nil {
 		return nil, err
 	}

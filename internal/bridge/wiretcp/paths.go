@@ -46,14 +46,22 @@ func cmdAnnounce(in *instance, p bridge.Params) (bridge.Result, error) {
 	in.mu.Lock()
 	in.dests[d.Hash()] = d
 	in.mu.Unlock()
+	ratchets, err := enableRatchetsParam(in, d, p)
+	if err != nil {
+		return nil, err
+	}
 	if err := announceDest(d, appData); err != nil {
 		return nil, err
 	}
 	idh := id.Hash()
-	return bridge.Result{
+	res := bridge.Result{
 		"destination_hash": hexHash(d.Hash()),
 		"identity_hash":    hex.EncodeToString(idh[:]),
-	}, nil
+	}
+	if ratchets {
+		ratchetAnnounceFields(d, res)
+	}
+	return res, nil
 }
 
 func stringList(p bridge.Params, k string) ([]string, error) {
@@ -186,7 +194,7 @@ func cmdIdentityRecall(in *instance, p bridge.Params) (bridge.Result, error) {
 	pollUntil(timeoutParam(p, 0), func() bool {
 		if !byIdentity {
 			var ok bool
-			id, appData, ok = t.Recall(h)
+			id, appData, ok = in.node.Recall(h)
 			return ok
 		}
 		for _, k := range t.KnownDestinations() {

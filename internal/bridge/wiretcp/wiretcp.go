@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -76,6 +77,7 @@ type instance struct {
 	posture    daemon.Posture
 	sharedPort int          // the shared instance's TCP data port, or 0
 	remote     *mgmt.Remote // remote management, or nil
+	storage    string       // the node's storage directory, removed on close
 
 	mu        sync.Mutex
 	dests     map[wire.Hash]*rns.Destination
@@ -168,8 +170,10 @@ func (w *wireState) registry() bridge.Registry {
 	} {
 		r[name] = w.withInstance(h)
 	}
-	for name, h := range configCommands() {
-		r[name] = w.withInstance(h)
+	for _, cmds := range []map[string]func(*instance, bridge.Params) (bridge.Result, error){configCommands(), ratchetCommands(), identityCommands()} {
+		for name, h := range cmds {
+			r[name] = w.withInstance(h)
+		}
 	}
 	return r
 }
@@ -287,15 +291,21 @@ func (w *wireState) startServer(p bridge.Params) (bridge.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	node, err := rns.NewNode(rns.Options{TransportEnabled: enabled, RespondToProbes: posture.RespondToProbes && enabled,
-		ExplicitProofs: !posture.UseImplicitProof})
+	dir, err := newStorageDir()
 	if err != nil {
+		return nil, err
+	}
+	node, err := rns.NewNode(rns.Options{TransportEnabled: enabled, RespondToProbes: posture.RespondToProbes && enabled,
+		ExplicitProofs: !posture.UseImplicitProof, StorageDir: dir})
+	if err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	var remote *mgmt.Remote
 	if posture.RemoteManagement {
 		if remote, err = mgmt.EnableRemote(node, mgmt.NewView(node), posture.RemoteManagementAllowed); err != nil {
 			node.Close()
+			os.RemoveAll(dir)
 			return nil, err
 		}
 	}
@@ -307,6 +317,7 @@ func (w *wireState) startServer(p bridge.Params) (bridge.Result, error) {
 			remote.Close()
 		}
 		node.Close()
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	tp := newTap(c.ifac)
@@ -314,7 +325,7 @@ func (w *wireState) startServer(p bridge.Params) (bridge.Result, error) {
 	_, ps, _ := net.SplitHostPort(srv.Addr().String())
 	port, _ = strconv.Atoi(ps)
 	in := &instance{role: "server", node: node, srv: srv, port: port, ifac: c.ifac, mode: c.mode, enabled: enabled, tap: tp,
-		posture: posture, remote: remote}
+		posture: posture, remote: remote, storage: dir}
 	w.add(in)
 	if k, err := hex.DecodeString(p.StringOr("rpc_key", "")); err == nil && len(k) > 0 {
 		in.rpcKey = k // a malformed key falls back to the default, as in the reference
@@ -355,8 +366,13 @@ func (w *wireState) startClient(p bridge.Params) (bridge.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	node, err := rns.NewNode(rns.Options{})
+	dir, err := newStorageDir()
 	if err != nil {
+		return nil, err
+	}
+	node, err := rns.NewNode(rns.Options{StorageDir: dir})
+	if err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -364,12 +380,14 @@ func (w *wireState) startClient(p bridge.Params) (bridge.Result, error) {
 	cl, err := tcp.NewClient(ctx, c.tcpConfig("Wire TCP Client", net.JoinHostPort(host, strconv.Itoa(port))))
 	if err != nil {
 		node.Close()
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	tp := newTap(c.ifac)
 	if _, err := node.AddInterface(tapIface{Interface: cl, t: tp}, interfaceOptions(c)); err != nil {
 		cl.Close()
 		node.Close()
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	_ = cl.WaitConnected(ctx)
@@ -378,7 +396,7 @@ func (w *wireState) startClient(p bridge.Params) (bridge.Result, error) {
 	// its own accept loop. The reference's client takes this long (and
 	// more) to finish starting after it connects.
 	time.Sleep(connectSettle)
-	in := &instance{role: "client", node: node, client: cl, ifac: c.ifac, mode: c.mode, tap: tp}
+	in := &instance{role: "client", node: node, client: cl, ifac: c.ifac, mode: c.mode, tap: tp, storage: dir}
 	w.add(in)
 	tid := node.Identity().Hash()
 	return bridge.Result{"handle": in.handle, "identity_hash": hex.EncodeToString(tid[:])}, nil
@@ -428,6 +446,9 @@ func (in *instance) close() {
 	in.node.Close()
 	if in.rpc != nil {
 		in.rpc.Close()
+	}
+	if in.storage != "" {
+		os.RemoveAll(in.storage)
 	}
 }
 
