@@ -58,6 +58,14 @@ func TestLinkRequestHandler(t *testing.T) {
 	}
 	defer l.Wait()
 	defer l.Close()
+	// Close the listener's end too, rather than racing the peer's close
+	// against the nodes shutting down.
+	al, err := ln.Accept(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer al.Wait()
+	defer al.Close()
 	if _, err := l.Send([]byte("over the link")); err != nil {
 		t.Fatal(err)
 	}
