@@ -233,6 +233,12 @@ func TestExplicitProofs(t *testing.T) {
 		if a.Transport().ImplicitProofs() == explicit {
 			t.Fatalf("ImplicitProofs() = %v with ExplicitProofs %v", a.Transport().ImplicitProofs(), explicit)
 		}
+		// Switching at run time and back leaves the configured form.
+		a.Transport().SetImplicitProofs(explicit)
+		if a.Transport().ImplicitProofs() != explicit {
+			t.Fatal("SetImplicitProofs had no effect")
+		}
+		a.Transport().SetImplicitProofs(!explicit)
 		proofLens := make(chan int, 16)
 		pa, pb := ifacetest.NewPair(ifacetest.Config{Name: "b"}, ifacetest.Config{Name: "a", Drop: func(raw []byte) bool {
 			var p wire.Packet

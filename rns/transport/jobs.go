@@ -186,7 +186,11 @@ func (r *Receipt) finish(proved bool) {
 
 // ImplicitProofs reports whether Prove sends implicit proofs (the
 // reference's should_use_implicit_proof).
-func (t *Transport) ImplicitProofs() bool { return !t.cfg.ExplicitProofs }
+func (t *Transport) ImplicitProofs() bool { return !t.explicitProofs.Load() }
+
+// SetImplicitProofs switches between implicit and explicit proofs for the
+// proofs Prove sends from now on.
+func (t *Transport) SetImplicitProofs(implicit bool) { t.explicitProofs.Store(!implicit) }
 
 // matchReceiptLocked checks a packet proof against the outstanding
 // receipts: explicit proofs name their packet's full hash, implicit proofs
@@ -208,7 +212,7 @@ func (t *Transport) matchReceiptLocked(p *Packet) *Receipt {
 // the interface it arrived on (Identity.prove): implicit, the reference's
 // default, unless Config.ExplicitProofs is set.
 func (t *Transport) Prove(p *Packet, signer *identity.Identity) error {
-	raw, err := proof.Append(nil, p.Hash, signer, !t.cfg.ExplicitProofs)
+	raw, err := proof.Append(nil, p.Hash, signer, !t.explicitProofs.Load())
 	if err != nil {
 		return err
 	}

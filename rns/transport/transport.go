@@ -130,10 +130,11 @@ type IfaceStats struct {
 // Transport is one node's transport instance. Create it with New, attach
 // interfaces with AddInterface, and Close it when done.
 type Transport struct {
-	cfg  Config
-	id   wire.Hash // transport ID: hash of the transport identity
-	now  func() time.Time
-	logf func(string, ...any)
+	explicitProofs atomic.Bool // Config.ExplicitProofs, changeable at run time
+	cfg            Config
+	id             wire.Hash // transport ID: hash of the transport identity
+	now            func() time.Time
+	logf           func(string, ...any)
 
 	// mu guards the following fields. It is never held across iface.Send
 	// or destination callbacks.
@@ -216,6 +217,7 @@ func New(cfg Config) (*Transport, error) {
 	// due a full interval later.
 	t.lastAnnounces = t.now()
 	t.lastIfaceJobs = t.now()
+	t.explicitProofs.Store(cfg.ExplicitProofs)
 	t.lastCulled = t.lastAnnounces
 	if t.logf == nil {
 		t.logf = func(string, ...any) {}

@@ -20,6 +20,7 @@ func configCommands() map[string]func(*instance, bridge.Params) (bridge.Result, 
 		"wire_instance_posture":             cmdInstancePosture,
 		"wire_mgmt_destinations":            cmdMgmtDestinations,
 		"wire_interface_transport_defaults": cmdInterfaceTransportDefaults,
+		"wire_set_proof_implicit":           cmdSetProofImplicit,
 	}
 }
 
@@ -185,4 +186,16 @@ func cmdMgmtDestinations(in *instance, _ bridge.Params) (bridge.Result, error) {
 		out["remote_management"] = bridge.Result{"present": false}
 	}
 	return out, nil
+}
+
+// cmdSetProofImplicit switches the node between implicit and explicit
+// proofs (use_implicit_proof) at run time.
+func cmdSetProofImplicit(in *instance, p bridge.Params) (bridge.Result, error) {
+	on, err := p.Bool("enabled", true)
+	if err != nil {
+		return nil, err
+	}
+	t := in.node.Transport()
+	t.SetImplicitProofs(on)
+	return bridge.Result{"implicit_proof": t.ImplicitProofs()}, nil
 }
