@@ -213,7 +213,7 @@ func (t *Transport) inbound(raw []byte, in *Iface, pp *Packet) {
 		t.callAnnounceHandlers(ann)
 	}
 	if proved != nil {
-		proved.finish(true)
+		proved.finish(ReceiptDelivered)
 	}
 }
 

@@ -51,7 +51,7 @@ func (t *Transport) RunJobs() {
 		t.lastIfaceJobs = now
 	}
 	for h, r := range t.receipts {
-		if now.After(r.deadline) {
+		if r.timedOut(now) {
 			delete(t.receipts, h)
 			expired = append(expired, r)
 		}
@@ -63,7 +63,7 @@ func (t *Transport) RunJobs() {
 	t.mu.Unlock()
 	t.flush(&q)
 	for _, r := range expired {
-		r.finish(false)
+		r.expire()
 	}
 	for _, a := range released {
 		t.Inbound(a.raw, a.in)
@@ -150,40 +150,6 @@ func (t *Transport) Deregister(h wire.Hash) {
 	t.mu.Unlock()
 }
 
-// ExpectProof registers a receipt for a packet this node sent: when a
-// proof for it, valid under prover's key, arrives before timeout, the
-// receipt is proved. callback, if not nil, runs once with the outcome.
-func (t *Transport) ExpectProof(raw []byte, prover *identity.Identity, timeout time.Duration, callback func(proved bool)) (*Receipt, error) {
-	h, err := wire.PacketHash(raw)
-	if err != nil {
-		return nil, err
-	}
-	r := &Receipt{Hash: h, prover: prover, deadline: t.now().Add(timeout), done: make(chan struct{}), callback: callback}
-	var culled *Receipt
-	t.mu.Lock()
-	if len(t.receipts) >= MaxReceipts {
-		for k, old := range t.receipts {
-			culled = old
-			delete(t.receipts, k)
-			break
-		}
-	}
-	t.receipts[wire.Hash(h[:wire.HashLen])] = r
-	t.mu.Unlock()
-	if culled != nil {
-		culled.finish(false)
-	}
-	return r, nil
-}
-
-func (r *Receipt) finish(proved bool) {
-	r.proved = proved
-	close(r.done)
-	if r.callback != nil {
-		r.callback(proved)
-	}
-}
-
 // ImplicitProofs reports whether Prove sends implicit proofs (the
 // reference's should_use_implicit_proof).
 func (t *Transport) ImplicitProofs() bool { return !t.explicitProofs.Load() }
@@ -192,25 +158,10 @@ func (t *Transport) ImplicitProofs() bool { return !t.explicitProofs.Load() }
 // proofs Prove sends from now on.
 func (t *Transport) SetImplicitProofs(implicit bool) { t.explicitProofs.Store(!implicit) }
 
-// matchReceiptLocked checks a packet proof against the outstanding
-// receipts: explicit proofs name their packet's full hash, implicit proofs
-// are addressed to its truncated hash.
-func (t *Transport) matchReceiptLocked(p *Packet) *Receipt {
-	key := p.Destination
-	if len(p.Data) == proof.ExplicitLen {
-		copy(key[:], p.Data[:wire.HashLen])
-	}
-	r, ok := t.receipts[key]
-	if !ok || proof.Validate(p.Data, r.Hash, r.prover) != nil {
-		return nil
-	}
-	delete(t.receipts, key)
-	return r
-}
-
 // Prove sends the proof of a received packet, signed by signer, back on
 // the interface it arrived on (Identity.prove): implicit, the reference's
-// default, unless Config.ExplicitProofs is set.
+// default, unless Config.ExplicitProofs or SetImplicitProofs(false) asked
+// for explicit proofs.
 func (t *Transport) Prove(p *Packet, signer *identity.Identity) error {
 	raw, err := proof.Append(nil, p.Hash, signer, !t.explicitProofs.Load())
 	if err != nil {

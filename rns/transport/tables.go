@@ -129,19 +129,3 @@ type announceHandler struct {
 	pathResponses bool
 	fn            AnnounceHandler
 }
-
-// Receipt waits for the proof of a sent packet.
-type Receipt struct {
-	Hash     [wire.FullHashLen]byte
-	prover   *identity.Identity
-	deadline time.Time
-	done     chan struct{}
-	proved   bool
-	callback func(proved bool)
-}
-
-// Done is closed when the receipt is proved or times out.
-func (r *Receipt) Done() <-chan struct{} { return r.done }
-
-// Proved reports whether a valid proof arrived. Read it after Done.
-func (r *Receipt) Proved() bool { return r.proved }
