@@ -6,7 +6,15 @@
 // link packet travel as resources flagged as such, as in the reference:
 // the request ID of a request sent as a resource is the truncated hash of
 // the packed request, and a response resource carries [request ID,
-// response].
+// response]. A handler may also answer with a file (FileResponse): its
+// bytes travel unpacked as a response resource with metadata, and the
+// requester gets them with the unpacked metadata, as the reference hands
+// over a file response.
+//
+// Mux.Send returns a Receipt (RNS.RequestReceipt) that concludes READY
+// with the response or FAILED when the request's timeout passes; with no
+// timeout given it is DefaultTimeout of the link's RTT. Mux.Do sends and
+// waits.
 //
 // Install a Mux on a link's Config with Mux.Install (it becomes OnOther,
 // passing every other context on to Next, and RequestResources).
@@ -16,6 +24,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -23,6 +32,7 @@ import (
 	"github.com/mehr-net/mehr/rns/identity"
 	"github.com/mehr-net/mehr/rns/link"
 	"github.com/mehr-net/mehr/rns/link/channel"
+	"github.com/mehr-net/mehr/rns/msgpack"
 	"github.com/mehr-net/mehr/rns/transport"
 	"github.com/mehr-net/mehr/rns/wire"
 )
@@ -44,12 +54,15 @@ var (
 	ErrTooLarge       = errors.New("request: request larger than the link allows")
 	ErrNoPath         = errors.New("request: no handler for this path")
 	ErrTimeout        = errors.New("request: timed out")
+	ErrFailed         = errors.New("request: the request or its response resource failed")
 )
 
 // Handler answers a request arriving on link l (the reference passes the
 // link ID; the link itself lets a handler answer with a resource, as rncp
 // does). remote is the identity the peer identified with, or nil. The
-// returned value is packed as the response data; nil sends a nil response.
+// returned value is packed as the response data, except that nil sends no
+// response at all (the reference's None: the requester times out) and a
+// FileResponse is sent as a file.
 type Handler func(l *link.Link, path string, data any, requestID wire.Hash, remote *identity.Identity, requestedAt time.Time) any
 
 // Mux dispatches REQUEST packets to handlers and RESPONSE packets to
@@ -58,9 +71,23 @@ type Mux struct {
 	// Next receives every packet that is not a request or response.
 	Next func(l *link.Link, p *transport.Packet, plaintext []byte)
 
+	// mu guards the following fields.
 	mu       sync.Mutex
 	handlers map[wire.Hash]pathHandler
-	pending  map[wire.Hash]chan channel.Response
+	pending  map[wire.Hash]*Receipt
+	trace    func(l *link.Link, ctx wire.Context, plaintext []byte)
+}
+
+// FileResponse is a handler's answer sent as a file (the reference's
+// (file, metadata) response): the Size bytes File holds from offset 0
+// travel unpacked as a response resource, with Metadata packed as the
+// resource's metadata. With nil Metadata the resource carries none, and
+// the requester unpacks the bytes as a packed response, as the reference
+// does. File is closed after the transfer if it is an io.Closer.
+type FileResponse struct {
+	File     io.ReaderAt
+	Size     int64
+	Metadata any
 }
 
 type pathHandler struct {
@@ -155,11 +182,12 @@ func (m *Mux) OnOther(l *link.Link, p *transport.Packet, plaintext []byte) {
 	case wire.ContextRequest:
 		m.serve(l, p, plaintext)
 	case wire.ContextResponse:
+		m.traced(l, p.Context, plaintext)
 		resp, err := channel.UnpackResponse(plaintext)
 		if err != nil {
 			return
 		}
-		m.deliver(resp)
+		m.deliver(resp.RequestID, Response{Data: resp.Data})
 	default:
 		if m.Next != nil {
 			m.Next(l, p, plaintext)
@@ -180,7 +208,8 @@ func (m *Mux) serve(l *link.Link, p *transport.Packet, plaintext []byte) {
 }
 
 // respond runs the handler for req and sends its response: in a RESPONSE
-// packet, or as a response resource when it does not fit one.
+// packet, as a response resource when it does not fit one, or as a file.
+// A nil response is not sent.
 func (m *Mux) respond(l *link.Link, req channel.Request, id wire.Hash) {
 	m.mu.Lock()
 	h, ok := m.handlers[req.PathHash]
@@ -194,6 +223,18 @@ func (m *Mux) respond(l *link.Link, req channel.Request, id wire.Hash) {
 	}
 	at := time.Unix(0, int64(req.Timestamp*1e9))
 	data := h.fn(l, h.path, req.Data, id, remote, at)
+	switch v := data.(type) {
+	case nil:
+		return
+	case FileResponse:
+		sendFile(l, id, v)
+		return
+	case *FileResponse:
+		if v != nil {
+			sendFile(l, id, *v)
+		}
+		return
+	}
 	resp := channel.Response{RequestID: id, Data: data}
 	packed, err := resp.Pack()
 	if err != nil {
@@ -204,6 +245,35 @@ func (m *Mux) respond(l *link.Link, req channel.Request, id wire.Hash) {
 		return
 	}
 	_, _ = l.SendResource(context.Background(), packed, link.ResourceOptions{RequestID: id[:], IsResponse: true})
+}
+
+// sendFile sends a file response as a response resource with metadata.
+func sendFile(l *link.Link, id wire.Hash, f FileResponse) {
+	closeFile := func() {
+		if c, ok := f.File.(io.Closer); ok {
+			_ = c.Close()
+		}
+	}
+	opts := link.ResourceOptions{RequestID: id[:], IsResponse: true}
+	if f.Metadata != nil {
+		meta, err := msgpack.Marshal(f.Metadata)
+		if err != nil {
+			closeFile()
+			return
+		}
+		opts.Metadata = meta
+	}
+	if f.File == nil {
+		return
+	}
+	tr, err := l.SendResourceFrom(context.Background(), f.File, f.Size, opts)
+	if err != nil {
+		closeFile()
+		return
+	}
+	if _, ok := f.File.(io.Closer); ok {
+		go func() { <-tr.Done(); closeFile() }()
+	}
 }
 
 // Install makes m the request layer of links opened or accepted with cfg:
@@ -226,22 +296,34 @@ func (m *Mux) RequestResources(l *link.Link, info link.ResourceInfo) (bool, func
 		if len(info.RequestID) != wire.HashLen {
 			return false, nil
 		}
+		id := wire.Hash(info.RequestID)
 		m.mu.Lock()
-		_, pending := m.pending[wire.Hash(info.RequestID)]
+		r := m.pending[id]
 		m.mu.Unlock()
-		if !pending {
+		if r == nil {
 			return false, nil
 		}
+		m.traced(l, wire.ContextResourceAdv, nil)
+		r.receiving()
 		return true, func(t *link.Transfer) {
-			data, _ := t.Data()
 			if t.Err() != nil {
-				return // the request times out
+				m.fail(id)
+				return
+			}
+			data, meta := t.Data()
+			if info.HasMetadata {
+				md, err := msgpack.Decode(meta)
+				if err != nil {
+					return
+				}
+				m.deliver(id, Response{Data: data, Metadata: md, File: true})
+				return
 			}
 			resp, err := channel.UnpackResponse(data)
 			if err != nil {
 				return
 			}
-			m.deliver(resp)
+			m.deliver(resp.RequestID, Response{Data: resp.Data})
 		}
 	case info.IsRequest:
 		m.mu.Lock()
@@ -265,89 +347,22 @@ func (m *Mux) RequestResources(l *link.Link, info link.ResourceInfo) (bool, func
 	return false, nil
 }
 
-// deliver hands a response to the request waiting for it.
-func (m *Mux) deliver(resp channel.Response) {
+// SetTrace makes fn see the responses arriving for this mux's requests,
+// before they are handled (nil removes it): the context and plaintext of
+// every RESPONSE packet, and wire.ContextResourceAdv with nil plaintext
+// for every response resource advertised for a pending request. It is a
+// diagnostic seam; fn must not block.
+func (m *Mux) SetTrace(fn func(l *link.Link, ctx wire.Context, plaintext []byte)) {
 	m.mu.Lock()
-	ch := m.pending[resp.RequestID]
-	delete(m.pending, resp.RequestID)
+	m.trace = fn
 	m.mu.Unlock()
-	if ch != nil {
-		ch <- resp
-	}
 }
 
-// Do sends a request for path with data over l and waits for the response
-// until ctx ends. The mux must be installed on l's Config (Install). A
-// request larger than one packet is sent as a request resource.
-func (m *Mux) Do(ctx context.Context, l *link.Link, path string, data any) (any, error) {
-	req := channel.Request{Timestamp: float64(time.Now().UnixNano()) / 1e9, PathHash: dest.PathHash(path), Data: data}
-	packed, err := req.Pack()
-	if err != nil {
-		return nil, fmt.Errorf("request: %w", err)
-	}
-	if channel.SentAsResource(len(packed), l.MDU()) {
-		return m.doResource(ctx, l, packed)
-	}
-	// The request ID depends on the encrypted packet (its IV), so the
-	// packet is built before the waiter is registered under that ID; a
-	// response cannot arrive before the packet is sent.
-	ch := make(chan channel.Response, 1)
-	raw, err := l.SendPacketWith(wire.Data, wire.ContextRequest, packed, func(raw []byte) {
-		if id, err := channel.PacketRequestID(raw); err == nil {
-			m.mu.Lock()
-			if m.pending == nil {
-				m.pending = map[wire.Hash]chan channel.Response{}
-			}
-			m.pending[id] = ch
-			m.mu.Unlock()
-		}
-	})
-	if err != nil {
-		return nil, err
-	}
-	id, _ := channel.PacketRequestID(raw)
-	select {
-	case resp := <-ch:
-		return resp.Data, nil
-	case <-ctx.Done():
-		m.mu.Lock()
-		delete(m.pending, id)
-		m.mu.Unlock()
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, ErrTimeout
-		}
-		return nil, ctx.Err()
-	}
-}
-
-// doResource sends a packed request as a request resource and waits for
-// the response, in a packet or a response resource.
-func (m *Mux) doResource(ctx context.Context, l *link.Link, packed []byte) (any, error) {
-	id := wire.Hash(identity.TruncatedHash(packed))
-	ch := make(chan channel.Response, 1)
+func (m *Mux) traced(l *link.Link, ctx wire.Context, plaintext []byte) {
 	m.mu.Lock()
-	if m.pending == nil {
-		m.pending = map[wire.Hash]chan channel.Response{}
-	}
-	m.pending[id] = ch
+	fn := m.trace
 	m.mu.Unlock()
-	forget := func() {
-		m.mu.Lock()
-		delete(m.pending, id)
-		m.mu.Unlock()
-	}
-	if _, err := l.SendResource(ctx, packed, link.ResourceOptions{RequestID: id[:]}); err != nil {
-		forget()
-		return nil, fmt.Errorf("request: %w", err)
-	}
-	select {
-	case resp := <-ch:
-		return resp.Data, nil
-	case <-ctx.Done():
-		forget()
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, ErrTimeout
-		}
-		return nil, ctx.Err()
+	if fn != nil {
+		fn(l, ctx, plaintext)
 	}
 }
