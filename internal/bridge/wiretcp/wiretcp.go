@@ -175,6 +175,9 @@ func (w *wireState) registry() bridge.Registry {
 			r[name] = w.withInstance(h)
 		}
 	}
+	for name, h := range requestCommands() {
+		r[name] = w.withInstance(h)
+	}
 	return r
 }
 
