@@ -178,6 +178,9 @@ func (w *wireState) registry() bridge.Registry {
 	for name, h := range requestCommands() {
 		r[name] = w.withInstance(h)
 	}
+	for name, h := range proofCommands() {
+		r[name] = w.withInstance(h)
+	}
 	return r
 }
 
