@@ -53,7 +53,10 @@ type Response struct {
 
 // Receipt tracks a sent request until it concludes (RNS.RequestReceipt):
 // READY when the response arrived, FAILED when sending failed or the
-// timeout passed first.
+// timeout passed first. (The reference fails only requests sent as
+// resources at their timeout; one sent in a packet stays SENT, and its
+// caller gives up on its own. Here every request fails at its timeout, so
+// no request waits forever.)
 type Receipt struct {
 	// ID is the request ID: the truncated hash of the REQUEST packet, or
 	// of the packed request sent as a resource.
