@@ -42,8 +42,12 @@ func (r *router) onOther(l *link.Link, p *transport.Packet, pt []byte) {
 	}
 }
 
-func (r *router) open(l *link.Link) *channel.Channel {
-	c := channel.New(l)
+func (r *router) open(l *link.Link, wrap func(channel.Outlet) channel.Outlet) *channel.Channel {
+	o := channel.LinkOutlet(l)
+	if wrap != nil {
+		o = wrap(o)
+	}
+	c := channel.NewWithOutlet(l, o)
 	r.mu.Lock()
 	r.chans[l] = c
 	r.mu.Unlock()
@@ -69,6 +73,13 @@ func (d *lossy) drop([]byte) bool {
 // and opens a channel on each end. Cleanup closes everything and checks
 // for leaked goroutines.
 func channelPair(t *testing.T, dropA, dropB *lossy) (ini, resp *channel.Channel) {
+	t.Helper()
+	return channelPairWith(t, dropA, dropB, nil)
+}
+
+// channelPairWith is channelPair with the initiator's outlet wrapped by
+// wrap (if not nil).
+func channelPairWith(t *testing.T, dropA, dropB *lossy, wrap func(channel.Outlet) channel.Outlet) (ini, resp *channel.Channel) {
 	t.Helper()
 	t.Cleanup(testutil.LeakCheck(t))
 	type node struct {
@@ -131,7 +142,7 @@ func channelPair(t *testing.T, dropA, dropB *lossy) (ini, resp *channel.Channel)
 	case <-ctx.Done():
 		t.Fatal("responder link not established")
 	}
-	ini, resp = r.open(li), r.open(lr)
+	ini, resp = r.open(li, wrap), r.open(lr, nil)
 	t.Cleanup(func() {
 		li.Close()
 		lr.Close()
