@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mehr-net/mehr/rns/link"
 	"github.com/mehr-net/mehr/rns/link/channel"
 	"github.com/mehr-net/mehr/rns/link/resource"
 )
@@ -279,9 +280,13 @@ func TestRetransmissionTeardown(t *testing.T) {
 		t.Fatal(err)
 	}
 	select {
-	case <-a.Link().Done():
+	case <-o.Done():
 	case <-time.After(30 * time.Second):
-		t.Fatal("link not torn down")
+		t.Fatal("message never given up")
+	}
+	// The link is torn down before the message is given up.
+	if st := a.Link().Status(); st != link.StatusClosed {
+		t.Fatalf("link status %v when the message was given up", st)
 	}
 	if o.Delivered() || o.Tries() != channel.MaxTries || !errors.Is(a.Err(), channel.ErrDeliveryFailed) {
 		t.Fatalf("delivered %v, tries %d, err %v", o.Delivered(), o.Tries(), a.Err())

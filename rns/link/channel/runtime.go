@@ -122,13 +122,13 @@ type Channel struct {
 
 	txMu sync.Mutex // serialises senders, so sequences go out in order
 
-	wg        sync.WaitGroup
-	done      chan struct{} // closed by shutdown
-	inbox     chan struct{} // wakes the delivery routine (capacity 1)
-	closeOnce sync.Once
+	wg    sync.WaitGroup
+	done  chan struct{} // closed by shutdown
+	inbox chan struct{} // wakes the delivery routine (capacity 1)
 
 	// mu guards the following fields.
 	mu       sync.Mutex
+	stopping bool  // shutdown has begun
 	err      error // why the channel stopped, once it has
 	window   Window
 	txNext   uint16
@@ -416,7 +416,7 @@ func (c *Channel) send(msgType uint16, data []byte) (*Outgoing, error) {
 	o.raw = raw
 	o.tries = 1
 	o.receipts = append(o.receipts, r)
-	running := c.err == nil
+	running := !c.stopping
 	if running {
 		// Add under mu while the channel runs: the delivery routine
 		// still holds its count, so this never races a finished Wait.
@@ -550,14 +550,15 @@ func (c *Channel) HandleTimeout(r Receipt) {
 	}
 	c.mu.Lock()
 	o, latest := c.findLocked(r)
-	if o == nil || !latest || c.err != nil {
+	if o == nil || !latest || c.stopping {
 		c.mu.Unlock()
 		return
 	}
 	if o.tries >= MaxTries {
 		c.mu.Unlock()
-		c.shutdown(ErrDeliveryFailed)
-		c.l.Close()
+		// Tear the link down first, so whoever sees the channel stop
+		// sees the link closed too.
+		c.shutdownWith(ErrDeliveryFailed, func() { c.l.Close() })
 		return
 	}
 	o.tries++
@@ -580,7 +581,7 @@ func (c *Channel) HandleTimeout(r Receipt) {
 		// receipt again and try anew.
 		r2 = nil
 	}
-	if c.err != nil || o.proved {
+	if c.stopping || o.proved {
 		return
 	}
 	if r2 != nil {
@@ -594,21 +595,35 @@ func (c *Channel) HandleTimeout(r Receipt) {
 
 // shutdown stops the channel with err, once, clearing the handlers and
 // both rings (Channel._shutdown).
-func (c *Channel) shutdown(err error) {
-	c.closeOnce.Do(func() {
-		c.mu.Lock()
-		c.err = err
-		c.handlers = nil
-		for _, o := range c.tx {
-			close(o.done)
-		}
-		c.tx = nil
-		clear(c.rx)
-		c.signalLocked()
-		c.drained.Broadcast()
+func (c *Channel) shutdown(err error) { c.shutdownWith(err, nil) }
+
+// shutdownWith is shutdown running before first, if the channel was still
+// running.
+func (c *Channel) shutdownWith(err error, before func()) {
+	c.mu.Lock()
+	if c.stopping {
 		c.mu.Unlock()
-		close(c.done)
-	})
+		return
+	}
+	c.stopping = true
+	c.mu.Unlock()
+	// before may close the link, whose callbacks may close the channel:
+	// that finds stopping set and returns.
+	if before != nil {
+		before()
+	}
+	c.mu.Lock()
+	c.err = err
+	c.handlers = nil
+	for _, o := range c.tx {
+		close(o.done)
+	}
+	c.tx = nil
+	clear(c.rx)
+	c.signalLocked()
+	c.drained.Broadcast()
+	c.mu.Unlock()
+	close(c.done)
 }
 
 // Receive handles a CHANNEL packet received on the channel's link, with
