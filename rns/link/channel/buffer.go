@@ -1,6 +1,7 @@
 package channel
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
@@ -20,6 +21,10 @@ const (
 	// compressMinLen is the chunk length at or below which the writer
 	// does not try to compress (the reference's "chunk_len > 32").
 	compressMinLen = 32
+
+	// incompressibleProbe is how much of a chunk's head the writer
+	// examines to decide that compressing it is pointless.
+	incompressibleProbe = 4096
 
 	// MaxStreamData is the most stream data one message carries on a link
 	// of the default MTU (StreamDataMessage.MAX_DATA_LEN: RNS.Link.MDU −
@@ -90,7 +95,9 @@ func (w *Writer) chunkLocked(p []byte, eof bool) (Chunk, error) {
 	p = p[:min(len(p), MaxChunkLen)]
 	m := StreamMessage{StreamID: w.id, EOF: eof}
 	consumed := 0
-	if len(p) > compressMinLen && !incompressible(p) {
+	// Every attempt compresses at least the first len(p)/3 bytes; if those
+	// look random, no attempt can come out under maxData.
+	if len(p) > compressMinLen && !incompressible(p[:min(len(p)/(CompressionTries-1), incompressibleProbe)]) {
 		for try := 1; try < CompressionTries; try++ {
 			seg := len(p) / try
 			z, err := resource.Compress(p[:seg])
@@ -143,12 +150,13 @@ func (w *Writer) Close() error {
 	return err
 }
 
-// incompressible reports whether bzip2 clearly cannot shrink p: its bytes
-// are near-uniform (more than 7.9 bits of entropy each) and almost none of
-// its 8-byte windows repeat. The reference compresses such chunks up to
-// three times only to send them uncompressed; skipping that keeps a random
-// megabyte from costing over 70 MB of bzip2 work, and changes nothing on
-// the wire for data this random.
+// incompressible reports whether bzip2 clearly cannot shrink p: p is at
+// least 1 KiB, its bytes are near-uniform (byte entropy within sampling
+// noise of 8 bits) and almost none of its 8-byte windows repeat. bzip2
+// cannot turn a segment that holds such a p into fewer than MaxStreamData
+// bytes. The reference compresses such chunks up to three times only to
+// send them uncompressed; skipping that keeps a random megabyte from
+// costing over 70 MB of bzip2 work, and changes nothing on the wire.
 func incompressible(p []byte) bool {
 	if len(p) < 1024 {
 		return false
@@ -173,10 +181,7 @@ func incompressible(p []byte) bool {
 	var seen [1 << 12]int32
 	repeats := 0
 	for j := 0; j+8 <= len(p); j++ {
-		var w uint64
-		for k := range 8 {
-			w |= uint64(p[j+k]) << (8 * k)
-		}
+		w := binary.LittleEndian.Uint64(p[j:])
 		x := (w * 0x9E3779B97F4A7C15) >> 52
 		if s := seen[x]; s > 0 && string(p[s-1:s-1+8]) == string(p[j:j+8]) {
 			repeats++
