@@ -13,6 +13,12 @@ import (
 // sends an explicit packet proof for it, as a channel receiver does for
 // every CHANNEL packet.
 func (l *Link) SendWithReceipt(ctx wire.Context, payload []byte) (*Receipt, error) {
+	return l.SendWithReceiptWith(ctx, payload, nil)
+}
+
+// SendWithReceiptWith is SendWithReceipt with a hook that sees the built
+// packet just before it is sent, as SendPacketWith has.
+func (l *Link) SendWithReceiptWith(ctx wire.Context, payload []byte, beforeSend func(raw []byte)) (*Receipt, error) {
 	raw, attached, err := l.buildPacket(wire.Data, ctx, payload)
 	if err != nil {
 		return nil, err
@@ -27,6 +33,9 @@ func (l *Link) SendWithReceipt(ctx wire.Context, payload []byte) (*Receipt, erro
 	r.deadline = l.now().Add(max(6*l.rtt, 5*time.Second))
 	l.receipts[h] = r
 	l.mu.Unlock()
+	if beforeSend != nil {
+		beforeSend(raw)
+	}
 	if err := l.send(raw, attached); err != nil {
 		l.mu.Lock()
 		if l.receipts != nil {

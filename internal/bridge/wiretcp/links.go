@@ -36,6 +36,7 @@ type endpoint struct {
 	ch      *channel.Channel
 	rx      [][]byte // delivered wireMsgType messages
 	buffers map[uint16]*bufState
+	cx      chanExtra      // channels.go
 	wg      sync.WaitGroup // buffer readers
 }
 
@@ -55,7 +56,7 @@ func (e *endpoint) openChannel(l *link.Link, streams []uint16) *channel.Channel 
 	if e.ch != nil {
 		return e.ch
 	}
-	c := channel.New(l)
+	c := e.newChannelLocked(l)
 	c.Handle(wireMsgType, func(data []byte) {
 		e.mu.Lock()
 		e.rx = append(e.rx, data)

@@ -175,7 +175,9 @@ func (in *instance) endpointFor(p bridge.Params) (*endpoint, error) {
 }
 
 // cmdChannelSend sends one message on the link's channel and waits for its
-// proof.
+// proof. drop_acks makes the outlet hand the channel receipts that never
+// prove, for this and every later send; fail_outlet makes the outlet
+// transmit nothing for this send.
 func cmdChannelSend(in *instance, p bridge.Params) (bridge.Result, error) {
 	ls, err := in.outLink(p)
 	if err != nil {
@@ -185,7 +187,12 @@ func cmdChannelSend(in *instance, p bridge.Params) (bridge.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	dropAcks, _ := p.Bool("drop_acks", false)
+	failOutlet, _ := p.Bool("fail_outlet", false)
 	c := ls.openChannel(ls.l, nil)
+	ls.mu.Lock()
+	out := ls.outletLocked(ls.l)
+	ls.mu.Unlock()
 	msgType := wireMsgType
 	if p.Has("msgtype") {
 		if msgType, err = p.Int("msgtype"); err != nil {
@@ -197,26 +204,42 @@ func cmdChannelSend(in *instance, p bridge.Params) (bridge.Result, error) {
 	}
 	timeout := timeoutParam(p, 20000)
 	if msgType >= int(channel.MsgTypeReserved) {
-		err := c.Send(uint16(msgType), nil)
+		// The reference refuses to register the type; so does Register.
+		err := c.Register(uint16(msgType))
 		return bridge.Result{"rejected": err != nil, "error": errString(err), "sent": false}, nil
 	}
-	seq := c.State().NextSequence
-	if err := c.Send(uint16(msgType), data); err != nil {
+	if c.Err() == nil && !pollUntil(timeout, c.Ready) {
+		st := c.State()
+		return bridge.Result{"sent": false, "delivered": false, "tries": 0, "sequence": nil,
+			"window": st.Window.Size, "window_max": st.Window.Max, "ready": false}, nil
+	}
+	if dropAcks {
+		out.dropProofs.Store(true)
+	}
+	if failOutlet {
+		out.failNext.Store(true)
+	}
+	o, err := c.SendMessage(uint16(msgType), data)
+	out.failNext.Store(false)
+	if err != nil {
 		st := c.State()
 		return bridge.Result{
 			"sent": false, "rejected": true, "delivered": false, "error": err.Error(), "ce_type": ceType(err),
 			"next_sequence": int(st.NextSequence), "window": st.Window.Size, "window_max": st.Window.Max,
 		}, nil
 	}
-	delivered := pollUntil(timeout, func() bool {
-		return c.Proved(seq) || ls.l.Status() == link.StatusClosed
-	}) && c.Proved(seq)
+	select {
+	case <-o.Done():
+	case <-ls.l.Done():
+	case <-time.After(timeout):
+	}
 	st := c.State()
 	return bridge.Result{
 		"sent":          true,
 		"rejected":      false,
-		"delivered":     delivered,
-		"sequence":      int(seq),
+		"delivered":     o.Delivered(),
+		"tries":         o.Tries(),
+		"sequence":      int(o.Sequence()),
 		"next_sequence": int(st.NextSequence),
 		"window":        st.Window.Size,
 		"window_max":    st.Window.Max,
@@ -253,7 +276,12 @@ func cmdChannelReceived(in *instance, p bridge.Params) (bridge.Result, error) {
 }
 
 // cmdBufferStream writes data through a stream writer on the link's
-// channel and closes it (EOF).
+// channel, one WriteChunk (one reference RawChannelWriter.write) at a
+// time, and ends the stream with EOF: a separate empty message, or with
+// eof_with_data the flag on the last data message. With bomb it instead
+// sends one compressed stream message of bomb_decompressed_len zero bytes
+// (default 4 × MaxChunkLen), compressed with the resource package's bzip2
+// encoder.
 func cmdBufferStream(in *instance, p bridge.Params) (bridge.Result, error) {
 	ls, err := in.outLink(p)
 	if err != nil {
@@ -264,22 +292,92 @@ func cmdBufferStream(in *instance, p bridge.Params) (bridge.Result, error) {
 		return nil, err
 	}
 	sid, err := p.IntOr("stream_id", 0)
-	if err != nil || sid < 0 || sid > 0x3fff {
+	if err != nil || sid < 0 || sid > channel.StreamIDMax {
 		return nil, fmt.Errorf("%w: stream_id", bridge.ErrParam)
 	}
+	bomb, _ := p.Bool("bomb", false)
+	eofWithData, _ := p.Bool("eof_with_data", false)
+	timeout := timeoutParam(p, 30000)
+	deadline := time.Now().Add(timeout)
 	c := ls.openChannel(ls.l, nil)
+	manifest := []bridge.Result{}
+	var sent []*channel.Outgoing
+	record := func(ch channel.Chunk) {
+		manifest = append(manifest, bridge.Result{
+			"bytes": ch.Len, "compressed": ch.Compressed, "eof": ch.EOF, "sequence": int(ch.Msg.Sequence()),
+		})
+		sent = append(sent, ch.Msg)
+	}
+	ready := func() bool { return pollUntil(time.Until(deadline), c.Ready) }
+	if bomb {
+		n, err := p.IntOr("bomb_decompressed_len", 4*channel.MaxChunkLen)
+		if err != nil || n < 0 || n > 1<<26 {
+			return nil, fmt.Errorf("%w: bomb_decompressed_len", bridge.ErrParam)
+		}
+		z, err := resource.Compress(make([]byte, n))
+		if err != nil {
+			return nil, err
+		}
+		if !ready() {
+			return bridge.Result{"written": 0, "eof": false, "ready": false, "manifest": manifest}, nil
+		}
+		m := channel.StreamMessage{StreamID: uint16(sid), EOF: true, Compressed: true, Data: z}
+		o, err := c.SendStream(&m)
+		if err != nil {
+			return nil, err
+		}
+		record(channel.Chunk{Len: len(z), Compressed: true, EOF: true, Msg: o})
+		return bridge.Result{
+			"written": 0, "eof": true, "bomb": true, "decompressed_len": n,
+			"sequence": int(o.Sequence()), "manifest": manifest, "max_chunk_len": channel.MaxChunkLen,
+		}, nil
+	}
 	w := channel.NewWriter(c, uint16(sid))
-	n, err := w.Write(data)
-	if err != nil {
-		return nil, err
+	total := 0
+	returns := []int{}
+	for rest := data; len(rest) > 0 && time.Now().Before(deadline); {
+		if !ready() {
+			break
+		}
+		eof := eofWithData && len(rest) <= channel.MaxStreamData
+		ch, err := w.WriteChunk(rest, eof)
+		if err != nil {
+			return nil, err
+		}
+		record(ch)
+		rest = rest[ch.Consumed:]
+		total += ch.Consumed
+		returns = append(returns, ch.Consumed)
 	}
-	if err := w.Close(); err != nil {
-		return nil, err
+	if !eofWithData {
+		ready()
+		ch, err := w.WriteChunk(nil, true)
+		if err != nil {
+			return nil, err
+		}
+		record(ch)
 	}
-	return bridge.Result{"written": n, "eof": true}, nil
+	for _, o := range sent {
+		select {
+		case <-o.Done():
+		case <-time.After(time.Until(deadline)):
+		}
+	}
+	return bridge.Result{
+		"written":           total,
+		"eof":               true,
+		"manifest":          manifest,
+		"write_returns":     returns,
+		"max_data_len":      channel.MaxStreamData,
+		"max_chunk_len":     channel.MaxChunkLen,
+		"compression_tries": channel.CompressionTries,
+		"tx_ring_after":     c.State().Outstanding,
+	}, nil
 }
 
-// cmdBufferReceived waits for a listener's stream reader to reach EOF.
+// cmdBufferReceived drains what a listener's stream reader has read, once
+// the stream ended (EOF), a stream message was refused (aborted) or the
+// timeout passed.
 func cmdBufferReceived(in *instance, p bridge.Params) (bridge.Result, error) {
 	ln, err := in.listener(p)
 	if err != nil {
@@ -312,7 +410,7 @@ func cmdBufferReceived(in *instance, p bridge.Params) (bridge.Result, error) {
 		}
 		e.mu.Lock()
 		defer e.mu.Unlock()
-		return bs.eof || bs.aborted
+		return bs.eof || e.cx.aborted
 	})
 	if bs == nil {
 		return bridge.Result{"data": "", "eof": false, "aborted": false, "error": nil}, nil
@@ -320,10 +418,12 @@ func cmdBufferReceived(in *instance, p bridge.Params) (bridge.Result, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var es any
-	if bs.aborted {
-		es = bs.err
+	if e.cx.aborted {
+		es = e.cx.abortErr
 	}
-	return bridge.Result{"data": hex.EncodeToString(bs.data), "eof": bs.eof, "aborted": bs.aborted, "error": es}, nil
+	data := hex.EncodeToString(bs.data)
+	bs.data = nil
+	return bridge.Result{"data": data, "eof": bs.eof, "aborted": e.cx.aborted, "error": es}, nil
 }
 
 func cmdListenerProofLog(in *instance, p bridge.Params) (bridge.Result, error) {
@@ -411,8 +511,10 @@ func cmdChannelWindow(in *instance, p bridge.Params) (bridge.Result, error) {
 	c := ls.openChannel(ls.l, nil)
 	st := c.State()
 	env := []bridge.Result{}
+	maxTries := 0
 	for _, s := range st.Unproven {
-		env = append(env, bridge.Result{"sequence": int(s)})
+		env = append(env, bridge.Result{"sequence": int(s.Sequence), "tries": s.Tries})
+		maxTries = max(maxTries, s.Tries)
 	}
 	return bridge.Result{
 		"window":             st.Window.Size,
@@ -423,9 +525,13 @@ func cmdChannelWindow(in *instance, p bridge.Params) (bridge.Result, error) {
 		"next_sequence":      int(st.NextSequence),
 		"rx_ring":            st.RxPending,
 		"tx_ring":            st.Outstanding,
+		"tx_tries":           maxTries,
 		"tx_envelopes":       env,
 		"mdu":                c.MDU(),
-		"outlet_mdu":         ls.l.MDU(),
+		"outlet_mdu":         c.OutletMDU(),
+		"message_handlers":   st.Handlers,
+		"medium_rate_rounds": st.Window.MediumRounds,
+		"fast_rate_rounds":   st.Window.FastRounds,
 	}, nil
 }
 
@@ -507,7 +613,7 @@ func ceType(err error) any {
 		return 5 // ME_TOO_BIG
 	case errors.Is(err, channel.ErrReservedType):
 		return 1 // ME_INVALID_MSG_TYPE
-	case errors.Is(err, channel.ErrClosed), errors.Is(err, link.ErrClosed):
+	case errIsNotReady(err):
 		return 3 // ME_LINK_NOT_READY
 	}
 	return nil

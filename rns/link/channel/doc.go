@@ -4,9 +4,12 @@
 // code in RNS/Link.py) writes them, plus the pure sequence and window
 // arithmetic of the reference's Channel.
 //
-// Everything here is a codec or a pure function over values: nothing opens a
-// link, starts a goroutine or keeps state between calls. Encryption is not
-// done here either; these are the plaintexts of Token-encrypted link packets.
+// The codecs and the window arithmetic are pure functions over values.
+// [Channel], [Writer] and the reader of [NewReader] are the runtime on top:
+// a channel on a live link, with the reference's registered message types,
+// ordered handler chain, tx and rx rings and retransmission. Encryption is
+// not done here; envelopes are the plaintexts of Token-encrypted link
+// packets.
 //
 // # Channel envelopes
 //
@@ -28,9 +31,10 @@
 //
 // where data is a bzip2 stream when the compressed bit is set. Decoding
 // decompresses it with compress/bzip2, refusing more than [MaxChunkLen] bytes
-// of output, as the reference does. The standard library has no bzip2
-// encoder, so a Go sender writes uncompressed chunks (which the reference
-// accepts) unless it has compressed bytes from elsewhere.
+// of output, as the reference does. A [Writer] compresses chunks as the
+// reference's RawChannelWriter does (with github.com/dsnet/compress/bzip2,
+// through the resource package), so the chunk boundaries and compressed
+// flags match the reference's though the compressed bytes differ.
 //
 // # Requests and responses
 //
@@ -44,9 +48,11 @@
 //
 // # Differences from the reference
 //
+// An envelope's length field is ignored on decode, as the reference ignores
+// it: the data is everything after the header.
+//
 // The decoders here are stricter than the reference's in ways that no
-// reference sender can notice: an envelope's length field must match the
-// data that follows (the reference ignores it); a compressed stream chunk must
+// reference sender can notice: a compressed stream chunk must
 // be exactly one or more complete bzip2 streams with nothing after them (the
 // reference decodes only the first stream and ignores what follows it); and a
 // request or response must be an array of exactly three or two elements with

@@ -54,22 +54,27 @@ func (e *Envelope) Append(dst []byte) ([]byte, error) {
 	return append(dst, e.Data...), nil
 }
 
-// Decode parses b as an envelope. Data aliases b. It fails with
-// ErrEnvelopeShort if b is shorter than the header and with
-// ErrEnvelopeLength if the length field does not equal the number of bytes
-// after the header. It allocates nothing.
+// Decode parses b as an envelope. Data aliases b: everything after the
+// header, whatever the length field says, as the reference's
+// Envelope.unpack takes raw[6:] and never reads the length. It fails with
+// ErrEnvelopeShort if b is shorter than the header. It allocates nothing.
 func (e *Envelope) Decode(b []byte) error {
 	if len(b) < EnvelopeHeaderLen {
 		return ErrEnvelopeShort
-	}
-	n := int(binary.BigEndian.Uint16(b[offLength:]))
-	if n != len(b)-EnvelopeHeaderLen {
-		return ErrEnvelopeLength
 	}
 	e.MsgType = binary.BigEndian.Uint16(b[offMsgType:])
 	e.Sequence = binary.BigEndian.Uint16(b[offSequence:])
 	e.Data = b[EnvelopeHeaderLen:]
 	return nil
+}
+
+// Length returns the length field of the encoded envelope b, which a
+// receiver ignores, or -1 if b is shorter than the header.
+func Length(b []byte) int {
+	if len(b) < EnvelopeHeaderLen {
+		return -1
+	}
+	return int(binary.BigEndian.Uint16(b[offLength:]))
 }
 
 // MDU returns the most message data one envelope can carry on a link whose

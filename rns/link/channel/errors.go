@@ -7,10 +7,6 @@ var (
 	// ErrEnvelopeShort reports an envelope shorter than its 6-byte header.
 	ErrEnvelopeShort = errors.New("channel: envelope shorter than its header")
 
-	// ErrEnvelopeLength reports an envelope whose length field does not
-	// match the number of data bytes after the header.
-	ErrEnvelopeLength = errors.New("channel: envelope length field does not match its data")
-
 	// ErrEnvelopeTooLong reports, when encoding, envelope data longer than
 	// the 16-bit length field can describe.
 	ErrEnvelopeTooLong = errors.New("channel: envelope data longer than 65535 bytes")

@@ -58,8 +58,8 @@ type Window struct {
 	Min         int // lower limit for Size (window_min)
 	Flexibility int // smallest Max-Min kept when shrinking (window_flexibility)
 
-	fastRounds   int // consecutive deliveries at a fast RTT
-	mediumRounds int // consecutive deliveries at a medium RTT
+	FastRounds   int // consecutive deliveries at a fast RTT (fast_rate_rounds)
+	MediumRounds int // consecutive deliveries at a medium RTT (medium_rate_rounds)
 }
 
 // NewWindow returns the window a channel starts with on a link whose RTT
@@ -86,20 +86,20 @@ func (w *Window) Delivered(rtt time.Duration) {
 		return
 	}
 	if rtt > RTTFast {
-		w.fastRounds = 0
+		w.FastRounds = 0
 		if rtt > RTTMedium {
-			w.mediumRounds = 0
+			w.MediumRounds = 0
 			return
 		}
-		w.mediumRounds++
-		if w.Max < WindowMaxMedium && w.mediumRounds == FastRateThreshold {
+		w.MediumRounds++
+		if w.Max < WindowMaxMedium && w.MediumRounds == FastRateThreshold {
 			w.Max = WindowMaxMedium
 			w.Min = WindowMinLimitMedium
 		}
 		return
 	}
-	w.fastRounds++
-	if w.Max < WindowMaxFast && w.fastRounds == FastRateThreshold {
+	w.FastRounds++
+	if w.Max < WindowMaxFast && w.FastRounds == FastRateThreshold {
 		w.Max = WindowMaxFast
 		w.Min = WindowMinLimitFast
 	}
@@ -124,7 +124,7 @@ func (w *Window) TimedOut() {
 //	1.5^(tries-1) × max(2.5 × rtt, 25 ms) × (outstanding + 1.5)
 func PacketTimeout(tries int, rtt time.Duration, outstanding int) time.Duration {
 	s := math.Pow(1.5, float64(tries-1)) * max(rtt.Seconds()*2.5, 0.025) * (float64(outstanding) + 1.5)
-	return time.Duration(s * float64(time.Second))
+	return time.Duration(math.Round(s * float64(time.Second)))
 }
 
 // InRxWindow reports whether a receiver expecting sequence next accepts a
