@@ -29,6 +29,11 @@ var (
 	ErrClosed = errors.New("link: link closed")
 	// ErrNotActive reports an operation that needs an active link.
 	ErrNotActive = errors.New("link: link not active")
+	// ErrDestType reports a link to a destination that is not SINGLE.
+	ErrDestType = errors.New("link: links can only be established to the single destination type")
+	// ErrNotAccepting reports a link request to a listener whose accept
+	// gate is off (Listener.SetAccepting).
+	ErrNotAccepting = errors.New("link: destination does not accept links")
 	// ErrTooLarge reports a payload larger than the link MDU.
 	ErrTooLarge = errors.New("link: payload exceeds link MDU")
 )

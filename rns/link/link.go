@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -59,6 +60,11 @@ type Config struct {
 	OnIdentified func(l *Link, who *identity.Identity)
 	// OnClosed runs once when the link closes.
 	OnClosed func(l *Link, reason TeardownReason)
+	// OnSend, if set, sees every packet the link transmits (link request,
+	// link proof, data, keepalives, LINKCLOSE, ...) right after transport
+	// accepted it; raw is only valid during the call. It serves packet
+	// capture and tests.
+	OnSend func(l *Link, raw []byte)
 	// OnOther receives packets of every other context (REQUEST,
 	// RESPONSE, CHANNEL, RESOURCE_*, ...) for the packages layered on
 	// links, already decrypted when Encrypted says so. p and plaintext
@@ -95,21 +101,27 @@ type Link struct {
 	now       func() time.Time
 	initiator bool
 	id        wire.Hash
-	// own holds the ephemeral X25519 key and the signing key: the
-	// ephemeral Ed25519 key on the initiator, the destination identity's
-	// key on the responder. peer verifies the other side's packet proofs.
-	own  *identity.Identity
+	// peer verifies the other side's packet proofs.
 	peer *identity.Identity
 	mode Mode
+	// request is the initiator's LINKREQUEST packet (Prepare), sent by
+	// Open.
+	request []byte
 
 	established chan struct{}
 	done        chan struct{}
 	wg          sync.WaitGroup
 
 	// mu guards the following fields.
-	mu            sync.Mutex
-	status        Status
-	reason        TeardownReason
+	mu     sync.Mutex
+	status Status
+	reason TeardownReason
+	// own holds the ephemeral X25519 key and the signing key: the
+	// ephemeral Ed25519 key on the initiator, the destination identity's
+	// key on the responder. It, shared, key and session are purged when
+	// the link closes (forward secrecy, the reference's link_closed).
+	own           *identity.Identity
+	shared        []byte // X25519 shared secret
 	session       *Session
 	key           []byte // derived session key, for resources
 	mtu           int
@@ -120,10 +132,13 @@ type Link struct {
 	lastInbound   time.Time
 	lastOutbound  time.Time
 	lastKeepalive time.Time
+	lastData      time.Time // last non-keepalive packet in either direction
 	timeout       time.Duration
 	attached      *transport.Iface
 	remote        *identity.Identity
 	receipts      map[[wire.FullHashLen]byte]*Receipt
+	trackPhy      bool
+	phy           PhyStats
 
 	res resources
 }
@@ -151,53 +166,107 @@ func newLink(t *transport.Transport, cfg Config, initiator bool) *Link {
 	}
 }
 
-// Establish opens a link to the destination with the given hash and
-// identity and waits until it is active or ctx ends. The link request
-// signals the MTU of the next hop's interface when it autoconfigures its
-// MTU (TCP, shared instance), else wire.MTU; each hop and the responder
-// may clamp it, and the proof confirms the result.
+// Remote names the destination a link is opened to.
+type Remote struct {
+	// Identity is the destination's identity (public key); it signs the
+	// link proof.
+	Identity *identity.Identity
+	// Hash is the destination hash.
+	Hash wire.Hash
+	// Type is the destination type; links exist only to wire.Single
+	// destinations.
+	Type wire.DestType
+}
+
+// Establish opens a link to the SINGLE destination with the given hash and
+// identity and waits until it is active or ctx ends: Prepare, then Open.
 func Establish(ctx context.Context, t *transport.Transport, destination *identity.Identity, destHash wire.Hash, cfg Config) (*Link, error) {
+	l, err := Prepare(t, Remote{Identity: destination, Hash: destHash, Type: wire.Single}, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.Open(ctx); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// Prepare makes the initiator's side of a link to r without sending
+// anything: fresh ephemeral keys and the LINKREQUEST packet (Request),
+// which signals the MTU of the next hop's interface when it autoconfigures
+// its MTU (TCP, shared instance), else wire.MTU; each hop and the
+// responder may clamp it, and the proof confirms the result. The link is
+// PENDING and not registered with transport until Open. It fails with
+// ErrDestType unless r is a SINGLE destination, as the reference's Link
+// constructor does.
+func Prepare(t *transport.Transport, r Remote, cfg Config) (*Link, error) {
+	if r.Type != wire.Single {
+		return nil, fmt.Errorf("%w (got %s)", ErrDestType, r.Type)
+	}
+	if r.Identity == nil {
+		return nil, fmt.Errorf("%w: no identity", ErrDestType)
+	}
 	l := newLink(t, cfg, true)
 	own, err := identity.Generate(l.cfg.Rand)
 	if err != nil {
 		return nil, err
 	}
-	l.own, l.peer = own, destination
+	l.own, l.peer = own, r.Identity
 	mtu := wire.MTU
-	if m, ok := t.NextHopMTU(destHash); ok && m > mtu {
+	if m, ok := t.NextHopMTU(r.Hash); ok && m > mtu {
 		mtu = m
 	}
 	payload, err := AppendRequest(nil, own.X25519Public(), own.Ed25519Public(), mtu, l.mode)
 	if err != nil {
 		return nil, err
 	}
-	raw := AppendRequestPacket(nil, destHash, payload)
-	if l.id, err = ID(raw); err != nil {
+	l.request = AppendRequestPacket(nil, r.Hash, payload)
+	if l.id, err = ID(l.request); err != nil {
 		return nil, err
 	}
-	hops := max(1, t.HopsTo(destHash))
+	hops := max(1, t.HopsTo(r.Hash))
 	l.timeout = EstablishmentTimeoutPerHop*time.Duration(hops) + KeepaliveMax
 	l.requestTime = l.now()
 	l.lastOutbound = l.requestTime
-	if err := t.Register(l); err != nil {
-		return nil, fmt.Errorf("link: register %s: %w", l.id, err)
+	return l, nil
+}
+
+// Request returns the initiator's LINKREQUEST packet, or nil on the
+// responder. The caller must not modify it.
+func (l *Link) Request() []byte { return l.request }
+
+// Open registers a prepared link with transport, sends its link request
+// and waits until the link is active or ctx ends. On failure the link is
+// closed.
+func (l *Link) Open(ctx context.Context) error {
+	if !l.initiator || l.request == nil {
+		return fmt.Errorf("link: open: %w", ErrNotActive)
+	}
+	l.mu.Lock()
+	st := l.status
+	l.mu.Unlock()
+	if st != StatusPending {
+		return fmt.Errorf("link: open: %w", ErrNotActive)
+	}
+	if err := l.t.Register(l); err != nil {
+		return fmt.Errorf("link: register %s: %w", l.id, err)
 	}
 	l.start()
-	if _, err := t.Send(raw, nil); err != nil {
+	if err := l.transmit(l.request, nil); err != nil {
 		l.closeWith(ReasonTimeout, false)
 		l.wg.Wait()
-		return nil, fmt.Errorf("link: send request: %w", err)
+		return fmt.Errorf("link: send request: %w", err)
 	}
 	select {
 	case <-l.established:
-		return l, nil
+		return nil
 	case <-l.done:
 		l.wg.Wait()
-		return nil, ErrClosed
+		return ErrClosed
 	case <-ctx.Done():
 		l.closeWith(ReasonTimeout, false)
 		l.wg.Wait()
-		return nil, ctx.Err()
+		return ctx.Err()
 	}
 }
 
@@ -236,7 +305,7 @@ func accept(t *transport.Transport, cfg Config, destination *identity.Identity, 
 	if l.session, err = NewSession(l.id, key); err != nil {
 		return nil, err
 	}
-	l.key = key
+	l.key, l.shared = key, shared[:]
 	l.mode, l.mtu = req.Mode, req.MTU
 	l.status = StatusHandshake
 	l.attached = p.Interface
@@ -251,7 +320,7 @@ func accept(t *transport.Transport, cfg Config, destination *identity.Identity, 
 	now := l.now()
 	l.requestTime, l.lastInbound, l.lastOutbound = now, now, now
 	l.start()
-	if _, err := t.Send(AppendProofPacket(nil, l.id, proof), l.attached); err != nil {
+	if err := l.transmit(AppendProofPacket(nil, l.id, proof), l.attached); err != nil {
 		l.closeWith(ReasonTimeout, false)
 		return nil, fmt.Errorf("link: send proof: %w", err)
 	}
@@ -386,19 +455,38 @@ func (l *Link) buildPacket(typ wire.PacketType, ctx wire.Context, payload []byte
 	return raw, attached, nil
 }
 
-// send transmits a built packet on the link's interface.
+// send transmits a built packet on the link's interface and records the
+// outbound activity.
 func (l *Link) send(raw []byte, attached *transport.Iface) error {
-	if _, err := l.t.Send(raw, attached); err != nil {
+	if err := l.transmit(raw, attached); err != nil {
 		return err
 	}
+	var h wire.Header
+	_, herr := h.Decode(raw)
+	now := l.now()
 	l.mu.Lock()
-	l.lastOutbound = l.now()
+	l.lastOutbound = now
+	if herr == nil && h.Context != wire.ContextKeepalive {
+		l.lastData = now
+	}
 	l.mu.Unlock()
 	return nil
 }
 
+// transmit hands raw to transport and shows it to Config.OnSend.
+func (l *Link) transmit(raw []byte, attached *transport.Iface) error {
+	if _, err := l.t.Send(raw, attached); err != nil {
+		return err
+	}
+	if l.cfg.OnSend != nil {
+		l.cfg.OnSend(l, raw)
+	}
+	return nil
+}
+
 // Identify reveals who to the responder. Only the initiator of an active
-// link may identify.
+// link may identify; on any other link it sends nothing and returns an
+// error wrapping ErrNotActive, as the reference's identify does nothing.
 func (l *Link) Identify(who *identity.Identity) error {
 	if !l.initiator {
 		return fmt.Errorf("link: only the initiator identifies: %w", ErrNotActive)
@@ -433,12 +521,15 @@ func (l *Link) closeWith(reason TeardownReason, notify bool) {
 	l.status, l.reason = StatusClosed, reason
 	receipts := l.receipts
 	l.receipts = nil
+	// Purge the ephemeral keys: a closed link cannot be decrypted later
+	// even by whoever takes this process's memory.
+	l.own, l.shared, l.key, l.session = nil, nil, nil, nil
 	l.mu.Unlock()
 
 	if notify && sess != nil && prev != StatusPending {
 		var iv [identity.TokenIVLen]byte
 		if _, err := io.ReadFull(l.cfg.Rand, iv[:]); err == nil {
-			_, _ = l.t.Send(sess.AppendPacket(nil, wire.Data, wire.ContextLinkClose, iv, l.id[:]), attached)
+			_ = l.transmit(sess.AppendPacket(nil, wire.Data, wire.ContextLinkClose, iv, l.id[:]), attached)
 		}
 	}
 	l.t.Deregister(l.id)
@@ -590,11 +681,17 @@ func (l *Link) Receive(p *transport.Packet) {
 		return
 	}
 	sess := l.session
-	if sess == nil {
+	if sess == nil || p.Interface != l.attached {
+		// A link-associated packet on another interface than the one the
+		// link is attached to is dropped, as the reference does: someone
+		// may be trying to manipulate the link.
 		l.mu.Unlock()
 		return
 	}
 	l.lastInbound = l.now()
+	if p.Context != wire.ContextKeepalive {
+		l.lastData = l.lastInbound
+	}
 	if l.status == StatusStale {
 		l.status = StatusActive
 	}
@@ -691,11 +788,16 @@ func (l *Link) Receive(p *transport.Packet) {
 	}
 }
 
-// handleProof is the initiator's validate_proof.
+// handleProof is the initiator's validate_proof. A proof for another
+// link mode closes the link, as in the reference; any other invalid proof
+// is ignored.
 func (l *Link) handleProof(p *transport.Packet) {
 	rtt, err := l.validateProof(p)
 	if err != nil {
 		l.cfg.Logf("link %s: link proof: %v", l.id, err)
+		if errors.Is(err, ErrMode) {
+			l.closeWith(ReasonNone, false)
+		}
 		return
 	}
 	if _, err := l.SendPacket(wire.Data, wire.ContextLRRTT, AppendRTT(nil, rtt.Seconds())); err != nil {
@@ -726,7 +828,7 @@ func (l *Link) validateProof(p *transport.Packet) (time.Duration, error) {
 	if l.session, err = NewSession(l.id, key); err != nil {
 		return 0, err
 	}
-	l.key = key
+	l.key, l.shared = key, shared[:]
 	now := l.now()
 	l.rtt = now.Sub(l.requestTime)
 	l.attached = p.Interface
@@ -766,7 +868,13 @@ func (l *Link) activated() {
 
 // prove sends the explicit proof of a received packet.
 func (l *Link) prove(p *transport.Packet) {
-	payload, err := AppendPacketProof(nil, p.Hash, l.own)
+	l.mu.Lock()
+	own := l.own
+	l.mu.Unlock()
+	if own == nil {
+		return
+	}
+	payload, err := AppendPacketProof(nil, p.Hash, own)
 	if err != nil {
 		return
 	}

@@ -27,6 +27,11 @@ type Listener struct {
 	closeOnce  sync.Once
 	closed     chan struct{}
 	registered bool
+
+	// mu guards the following fields.
+	mu       sync.Mutex
+	refusing bool           // the accept gate is off
+	links    map[*Link]bool // links accepted and not yet closed
 }
 
 var _ transport.Destination = (*Listener)(nil)
@@ -35,7 +40,16 @@ var _ transport.Destination = (*Listener)(nil)
 // whose identity (with private key) signs link proofs. It is not
 // registered with transport.
 func NewListener(t *transport.Transport, id *identity.Identity, hash wire.Hash, cfg Config) *Listener {
-	ln := &Listener{t: t, identity: id, hash: hash, accepted: make(chan *Link, acceptQueue), closed: make(chan struct{})}
+	ln := &Listener{t: t, identity: id, hash: hash, accepted: make(chan *Link, acceptQueue), closed: make(chan struct{}), links: map[*Link]bool{}}
+	userClosed := cfg.OnClosed
+	cfg.OnClosed = func(l *Link, reason TeardownReason) {
+		ln.mu.Lock()
+		delete(ln.links, l)
+		ln.mu.Unlock()
+		if userClosed != nil {
+			userClosed(l, reason)
+		}
+	}
 	user := cfg.OnEstablished
 	cfg.OnEstablished = func(l *Link) {
 		select {
@@ -79,14 +93,58 @@ func (ln *Listener) Receive(p *transport.Packet) {
 
 // HandleRequest validates a link request to the destination and answers
 // it with a link proof. The link becomes active when the initiator's RTT
-// packet arrives; Accept returns it then.
+// packet arrives; Accept returns it then. While the accept gate is off it
+// refuses every request with ErrNotAccepting.
 func (ln *Listener) HandleRequest(p *transport.Packet) (*Link, error) {
 	select {
 	case <-ln.closed:
 		return nil, ErrClosed
 	default:
 	}
-	return accept(ln.t, ln.cfg, ln.identity, p)
+	ln.mu.Lock()
+	refusing := ln.refusing
+	ln.mu.Unlock()
+	if refusing {
+		return nil, ErrNotAccepting
+	}
+	l, err := accept(ln.t, ln.cfg, ln.identity, p)
+	if err != nil {
+		return nil, err
+	}
+	ln.mu.Lock()
+	if l.Status() != StatusClosed {
+		ln.links[l] = true
+	}
+	ln.mu.Unlock()
+	return l, nil
+}
+
+// SetAccepting sets the accept gate (the reference's
+// Destination.accepts_links): while it is off, link requests are refused
+// and no link is made. It is on by default.
+func (ln *Listener) SetAccepting(on bool) {
+	ln.mu.Lock()
+	ln.refusing = !on
+	ln.mu.Unlock()
+}
+
+// Accepting reports whether the accept gate is on.
+func (ln *Listener) Accepting() bool {
+	ln.mu.Lock()
+	defer ln.mu.Unlock()
+	return !ln.refusing
+}
+
+// Links returns the links the listener accepted that have not closed yet,
+// pending ones included (the reference's Destination.links).
+func (ln *Listener) Links() []*Link {
+	ln.mu.Lock()
+	defer ln.mu.Unlock()
+	out := make([]*Link, 0, len(ln.links))
+	for l := range ln.links {
+		out = append(out, l)
+	}
+	return out
 }
 
 // Accept returns the next established link, or an error when ctx ends or

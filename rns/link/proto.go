@@ -25,6 +25,18 @@ const (
 	ModeDefault = ModeAES256CBC
 )
 
+// MTUDiscovery says that link requests signal the MTU of the next hop's
+// interface when that interface autoconfigures its MTU (the reference's
+// link_mtu_discovery, on by default); mehr always does.
+const MTUDiscovery = true
+
+// Signalling byte masks (RNS.Link.MTU_BYTEMASK and MODE_BYTEMASK): the MTU
+// takes the low 21 bits of the 3 signalling bytes, the mode the top 3.
+const (
+	MTUByteMask  = 0x1FFFFF
+	ModeByteMask = 0xE0
+)
+
 // Enabled reports whether m may be used (RNS.Link.ENABLED_MODES).
 func (m Mode) Enabled() bool { return m == ModeAES256CBC }
 
@@ -245,6 +257,16 @@ type Proof struct {
 func ValidateProof(data []byte, id wire.Hash, destination *identity.Identity, mode Mode) (Proof, error) {
 	var p Proof
 	var sb []byte
+	// The mode is read first, from the byte after the responder key when
+	// the proof is longer than the legacy form, and a proof for another
+	// mode is refused before its size is checked (validate_proof).
+	got := ModeDefault
+	if len(data) > wire.LinkProofLen {
+		got = Mode(data[wire.LinkProofLen] >> 5)
+	}
+	if got != mode {
+		return p, fmt.Errorf("%w: mode %d in link proof", ErrMode, got)
+	}
 	switch len(data) {
 	case wire.LinkProofLen:
 		p.MTU, p.Mode = wire.MTU, ModeDefault
