@@ -136,8 +136,9 @@ func (e *endpoint) close() {
 
 // linkState is an outbound link.
 type linkState struct {
-	l   *link.Link
-	mux *request.Mux
+	l    *link.Link
+	mux  *request.Mux
+	sent sendLog
 	endpoint
 }
 
@@ -149,7 +150,8 @@ func (ls *linkState) close() {
 
 // inLink is an inbound link accepted by a listener.
 type inLink struct {
-	l *link.Link
+	l    *link.Link
+	sent sendLog
 	endpoint
 }
 
@@ -165,6 +167,7 @@ type listener struct {
 
 	mu        sync.Mutex
 	recv      [][]byte
+	recvN     int // packets ever delivered to recv
 	opp       [][]byte
 	resources [][]byte
 	inbound   []*inLink
@@ -301,7 +304,13 @@ func cmdListen(in *instance, p bridge.Params) (bridge.Result, error) {
 		OnPacket: func(_ *link.Link, pt []byte) {
 			ln.mu.Lock()
 			ln.recv = append(ln.recv, append([]byte(nil), pt...))
+			ln.recvN++
 			ln.mu.Unlock()
+		},
+		OnSend: func(l *link.Link, raw []byte) {
+			if il := ln.find(l); il != nil {
+				il.sent.record(raw)
+			}
 		},
 		OnOther:          ln.mux.OnOther,
 		RequestResources: ln.mux.RequestResources,
@@ -443,6 +452,7 @@ func cmdLinkOpen(in *instance, p bridge.Params) (bridge.Result, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeoutParam(p, 10000))
 	defer cancel()
 	l, err := link.Establish(ctx, t, id, h, link.Config{
+		OnSend:           func(_ *link.Link, raw []byte) { ls.sent.record(raw) },
 		OnOther:          ls.mux.OnOther,
 		RequestResources: ls.mux.RequestResources,
 		Resources:        link.ResourceConfig{Strategy: link.AcceptAll},
