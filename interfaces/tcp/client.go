@@ -195,6 +195,10 @@ func (c *Client) Name() string { return c.name }
 // derives from the bitrate, or Config.FixedMTU.
 func (c *Client) MTU() int { return c.s.mtu }
 
+// FixedMTU reports whether the MTU was pinned by Config.FixedMTU rather
+// than derived from the bitrate (the reference's FIXED_MTU).
+func (c *Client) FixedMTU() bool { return c.s.fixedMTU }
+
 // Bitrate implements iface.Interface.
 func (c *Client) Bitrate() int64 { return c.s.bitrate }
 

@@ -141,6 +141,10 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 // MTU is the MTU of the interfaces the server spawns.
 func (s *Server) MTU() int { return s.s.mtu }
 
+// FixedMTU reports whether the MTU was pinned by Config.FixedMTU rather
+// than derived from the bitrate (the reference's FIXED_MTU).
+func (s *Server) FixedMTU() bool { return s.s.fixedMTU }
+
 // Bitrate is the bitrate of the interfaces the server spawns.
 func (s *Server) Bitrate() int64 { return s.s.bitrate }
 

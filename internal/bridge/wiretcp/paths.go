@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"github.com/mehr-net/mehr/rns/link"
 	"time"
 
 	"github.com/mehr-net/mehr/internal/bridge"
@@ -168,14 +169,19 @@ func cmdTransportEnabled(in *instance, _ bridge.Params) (bridge.Result, error) {
 }
 
 func cmdInterfaceHWMTU(in *instance, _ bridge.Params) (bridge.Result, error) {
-	mtu := 0
+	mtu, fixed := 0, false
 	switch {
 	case in.srv != nil:
-		mtu = in.srv.MTU()
+		mtu, fixed = in.srv.MTU(), in.srv.FixedMTU()
 	case in.client != nil:
-		mtu = in.client.MTU()
+		mtu, fixed = in.client.MTU(), in.client.FixedMTU()
 	}
-	return bridge.Result{"hw_mtu": mtu}, nil
+	// The reference's TCP interfaces autoconfigure their MTU unless it is
+	// fixed; links signal the next hop's MTU either way (link.MTUDiscovery).
+	return bridge.Result{
+		"hw_mtu": mtu, "fixed_mtu": fixed, "autoconfigure_mtu": !fixed,
+		"link_mtu_discovery": link.MTUDiscovery, "reticulum_mtu": wire.MTU,
+	}, nil
 }
 
 // cmdIdentityRecall recalls the identity announced for a destination hash
