@@ -36,8 +36,13 @@
 // # Runtime
 //
 // [Link] is a link registered with a transport.Transport under its link
-// ID: [Establish] opens one to a remote destination, a [Listener]
-// accepts them on a local destination.
+// ID: [Establish] opens one to a remote SINGLE destination ([Prepare]
+// builds the link and its request without sending, [Link.Open] sends it),
+// a [Listener] accepts them on a local destination while its accept gate
+// is on. A link is bound to the interface its request or proof came on and
+// drops link packets arriving on any other; once closed it drops
+// everything and has purged its ephemeral keys, shared secret and session
+// key ([Link.Keys]).
 //
 // # Resources
 //
