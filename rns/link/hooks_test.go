@@ -90,7 +90,9 @@ func TestPrepare(t *testing.T) {
 	if k := l.Keys(); !k.Private || !k.Public || k.Shared || k.Derived {
 		t.Errorf("pending link keys %+v", k)
 	}
-	if want := link.EstablishmentTimeoutPerHop*time.Duration(max(1, a.t.HopsTo(b.hash))) + link.KeepaliveMax; l.EstablishmentTimeout() != want {
+	// No path: the first hop's timeout is the per-hop timeout alone, and
+	// the hop count is unknown (PATHFINDER_M).
+	if want := link.EstablishmentTimeoutPerHop * time.Duration(1+max(1, a.t.HopsTo(b.hash))); l.EstablishmentTimeout() != want {
 		t.Errorf("establishment timeout %v, want %v", l.EstablishmentTimeout(), want)
 	}
 	// Identify on a pending link sends nothing.

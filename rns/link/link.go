@@ -224,11 +224,29 @@ func Prepare(t *transport.Transport, r Remote, cfg Config) (*Link, error) {
 	if l.id, err = ID(l.request); err != nil {
 		return nil, err
 	}
+	// The reference's initiator allows the first hop's timeout plus the
+	// per-hop timeout for every hop (PATHFINDER_M of them when the path is
+	// unknown); the responder allows the per-hop timeouts plus a keepalive.
 	hops := max(1, t.HopsTo(r.Hash))
-	l.timeout = EstablishmentTimeoutPerHop*time.Duration(hops) + KeepaliveMax
+	l.timeout = firstHopTimeout(t, r.Hash) + EstablishmentTimeoutPerHop*time.Duration(hops)
 	l.requestTime = l.now()
 	l.lastOutbound = l.requestTime
 	return l, nil
+}
+
+// firstHopTimeout is the reference's Transport.first_hop_timeout: the time
+// one wire.MTU-sized packet takes over the next hop's interface, plus
+// EstablishmentTimeoutPerHop; without a path or a bitrate, that alone.
+func firstHopTimeout(t *transport.Transport, h wire.Hash) time.Duration {
+	pe, ok := t.Path(h)
+	if !ok || pe.Interface == nil {
+		return EstablishmentTimeoutPerHop
+	}
+	bitrate := pe.Interface.Stats().Bitrate
+	if bitrate <= 0 {
+		return EstablishmentTimeoutPerHop
+	}
+	return EstablishmentTimeoutPerHop + time.Duration(float64(wire.MTU*8)/float64(bitrate)*float64(time.Second))
 }
 
 // Request returns the initiator's LINKREQUEST packet, or nil on the

@@ -50,7 +50,11 @@ func (l *Link) LocalKeys() (x25519, ed25519 [KeyLen]byte, ok bool) {
 func (l *Link) Mode() Mode { return l.mode }
 
 // EstablishmentTimeout returns how long the link may take to become
-// active: EstablishmentTimeoutPerHop × max(1, hops) + KeepaliveMax.
+// active: on the responder EstablishmentTimeoutPerHop × max(1, hops of
+// the request) + KeepaliveMax, on the initiator the first hop's timeout
+// (one MTU at the next hop's bitrate, plus EstablishmentTimeoutPerHop)
+// plus EstablishmentTimeoutPerHop × max(1, hops to the destination), as
+// in the reference.
 func (l *Link) EstablishmentTimeout() time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
