@@ -25,6 +25,9 @@ var (
 	ErrResourceTimeout = errors.New("link: resource transfer timed out")
 	// ErrResourceCorrupt reports received data that failed verification.
 	ErrResourceCorrupt = errors.New("link: resource data corrupt")
+	// ErrResourceDuplicate reports an advertisement of a resource already
+	// being received on the link.
+	ErrResourceDuplicate = errors.New("link: resource already being received")
 )
 
 // ResourceStrategy tells a link what to do with resource advertisements
@@ -49,21 +52,12 @@ const DefaultResourceMaxSize = 16 << 20
 
 // Resource timing, named after the fields of RNS/Resource.py.
 const (
-	resWindowMin          = 2
-	resWindowMaxSlow      = 10
-	resWindowMaxVerySlow  = 4
-	resWindowMaxFast      = resource.WindowMax
-	resWindowFlexibility  = 4
-	resFastRateThreshold  = resWindowMaxSlow - resource.Window - 2
-	resVerySlowThreshold  = 2
-	resRateFast           = 50 * 1000 / 8 // bytes per second
-	resRateVerySlow       = 2 * 1000 / 8
-	resPartTimeoutFactor  = 4
-	resPartTimeoutAfterRT = 2
-	resProofTimeoutFactor = 3
-	resMaxRetries         = 16
-	resMaxAdvRetries      = 4
-	resSenderGrace        = 10 * time.Second
+	resPartTimeoutFactor  = resource.PartTimeoutFactor
+	resPartTimeoutAfterRT = resource.PartTimeoutFactorAfterRTT
+	resProofTimeoutFactor = resource.ProofTimeoutFactor
+	resMaxRetries         = resource.MaxRetries
+	resMaxAdvRetries      = resource.MaxAdvRetries
+	resSenderGrace        = resource.SenderGrace
 	resProcessingGrace    = time.Second
 	resRetryGrace         = 250 * time.Millisecond
 	resPerRetryDelay      = 500 * time.Millisecond
@@ -203,13 +197,6 @@ type Transfer struct {
 
 	// Receiver.
 	rcv           *resource.Receiver
-	window        int
-	windowMin     int
-	windowMax     int
-	fastRounds    int
-	slowRounds    int
-	outstanding   int
-	waitingHMU    bool
 	reqSent       time.Time
 	reqSentBytes  int
 	reqResp       time.Time
@@ -239,6 +226,10 @@ type resources struct {
 	out  map[[resource.HashLen]byte]*Transfer // by current segment hash
 	in   map[[resource.HashLen]byte]*Transfer // by current segment hash
 	cont map[[resource.HashLen]byte]*Transfer // by original hash, awaiting the next segment
+	// lastWindow is the request window the last incoming segment ended
+	// with, where the next one starts (the reference's
+	// last_resource_window); 0 before the first.
+	lastWindow int
 }
 
 func (r *resources) init() {
@@ -693,7 +684,7 @@ func (t *Transfer) sendSegment(i int, ahead <-chan builtSegment, timer *time.Tim
 	t.segment, t.partsDone, t.partsTotal = i, 0, r.NumParts()
 	t.status = resource.StatusAdvertised
 	t.mu.Unlock()
-	t.res, t.sent, t.nsent = r, make([]bool, r.NumParts()), 0
+	t.res = r
 	adv := r.Advertisement()
 	adv.DataSize = t.size
 	advPT, err := adv.Marshal()
@@ -777,10 +768,6 @@ func (t *Transfer) sendSegment(i int, ahead <-chan builtSegment, timer *time.Tim
 				if err := l.sendRaw(pkt); err != nil {
 					return next, err
 				}
-				if !t.sent[p] {
-					t.sent[p] = true
-					t.nsent++
-				}
 			}
 			t.lastTx = time.Now()
 			if err != nil {
@@ -792,8 +779,8 @@ func (t *Transfer) sendSegment(i int, ahead <-chan builtSegment, timer *time.Tim
 					return next, err
 				}
 			}
-			t.setProgress(t.nsent, len(t.sent))
-			if t.nsent == len(t.sent) && status != resource.StatusAwaitingProof {
+			t.setProgress(r.SentParts(), r.NumParts())
+			if r.SentParts() == r.NumParts() && status != resource.StatusAwaitingProof {
 				status = resource.StatusAwaitingProof
 				t.setStatus(status)
 			}
@@ -977,12 +964,7 @@ func (l *Link) handleAdvertisement(pt []byte) {
 	if maxSize <= 0 {
 		maxSize = DefaultResourceMaxSize
 	}
-	info := ResourceInfo{
-		Hash: adv.OriginalHash, Size: adv.DataSize, TransferSize: adv.TransferSize,
-		Segments: adv.TotalSegments, Compressed: adv.Flags&resource.FlagCompressed != 0,
-		HasMetadata: adv.Flags&resource.FlagMetadata != 0, RequestID: adv.RequestID, Advertisement: adv,
-		IsRequest: adv.Flags&resource.FlagRequest != 0, IsResponse: adv.Flags&resource.FlagResponse != 0,
-	}
+	info := resourceInfo(adv)
 	ok := false
 	var reqConcluded func(*Transfer)
 	if info.IsRequest || info.IsResponse {
@@ -1008,14 +990,68 @@ func (l *Link) handleAdvertisement(pt []byte) {
 		l.reject(adv.Hash)
 		return
 	}
+	_, _ = l.startIncoming(adv, info, rc, reqConcluded)
+}
+
+// AcceptAdvertisement starts receiving the resource that an advertisement
+// (a decrypted RESOURCE_ADV plaintext) describes, whatever the link's
+// ResourceConfig.Strategy, Accept and MaxSize say, as the reference's
+// Resource.accept does; the transfer reports through ResourceConfig's
+// callbacks. It fails with resource.ErrAdvertisement for a malformed
+// advertisement and ErrResourceDuplicate when a transfer of that resource
+// is already under way on the link.
+func (l *Link) AcceptAdvertisement(pt []byte) (*Transfer, error) {
+	adv, err := resource.DecodeAdvertisement(pt)
+	if err != nil {
+		return nil, err
+	}
+	if adv.SegmentIndex > 1 {
+		return nil, fmt.Errorf("%w: segment %d without the first", resource.ErrAdvertisement, adv.SegmentIndex)
+	}
+	l.res.mu.Lock()
+	l.res.init()
+	known := l.res.in[adv.Hash] != nil || l.res.receiving(adv.OriginalHash)
+	l.res.mu.Unlock()
+	if known {
+		return nil, ErrResourceDuplicate
+	}
+	info := resourceInfo(adv)
+	return l.startIncoming(adv, info, l.cfg.Resources, nil)
+}
+
+// IncomingResources returns the incoming transfers under way on the link.
+func (l *Link) IncomingResources() []*Transfer {
+	l.res.mu.Lock()
+	defer l.res.mu.Unlock()
+	ts := make([]*Transfer, 0, len(l.res.in)+len(l.res.cont))
+	for _, t := range l.res.in {
+		ts = append(ts, t)
+	}
+	for _, t := range l.res.cont {
+		ts = append(ts, t)
+	}
+	return ts
+}
+
+func resourceInfo(adv *resource.Advertisement) ResourceInfo {
+	return ResourceInfo{
+		Hash: adv.OriginalHash, Size: adv.DataSize, TransferSize: adv.TransferSize,
+		Segments: adv.TotalSegments, Compressed: adv.Flags&resource.FlagCompressed != 0,
+		HasMetadata: adv.Flags&resource.FlagMetadata != 0, RequestID: adv.RequestID, Advertisement: adv,
+		IsRequest: adv.Flags&resource.FlagRequest != 0, IsResponse: adv.Flags&resource.FlagResponse != 0,
+	}
+}
+
+// startIncoming starts the transfer of an accepted advertisement.
+func (l *Link) startIncoming(adv *resource.Advertisement, info ResourceInfo, rc ResourceConfig, reqConcluded func(*Transfer)) (*Transfer, error) {
 	l.mu.Lock()
 	key, mtu := l.key, l.mtu
 	l.mu.Unlock()
-	rcv, err := resource.NewReceiver(adv, key, mtu)
+	rcv, err := l.newReceiver(adv, key, mtu)
 	if err != nil {
 		l.cfg.Logf("link %s: resource: %v", l.id, err)
 		l.reject(adv.Hash)
-		return
+		return nil, err
 	}
 	var sink io.WriteCloser
 	if rc.Sink != nil {
@@ -1025,10 +1061,10 @@ func (l *Link) handleAdvertisement(pt []byte) {
 		if err != nil {
 			l.cfg.Logf("link %s: resource sink: %v", l.id, err)
 			l.reject(adv.Hash)
-			return
+			return nil, err
 		}
 	}
-	t = l.newTransfer(true)
+	t := l.newTransfer(true)
 	t.onProgress, t.onConcluded = rc.OnProgress, rc.OnConcluded
 	if reqConcluded != nil {
 		t.onConcluded = reqConcluded
@@ -1047,12 +1083,12 @@ func (l *Link) handleAdvertisement(pt []byte) {
 	if l.Status() == StatusClosed {
 		l.res.mu.Unlock()
 		t.closeSink(ErrClosed)
-		return
+		return nil, ErrClosed
 	}
 	if _, dup := l.res.in[adv.Hash]; dup {
 		l.res.mu.Unlock()
 		t.closeSink(fmt.Errorf("%w: duplicate advertisement", ErrResourceCanceled))
-		return
+		return nil, ErrResourceDuplicate
 	}
 	l.res.in[adv.Hash] = t
 	l.res.wg.Add(1)
@@ -1061,6 +1097,7 @@ func (l *Link) handleAdvertisement(pt []byte) {
 		rc.OnStarted(t)
 	}
 	go t.runReceiver()
+	return t, nil
 }
 
 // receiving reports whether an incoming transfer of the resource with
@@ -1096,9 +1133,9 @@ func (t *Transfer) receiverDeadline() time.Time {
 	rate := t.eifr()
 	var wait float64
 	if t.reqRespRate != 0 {
-		tof := float64(t.outstanding*sdu) / rate
+		tof := float64(max(t.rcv.Outstanding(), 0)*sdu) / rate
 		var hmu float64
-		if t.waitingHMU || t.outstanding == 0 {
+		if t.rcv.WaitingForHMU() || t.rcv.Outstanding() == 0 {
 			hmu = float64(sdu*resHMUWaitFactor) / rate
 		}
 		wait = t.partFactor*tof + hmu
@@ -1135,7 +1172,6 @@ func (t *Transfer) receive() error {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	t.rtt = t.linkRTT()
-	t.window, t.windowMin, t.windowMax = resource.Window, resWindowMin, resWindowMaxSlow
 	t.partFactor = resPartTimeoutFactor
 	t.lastActivity = time.Now()
 	if err := t.requestNext(); err != nil {
@@ -1160,17 +1196,8 @@ func (t *Transfer) receive() error {
 				t.sendCancel()
 				return fmt.Errorf("%w: waiting for parts", ErrResourceTimeout)
 			}
-			if t.window > t.windowMin {
-				t.window--
-				if t.windowMax > t.windowMin {
-					t.windowMax--
-					if t.windowMax-t.window > resWindowFlexibility-1 {
-						t.windowMax--
-					}
-				}
-			}
+			t.rcv.Retry()
 			t.retries--
-			t.waitingHMU = false
 			if err := t.requestNext(); err != nil {
 				return err
 			}
@@ -1193,10 +1220,9 @@ func (t *Transfer) receive() error {
 				}
 			}
 		case wire.ContextResourceHMU:
-			if t.waitingNext || t.rcv.UpdateHashmap(ev.data) != nil {
+			if t.waitingNext || !t.rcv.WaitingForHMU() || t.rcv.UpdateHashmap(ev.data) != nil {
 				continue
 			}
-			t.waitingHMU = false
 			if err := t.requestNext(); err != nil {
 				return err
 			}
@@ -1226,7 +1252,7 @@ func (t *Transfer) nextSegment(pt []byte) error {
 	l.mu.Lock()
 	key, mtu := l.key, l.mtu
 	l.mu.Unlock()
-	rcv, err := resource.NewReceiver(adv, key, mtu)
+	rcv, err := l.newReceiver(adv, key, mtu)
 	if err != nil {
 		l.reject(adv.Hash)
 		return fmt.Errorf("%w: %w", ErrResourceCorrupt, err)
@@ -1258,24 +1284,14 @@ func (t *Transfer) readvertised(pt []byte) error {
 		return nil
 	}
 	t.lastActivity = time.Now()
-	t.waitingHMU = false
+	t.rcv.Retry()
 	return t.requestNext()
 }
 
 // requestNext sends the next part request (request_next).
 func (t *Transfer) requestNext() error {
-	if t.waitingHMU {
-		return nil
-	}
-	req := t.rcv.AppendRequest(nil, t.window)
-	off := 1 + resource.HashLen
-	if req[0] == resource.HashmapExhausted {
-		off += resource.MapHashLen
-		t.waitingHMU = true
-	}
-	t.outstanding = (len(req) - off) / resource.MapHashLen
-	raw, err := t.l.SendPacket(wire.Data, wire.ContextResourceReq, req)
-	if err != nil {
+	raw, err := t.l.requestParts(t.rcv)
+	if err != nil || raw == nil {
 		return err
 	}
 	t.reqSent = time.Now()
@@ -1307,18 +1323,12 @@ func (t *Transfer) receivePart(part []byte) (done bool, err error) {
 		t.rtt = max(t.rtt, time.Millisecond)
 		if rtt > 0 {
 			t.reqRespRate = float64(len(part)+wire.HeaderMinSize+t.reqSentBytes) / rtt.Seconds()
-			if t.reqRespRate > resRateFast && t.fastRounds < resFastRateThreshold {
-				t.fastRounds++
-				if t.fastRounds == resFastRateThreshold {
-					t.windowMax = resWindowMaxFast
-				}
-			}
+			t.rcv.ObserveRate(t.reqRespRate, false)
 		}
 	}
 	if !accepted {
 		return false, nil
 	}
-	t.outstanding--
 	t.rxBytes += len(part)
 	got, total := t.rcv.Received()
 	t.setProgress(got, total)
@@ -1328,29 +1338,14 @@ func (t *Transfer) receivePart(part []byte) (done bool, err error) {
 	if t.rcv.Done() {
 		return true, t.assemble()
 	}
-	if t.outstanding > 0 {
+	if t.rcv.Outstanding() != 0 {
 		return false, nil
 	}
-	if t.window < t.windowMax {
-		t.window++
-		if t.window-t.windowMin > resWindowFlexibility-1 {
-			t.windowMin++
-		}
-	}
+	// The request was answered in full: AcceptPart widened the window;
+	// the rate may move its maximum.
 	if rtt := now.Sub(t.reqSent); rtt > 0 {
 		t.reqDataRate = float64(t.rxBytes-t.rxBytesAtReq) / rtt.Seconds()
-		if t.reqDataRate > resRateFast && t.fastRounds < resFastRateThreshold {
-			t.fastRounds++
-			if t.fastRounds == resFastRateThreshold {
-				t.windowMax = resWindowMaxFast
-			}
-		}
-		if t.fastRounds == 0 && t.reqDataRate < resRateVerySlow && t.slowRounds < resVerySlowThreshold {
-			t.slowRounds++
-			if t.slowRounds == resVerySlowThreshold {
-				t.windowMax = resWindowMaxVerySlow
-			}
-		}
+		t.rcv.ObserveRate(t.reqDataRate, true)
 	}
 	return false, t.requestNext()
 }
@@ -1359,6 +1354,7 @@ func (t *Transfer) receivePart(part []byte) (done bool, err error) {
 func (t *Transfer) assemble() error {
 	t.setStatus(resource.StatusAssembling)
 	data, meta, err := t.rcv.Assemble()
+	t.l.noteWindow(t.rcv)
 	if err != nil {
 		t.sendCancel()
 		return fmt.Errorf("%w: %w", ErrResourceCorrupt, err)
@@ -1390,7 +1386,7 @@ func (t *Transfer) assemble() error {
 		l.res.cont[t.hash] = t
 		l.res.mu.Unlock()
 	}
-	if _, err := t.l.SendPacket(wire.Proof, wire.ContextResourcePRF, t.rcv.Proof()); err != nil {
+	if err := t.l.proveResource(t.rcv); err != nil {
 		return err
 	}
 	if t.sink == nil {
@@ -1444,4 +1440,129 @@ func (l *Link) BuildResource(data []byte, opts ResourceOptions, mtu int) (r *res
 	}
 	r, err = t.buildSegment(1)
 	return r, t.segments, err
+}
+
+// newReceiver starts a receiver for adv with the window the link's last
+// incoming segment ended with.
+func (l *Link) newReceiver(adv *resource.Advertisement, key []byte, mtu int) (*resource.Receiver, error) {
+	rcv, err := resource.NewReceiver(adv, key, mtu)
+	if err != nil {
+		return nil, err
+	}
+	l.res.mu.Lock()
+	w := l.res.lastWindow
+	l.res.mu.Unlock()
+	if w > 0 {
+		rcv.SetWindow(w)
+	}
+	return rcv, nil
+}
+
+// noteWindow records the window a concluded incoming segment ended with
+// (the reference's Link.resource_concluded).
+func (l *Link) noteWindow(rcv *resource.Receiver) {
+	w := rcv.Window().Size
+	l.res.mu.Lock()
+	l.res.lastWindow = w
+	l.res.mu.Unlock()
+}
+
+// requestParts sends rcv's next part request and returns the packet, or
+// nil if the receiver has nothing to ask (it waits for a hashmap update).
+func (l *Link) requestParts(rcv *resource.Receiver) ([]byte, error) {
+	req := rcv.AppendRequest(nil)
+	if len(req) == 0 {
+		return nil, nil
+	}
+	return l.SendPacket(wire.Data, wire.ContextResourceReq, req)
+}
+
+// proveResource sends the proof of an assembled receiver.
+func (l *Link) proveResource(rcv *resource.Receiver) error {
+	_, err := l.SendPacket(wire.Proof, wire.ContextResourcePRF, rcv.Proof())
+	return err
+}
+
+// LastResourceWindow returns the request window the link's last incoming
+// resource segment ended with, where the next one starts (0 before the
+// first; the reference's get_last_resource_window).
+func (l *Link) LastResourceWindow() int {
+	l.res.mu.Lock()
+	defer l.res.mu.Unlock()
+	return l.res.lastWindow
+}
+
+// NewResourceReceiver returns the receiver an accepted advertisement would
+// start on this link, without registering a transfer or sending anything:
+// the link's key, its MTU (mtu, when positive, replaces it) and the window
+// the link's last incoming segment ended with. With RequestResourceParts
+// and ConcludeResource a caller drives the receiving state machine packet
+// by packet, as tools and conformance probes do; transfers accepted through
+// ResourceConfig do all of it on their own routine.
+func (l *Link) NewResourceReceiver(adv *resource.Advertisement, mtu int) (*resource.Receiver, error) {
+	l.mu.Lock()
+	key, lmtu := l.key, l.mtu
+	l.mu.Unlock()
+	if key == nil {
+		return nil, ErrNotActive
+	}
+	if mtu <= 0 {
+		mtu = lmtu
+	}
+	return l.newReceiver(adv, key, mtu)
+}
+
+// RequestResourceParts sends rcv's next part request (RESOURCE_REQ) on the
+// link, as a transfer does when it starts and whenever a request was
+// answered in full, and returns the request's plaintext. It returns nil
+// when no request goes out: while the receiver waits for a hashmap update,
+// or after it failed.
+func (l *Link) RequestResourceParts(rcv *resource.Receiver) ([]byte, error) {
+	req := rcv.AppendRequest(nil)
+	if len(req) == 0 {
+		return nil, nil
+	}
+	if _, err := l.SendPacket(wire.Data, wire.ContextResourceReq, req); err != nil {
+		return nil, err
+	}
+	return req, nil
+}
+
+// FeedResourcePart files a received part into rcv as a transfer does: when
+// it completes a request and parts are still missing, the next request
+// goes out (RequestResourceParts); when it is the last part, the resource
+// is assembled and, if it checks out, proven (ConcludeResource), and proved
+// reports that. Parts rcv does not accept are ignored, as on the wire.
+func (l *Link) FeedResourcePart(rcv *resource.Receiver, part []byte) (accepted, proved bool, err error) {
+	accepted, _ = rcv.AcceptPart(part)
+	if !accepted {
+		return false, false, nil
+	}
+	if rcv.Done() {
+		_, _, proved, err = l.ConcludeResource(rcv)
+		return true, proved, err
+	}
+	if rcv.Outstanding() == 0 {
+		_, err = l.RequestResourceParts(rcv)
+	}
+	return true, false, err
+}
+
+// ConcludeResource assembles a receiver whose parts have all arrived, as a
+// transfer does: if the data checks out it sends the one proof
+// (RESOURCE_PRF) and reports proved; a corrupt resource is not proven.
+// Either way the receiver's window becomes the link's last.
+func (l *Link) ConcludeResource(rcv *resource.Receiver) (data, metadata []byte, proved bool, err error) {
+	data, metadata, err = rcv.Assemble()
+	if errors.Is(err, resource.ErrIncomplete) || errors.Is(err, resource.ErrFailed) {
+		return nil, nil, false, err
+	}
+	l.noteWindow(rcv)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	if err := l.proveResource(rcv); err != nil {
+		return data, metadata, false, err
+	}
+	return data, metadata, true, nil
 }

@@ -50,8 +50,9 @@ func BenchmarkAssemble1MB(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	recv.SetWindow(resource.WindowMax)
 	for !recv.Done() {
-		parts, hmu, err := r.HandleRequest(recv.AppendRequest(nil, resource.WindowMax))
+		parts, hmu, err := r.HandleRequest(recv.AppendRequest(nil))
 		if err != nil {
 			b.Fatal(err)
 		}

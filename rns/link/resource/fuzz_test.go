@@ -39,7 +39,7 @@ func FuzzAdvertisement(f *testing.F) {
 			t.Fatalf("round trip: %v\n%+v\n%+v", err, a, a2)
 		}
 		if recv, err := resource.NewReceiver(a, testKey, 500); err == nil {
-			_ = recv.AppendRequest(nil, 0)
+			_ = recv.AppendRequest(nil)
 		}
 	})
 }
@@ -84,7 +84,7 @@ func assembleCase(t *testing.T, tok *identity.Token, data, junk []byte, mode uin
 		}
 		if mode&4 != 0 {
 			for i := r.NumParts() - 1; i >= 0; i-- {
-				recv.AcceptPart(r.Part(i))
+				recv.PutPart(i, r.Part(i))
 			}
 		} else {
 			transfer(t, r, int(mode>>4))

@@ -27,6 +27,11 @@ type Receiver struct {
 	received int
 	next     int // index of the first missing part
 
+	// Request state, as the reference's inbound Resource keeps it.
+	win         windowState
+	outstanding int  // parts requested and not yet received
+	waitingHMU  bool // a request asked for a hashmap update not yet applied
+
 	// Streaming assembly: while parts arrive, the in-order prefix of the
 	// stream is authenticated and decrypted in place (dec), and for
 	// uncompressed resources its plaintext hashed (ph, up to hashed bytes
@@ -62,10 +67,13 @@ func NewReceiver(adv *Advertisement, key []byte, mtu int) (*Receiver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrKey, err)
 	}
-	n := ceilDiv(adv.TransferSize, sdu)
-	if adv.TransferSize < 1 || adv.TransferSize > MaxTransferSize || adv.Parts != n {
-		return nil, fmt.Errorf("%w: %d parts for %d bytes at SDU %d", ErrAdvertisement, adv.Parts, adv.TransferSize, sdu)
+	// The part count is derived from the transfer size at this link's
+	// SDU, as the reference's Resource.accept does; the advertised n is
+	// not trusted.
+	if adv.TransferSize < 1 || adv.TransferSize > MaxTransferSize {
+		return nil, fmt.Errorf("%w: transfer size %d", ErrAdvertisement, adv.TransferSize)
 	}
+	n := ceilDiv(adv.TransferSize, sdu)
 	if hm := len(adv.Hashmap); hm == 0 || hm%MapHashLen != 0 || hm/MapHashLen > min(n, HashmapMaxLen) {
 		return nil, fmt.Errorf("%w: hashmap of %d bytes", ErrAdvertisement, hm)
 	}
@@ -77,7 +85,9 @@ func NewReceiver(adv *Advertisement, key []byte, mtu int) (*Receiver, error) {
 		known:   make([]bool, n),
 		stream:  make([]byte, adv.TransferSize),
 		have:    make([]bool, n),
+		win:     newWindow(),
 	}
+	r.adv.Parts = n
 	r.adv.Hashmap = nil
 	r.adv.RequestID = bytes.Clone(adv.RequestID)
 	r.setHashes(0, adv.Hashmap)
@@ -119,46 +129,106 @@ func (r *Receiver) Received() (got, total int) { return r.received, len(r.have) 
 // Done reports whether every part has arrived.
 func (r *Receiver) Done() bool { return r.received == len(r.have) }
 
-// AppendRequest appends the plaintext of the next part request (as the
-// reference's request_next builds it) to dst: up to window missing parts
-// after the first missing one, by map hash. When it reaches a part whose map
-// hash is not known yet, the request is marked exhausted and names the last
-// known map hash, so the sender answers with a hashmap update. window <= 0
-// means Window.
-func (r *Receiver) AppendRequest(dst []byte, window int) []byte {
-	if window <= 0 {
-		window = Window
+// AppendRequest appends the plaintext of the next part request to dst, as
+// the reference's request_next builds it: the map hashes of up to Window
+// missing parts among the Window parts after the last consecutive one.
+// When it reaches a part whose map hash is not known yet, the request is
+// marked exhausted and names the last known map hash, so the sender answers
+// with a hashmap update; the receiver then waits for that update and
+// appends nothing until UpdateHashmap or Retry. A failed receiver appends
+// nothing either. The requested parts become the outstanding ones.
+func (r *Receiver) AppendRequest(dst []byte) []byte {
+	if r.waitingHMU || r.status == StatusFailed {
+		return dst
 	}
-	exhausted := false
-	var hashes []byte
-	count := 0
-	for i := r.next; i < len(r.have) && i < r.next+window; i++ {
-		if !r.have[i] {
-			if !r.known[i] {
-				exhausted = true
-				break
-			}
-			hashes = append(hashes, r.hashmap[i*MapHashLen:(i+1)*MapHashLen]...)
-			count++
-			if count >= window {
-				break
-			}
+	// First pass: how many parts to request, and whether the scan runs
+	// into a part whose map hash is unknown.
+	exhausted, count, last := false, 0, r.next
+	for i := r.next; i < len(r.have) && i < r.next+r.win.size && count < r.win.size; i++ {
+		if r.have[i] {
+			continue
 		}
+		if !r.known[i] {
+			exhausted = true
+			break
+		}
+		count++
+		last = i + 1
 	}
 	if exhausted {
+		h := max(r.height-1, 0)
 		dst = append(dst, HashmapExhausted)
-		last := max(r.height-1, 0)
-		dst = append(dst, r.hashmap[last*MapHashLen:(last+1)*MapHashLen]...)
+		dst = append(dst, r.hashmap[h*MapHashLen:(h+1)*MapHashLen]...)
+		r.waitingHMU = true
 	} else {
 		dst = append(dst, HashmapNotExhausted)
 	}
 	dst = append(dst, r.adv.Hash[:]...)
-	return append(dst, hashes...)
+	for i := r.next; i < last; i++ {
+		if !r.have[i] {
+			dst = append(dst, r.hashmap[i*MapHashLen:(i+1)*MapHashLen]...)
+		}
+	}
+	r.outstanding = count
+	return dst
+}
+
+// Retry prepares a new request after the sender did not answer in time, as
+// the reference's watchdog does: the window (and the window's maximum)
+// shrinks, and a pending hashmap-update wait is dropped so that
+// AppendRequest asks again.
+func (r *Receiver) Retry() {
+	r.win.shrink()
+	r.waitingHMU = false
+}
+
+// WaitingForHMU reports whether the last request asked for a hashmap
+// update that has not arrived (the reference's waiting_for_hmu).
+func (r *Receiver) WaitingForHMU() bool { return r.waitingHMU }
+
+// Outstanding returns how many parts of the last request have not arrived
+// (the reference's outstanding_parts).
+func (r *Receiver) Outstanding() int { return r.outstanding }
+
+// ConsecutiveHeight returns the index of the last part of the in-order
+// prefix received so far, -1 before the first part (the reference's
+// consecutive_completed_height).
+func (r *Receiver) ConsecutiveHeight() int { return r.next - 1 }
+
+// HashmapHeight returns how many map hashes are known (the reference's
+// hashmap_height).
+func (r *Receiver) HashmapHeight() int { return r.height }
+
+// TotalParts returns the number of parts, derived from the transfer size
+// and the SDU.
+func (r *Receiver) TotalParts() int { return len(r.have) }
+
+// SDU returns the part size on this receiver's link.
+func (r *Receiver) SDU() int { return r.sdu }
+
+// Progress returns the fraction of parts received, from 0 to 1 (the
+// reference's get_progress for one segment).
+func (r *Receiver) Progress() float64 {
+	if r.status == StatusComplete {
+		return 1
+	}
+	return float64(r.received) / float64(len(r.have))
+}
+
+// Cancel marks the transfer failed (the reference's cancel): every later
+// part, hashmap update and request is ignored.
+func (r *Receiver) Cancel() {
+	if r.status == StatusTransferring || r.status == StatusAssembling {
+		r.status = StatusFailed
+	}
 }
 
 // UpdateHashmap applies a hashmap update plaintext: resource hash ||
 // msgpack [segment, map hashes].
 func (r *Receiver) UpdateHashmap(plaintext []byte) error {
+	if r.status == StatusFailed {
+		return ErrFailed
+	}
 	if len(plaintext) < HashLen || !bytes.Equal(plaintext[:HashLen], r.adv.Hash[:]) {
 		return fmt.Errorf("%w: other resource", ErrHashmapUpdate)
 	}
@@ -178,21 +248,48 @@ func (r *Receiver) UpdateHashmap(plaintext []byte) error {
 		return fmt.Errorf("%w: segment or hashmap out of range", ErrHashmapUpdate)
 	}
 	r.setHashes(int(seg), hashes)
+	r.waitingHMU = false
 	return nil
 }
 
-// AcceptPart files a received part (the data of a RESOURCE packet) under the
-// first missing part, at or after the first missing one, whose known map
-// hash it matches. It copies part. It returns ErrPart for a part that
-// matches none or has the wrong length for its place; a duplicate of a part
-// already received is ignored and reported as false.
+// ApplyHashmap files the map hashes of hashmap segment seg (the reference's
+// hashmap_update), as a hashmap update carries them. Map hashes already
+// known are not counted again, so applying a segment twice is harmless.
+func (r *Receiver) ApplyHashmap(seg int, hashes []byte) error {
+	if r.status == StatusFailed {
+		return ErrFailed
+	}
+	if seg < 0 || len(hashes) == 0 || len(hashes)%MapHashLen != 0 || len(hashes)/MapHashLen > HashmapMaxLen ||
+		seg*HashmapMaxLen+len(hashes)/MapHashLen > len(r.have) {
+		return fmt.Errorf("%w: segment or hashmap out of range", ErrHashmapUpdate)
+	}
+	r.setHashes(seg, hashes)
+	r.waitingHMU = false
+	return nil
+}
+
+// AcceptPart files a received part (the data of a RESOURCE packet), as the
+// reference's receive_part does: the part's map hash is looked up among the
+// Window map hashes from the last consecutive part on, and the part is
+// filed under the first missing one it matches. It copies part. A part
+// beyond that window, or matching no known map hash, is refused with
+// ErrPart, as is one of the wrong length for its place; a duplicate of a
+// part already received is ignored and reported as false. When the last
+// outstanding part of a request arrives and parts are still missing, the
+// window grows by one (up to its maximum) and the caller should request
+// again. A failed receiver refuses every part with ErrFailed.
 func (r *Receiver) AcceptPart(part []byte) (bool, error) {
+	if r.status == StatusFailed {
+		return false, ErrFailed
+	}
 	if len(part) == 0 || len(part) > r.sdu {
 		return false, fmt.Errorf("%w: %d bytes", ErrPart, len(part))
 	}
 	m := r.hs.mapHash(part, r.adv.RandomHash[:])
+	from := max(r.next-1, 0)
+	to := min(from+r.win.size, len(r.have))
 	dup := false
-	for i := r.next; i < len(r.have); i++ {
+	for i := from; i < to; i++ {
 		if !r.known[i] || !bytes.Equal(r.hashmap[i*MapHashLen:(i+1)*MapHashLen], m[:]) {
 			continue
 		}
@@ -207,24 +304,51 @@ func (r *Receiver) AcceptPart(part []byte) (bool, error) {
 		if len(part) != want {
 			return false, fmt.Errorf("%w: %d bytes for part %d of %d bytes", ErrPart, len(part), i, want)
 		}
-		copy(r.stream[i*r.sdu:], part)
-		r.have[i] = true
-		r.received++
-		if i == r.next {
-			for r.next < len(r.have) && r.have[r.next] {
-				r.next++
-			}
-			r.advance()
+		r.file(i, part)
+		r.outstanding--
+		if r.outstanding == 0 && !r.Done() {
+			r.win.grow()
 		}
 		return true, nil
-	}
-	for i := 0; i < r.next && !dup; i++ {
-		dup = bytes.Equal(r.hashmap[i*MapHashLen:(i+1)*MapHashLen], m[:])
 	}
 	if dup {
 		return false, nil
 	}
 	return false, ErrPart
+}
+
+// PutPart files data as part i without looking at its map hash. It is for
+// tests and tools that assemble a stream they laid out themselves (a
+// corrupted one, say); transfers use AcceptPart.
+func (r *Receiver) PutPart(i int, data []byte) error {
+	if r.status == StatusFailed {
+		return ErrFailed
+	}
+	if i < 0 || i >= len(r.have) || r.have[i] {
+		return fmt.Errorf("%w: part %d", ErrPart, i)
+	}
+	want := r.sdu
+	if i == len(r.have)-1 {
+		want = r.adv.TransferSize - i*r.sdu
+	}
+	if len(data) != want {
+		return fmt.Errorf("%w: %d bytes for part %d of %d bytes", ErrPart, len(data), i, want)
+	}
+	r.file(i, data)
+	return nil
+}
+
+// file stores part i and advances the in-order prefix.
+func (r *Receiver) file(i int, part []byte) {
+	copy(r.stream[i*r.sdu:], part)
+	r.have[i] = true
+	r.received++
+	if i == r.next {
+		for r.next < len(r.have) && r.have[r.next] {
+			r.next++
+		}
+		r.advance()
+	}
 }
 
 // advance hands the stream's newly completed in-order prefix to the
@@ -297,6 +421,9 @@ func (r *Receiver) process(avail int) {
 // resource has none), both new slices. After it succeeds, Proof returns the
 // proof to send.
 func (r *Receiver) Assemble() (data, metadata []byte, err error) {
+	if r.status == StatusFailed {
+		return nil, nil, ErrFailed
+	}
 	if !r.Done() {
 		return nil, nil, ErrIncomplete
 	}
@@ -318,7 +445,7 @@ func (r *Receiver) Assemble() (data, metadata []byte, err error) {
 	}
 	all := plain[PrefixLen:]
 	if r.adv.Flags&FlagCompressed != 0 {
-		limit := r.adv.DataSize
+		limit := min(r.adv.DataSize, r.DecompressLimit())
 		if r.adv.TotalSegments > 1 {
 			limit = min(limit, MaxEfficientSize)
 		}
@@ -353,6 +480,12 @@ func (r *Receiver) Assemble() (data, metadata []byte, err error) {
 	r.status = StatusComplete
 	return data, metadata, nil
 }
+
+// DecompressLimit returns the ceiling on a segment's decompressed size,
+// AutoCompressMaxSize (the reference's max_decompressed_size). Assemble
+// also refuses output larger than the advertised data size, so a
+// decompression bomb costs at most the smaller of the two.
+func (r *Receiver) DecompressLimit() int { return AutoCompressMaxSize }
 
 // Proof returns the data of the RESOURCE_PRF proof packet: resource hash ||
 // SHA-256(data || resource hash), or nil before Assemble succeeded.

@@ -122,6 +122,9 @@ var (
 	ErrCorrupt = errors.New("resource: corrupt data")
 	// ErrProof reports a proof that does not prove this resource.
 	ErrProof = errors.New("resource: invalid proof")
+	// ErrFailed reports a packet for a transfer already canceled or
+	// failed; it is ignored.
+	ErrFailed = errors.New("resource: transfer failed")
 )
 
 // SDU returns the part size on a link with the given MTU (Resource.sdu:

@@ -3,6 +3,7 @@ package resource
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -70,6 +71,10 @@ type Resource struct {
 	// minHeight is the reference's receiver_min_consecutive_height: where
 	// the search for requested parts starts.
 	minHeight int
+	status    Status
+	sent      []bool // parts sent at least once
+	nsent     int
+	reqSeen   [][HashLen]byte // hashes of the request packets served
 }
 
 // Build prepares a resource for sending. It fails with ErrTooLarge for
@@ -162,6 +167,7 @@ func Build(p *Params) (*Resource, error) {
 	}
 
 	n := ceilDiv(len(r.Stream), sdu)
+	r.sent = make([]bool, n)
 	r.buildHashmap(n)
 	for i := range n {
 		v := binary.BigEndian.Uint32(r.Hashmap[i*MapHashLen:])
@@ -258,8 +264,16 @@ func DecodeRequest(b []byte) (Request, error) {
 // indexes of the requested parts, in order, found among the
 // CollisionGuardSize parts after the receiver's last known position, and,
 // if the receiver's hashmap is exhausted, the plaintext of the hashmap
-// update to send (resource hash || msgpack [segment, map hashes]).
+// update to send (resource hash || msgpack [segment, map hashes]). The
+// returned parts count as sent; once every part was sent the status is
+// StatusAwaitingProof, before that StatusTransferring. A hashmap request
+// that does not end on a hashmap segment boundary is a sequencing error:
+// the parts are still returned, with an error, and the resource fails. A
+// failed resource answers nothing (ErrFailed).
 func (r *Resource) HandleRequest(plaintext []byte) (parts []int, hmu []byte, err error) {
+	if r.status == StatusFailed || r.status == StatusComplete {
+		return nil, nil, ErrFailed
+	}
 	q, err := DecodeRequest(plaintext)
 	if err != nil {
 		return nil, nil, err
@@ -267,6 +281,23 @@ func (r *Resource) HandleRequest(plaintext []byte) (parts []int, hmu []byte, err
 	if q.Hash != r.Hash {
 		return nil, nil, fmt.Errorf("%w: other resource", ErrRequest)
 	}
+	r.status = StatusTransferring
+	defer func() {
+		for _, p := range parts {
+			if !r.sent[p] {
+				r.sent[p] = true
+				r.nsent++
+			}
+		}
+		if err != nil && !errors.Is(err, ErrRequest) {
+			return
+		}
+		if err != nil {
+			r.status = StatusFailed
+		} else if r.nsent == len(r.sent) {
+			r.status = StatusAwaitingProof
+		}
+	}()
 	n := r.NumParts()
 	start, end := r.minHeight, min(r.minHeight+CollisionGuardSize, n)
 	for i := start; i < end; i++ {
@@ -306,12 +337,58 @@ func (r *Resource) HandleRequest(plaintext []byte) (parts []int, hmu []byte, err
 	return parts, hmu, nil
 }
 
-// VerifyProof checks the data of a RESOURCE_PRF proof: resource hash ||
-// SHA-256(data || resource hash).
+// VerifyProof checks the data of a RESOURCE_PRF proof, resource hash ||
+// SHA-256(data || resource hash), as the reference's validate_proof does:
+// the proof must be 2*HashLen bytes and end with the expected proof (the
+// leading hash only routes the proof to its resource). A valid proof
+// completes the resource; a failed resource accepts none (ErrFailed).
 func (r *Resource) VerifyProof(proof []byte) error {
-	if len(proof) != 2*HashLen || !bytes.Equal(proof[:HashLen], r.Hash[:]) ||
-		!bytes.Equal(proof[HashLen:], r.ExpectedProof[:]) {
+	if r.status == StatusFailed {
+		return ErrFailed
+	}
+	if len(proof) != 2*HashLen || !bytes.Equal(proof[HashLen:], r.ExpectedProof[:]) {
 		return ErrProof
 	}
+	r.status = StatusComplete
 	return nil
 }
+
+// Status returns the sender's state: StatusNone after Build,
+// StatusTransferring once requests arrive, StatusAwaitingProof once every
+// part was sent, StatusComplete after a valid proof, StatusFailed after
+// Cancel or a sequencing error.
+func (r *Resource) Status() Status { return r.status }
+
+// Cancel fails the resource (the reference's cancel): later requests and
+// proofs are ignored. A complete resource stays complete.
+func (r *Resource) Cancel() {
+	if r.status != StatusComplete {
+		r.status = StatusFailed
+	}
+}
+
+// SentParts returns how many distinct parts were sent (the reference's
+// sent_parts).
+func (r *Resource) SentParts() int { return r.nsent }
+
+// Scope returns the first part the sender searches for requested map
+// hashes (the reference's receiver_min_consecutive_height). It advances
+// with hashmap requests, so that large transfers search a window that
+// slides with the receiver.
+func (r *Resource) Scope() int { return r.minHeight }
+
+// NoteRequest records the hash of a request packet and reports whether it
+// is new: a re-delivered copy of a request already served is ignored, as
+// the reference's req_hashlist does.
+func (r *Resource) NoteRequest(packetHash [HashLen]byte) bool {
+	for _, h := range r.reqSeen {
+		if h == packetHash {
+			return false
+		}
+	}
+	r.reqSeen = append(r.reqSeen, packetHash)
+	return true
+}
+
+// Requests returns how many distinct request packets NoteRequest recorded.
+func (r *Resource) Requests() int { return len(r.reqSeen) }

@@ -330,7 +330,7 @@ func checkResource(t *testing.T, v *resourceVector) {
 			if recv == nil || !e.Encrypted || e.Direction != "responder->initiator" {
 				t.Fatalf("%s: out of order", name)
 			}
-			req := recv.AppendRequest(nil, 0)
+			req := recv.AppendRequest(nil)
 			eq(t, name+" plaintext", req, e.Plaintext)
 			built = resource.AppendPacket(nil, linkID, wire.Data, wire.ContextResourceReq, tok.AppendEncrypt(nil, [16]byte(e.IV), req))
 			wiretest.Check(t, name, &e.Packet, built)
