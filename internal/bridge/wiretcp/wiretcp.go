@@ -181,6 +181,9 @@ func (w *wireState) registry() bridge.Registry {
 	for name, h := range proofCommands() {
 		r[name] = w.withInstance(h)
 	}
+	for name, h := range resourceCommands() {
+		r[name] = w.withInstance(h)
+	}
 	return r
 }
 
