@@ -141,6 +141,11 @@ type ResourceOptions struct {
 	// (package request sets these).
 	RequestID  []byte
 	IsResponse bool
+	// MapHasher, if not nil, replaces the map hash function of the
+	// resource's builds (resource.Params.MapHasher): a test seam, to force
+	// the map hash collisions after which a build is retried with a fresh
+	// random hash.
+	MapHasher func(part, randomHash []byte) [resource.MapHashLen]byte
 }
 
 // Transfer is one resource transfer, outgoing (SendResource) or incoming
@@ -175,6 +180,8 @@ type Transfer struct {
 	partsDone  int
 	partsTotal int
 	data, meta []byte
+	hmuAsked   int // requests that asked for a hashmap update
+	hmuGot     int // hashmap updates received
 
 	// Owned by the transfer's routine.
 	cur          [resource.HashLen]byte // current segment hash
@@ -188,12 +195,15 @@ type Transfer struct {
 	srcLen int         // data length, without metadata
 	// mtuOverride, if positive, replaces the link MTU (BuildResource).
 	mtuOverride int
-	opts        ResourceOptions
-	res         *resource.Resource
-	sent        []bool
-	nsent       int
-	advAt       time.Time
-	lastTx      time.Time
+	// inert marks a resource RegisterOutgoingResource registered: no
+	// routine serves it.
+	inert  bool
+	opts   ResourceOptions
+	res    *resource.Resource
+	sent   []bool
+	nsent  int
+	advAt  time.Time
+	lastTx time.Time
 
 	// Receiver.
 	rcv           *resource.Receiver
@@ -329,6 +339,15 @@ func (t *Transfer) Parts() (done, total int) {
 	return t.partsDone, t.partsTotal
 }
 
+// HashmapUpdates returns, for an incoming transfer, how many of its
+// requests asked for a hashmap update (the receiver had run out of map
+// hashes) and how many hashmap updates (RESOURCE_HMU) arrived.
+func (t *Transfer) HashmapUpdates() (requested, received int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.hmuAsked, t.hmuGot
+}
+
 func (t *Transfer) setProgress(done, total int) {
 	t.mu.Lock()
 	t.partsDone, t.partsTotal = done, total
@@ -460,6 +479,7 @@ func (t *Transfer) segmentParams(i int) (*resource.Params, error) {
 		Key: key, MTU: mtu, Compress: !t.opts.NoCompress,
 		SegmentIndex: i, TotalSegments: t.segments,
 		RequestID: t.opts.RequestID, IsResponse: t.opts.IsResponse,
+		MapHasher: t.opts.MapHasher,
 	}
 	if i > 1 {
 		h := t.hash
@@ -669,14 +689,9 @@ func (t *Transfer) sendSegment(i int, ahead <-chan builtSegment, timer *time.Tim
 			next = nil
 		}
 	}()
-	l.res.mu.Lock()
-	l.res.init()
-	if l.res.out[t.cur] == t {
-		delete(l.res.out, t.cur)
+	if err := t.waitTurn(r.Hash, timer); err != nil {
+		return next, err
 	}
-	t.cur = r.Hash
-	l.res.out[r.Hash] = t
-	l.res.mu.Unlock()
 	t.mu.Lock()
 	if i == 1 {
 		t.hash = r.Hash
@@ -797,6 +812,92 @@ func (t *Transfer) sendSegment(i int, ahead <-chan builtSegment, timer *time.Tim
 	}
 }
 
+// queuePoll is how often a queued outgoing resource looks whether the
+// link is free (the reference's advertise job polls every 250 ms).
+const queuePoll = 250 * time.Millisecond
+
+// waitTurn registers t as the link's outgoing resource under h once no
+// other outgoing resource is registered: a link advertises one outgoing
+// resource at a time (the reference's Link.ready_for_new_resource), and a
+// transfer waiting for its turn is QUEUED.
+func (t *Transfer) waitTurn(h [resource.HashLen]byte, timer *time.Timer) error {
+	l := t.l
+	for {
+		l.res.mu.Lock()
+		l.res.init()
+		busy := false
+		for _, o := range l.res.out {
+			if o != t {
+				busy = true
+				break
+			}
+		}
+		if !busy {
+			if l.res.out[t.cur] == t {
+				delete(l.res.out, t.cur)
+			}
+			t.cur = h
+			l.res.out[h] = t
+			l.res.mu.Unlock()
+			return nil
+		}
+		l.res.mu.Unlock()
+		t.setStatus(resource.StatusQueued)
+		timer.Reset(queuePoll)
+		select {
+		case <-timer.C:
+		case <-l.done:
+			timer.Stop()
+			return ErrClosed
+		case <-t.cancel:
+			timer.Stop()
+			return ErrResourceCanceled
+		case <-t.ctx.Done():
+			timer.Stop()
+			return fmt.Errorf("%w: %w", ErrResourceCanceled, t.ctx.Err())
+		}
+	}
+}
+
+// ReadyForNewResource reports whether the link has no outgoing resource,
+// so that a new one would be advertised at once rather than queued (the
+// reference's Link.ready_for_new_resource).
+func (l *Link) ReadyForNewResource() bool {
+	l.res.mu.Lock()
+	defer l.res.mu.Unlock()
+	return len(l.res.out) == 0
+}
+
+// RegisterOutgoingResource registers r, built with BuildResource, as an
+// outgoing resource of the link without advertising or serving it (the
+// reference's Link.register_outgoing_resource): it holds the link's
+// outgoing slot, so resources sent meanwhile queue behind it, until
+// CancelOutgoingResource. Requests and proofs for it are dropped.
+func (l *Link) RegisterOutgoingResource(r *resource.Resource) error {
+	l.res.mu.Lock()
+	defer l.res.mu.Unlock()
+	l.res.init()
+	if _, dup := l.res.out[r.Hash]; dup {
+		return ErrResourceDuplicate
+	}
+	t := l.newTransfer(false)
+	t.inert = true
+	t.cur, t.hash, t.res = r.Hash, r.Hash, r
+	t.status = resource.StatusAdvertised
+	l.res.out[r.Hash] = t
+	return nil
+}
+
+// CancelOutgoingResource removes a resource RegisterOutgoingResource
+// registered.
+func (l *Link) CancelOutgoingResource(r *resource.Resource) {
+	l.res.mu.Lock()
+	defer l.res.mu.Unlock()
+	if t := l.res.out[r.Hash]; t != nil && t.inert {
+		delete(l.res.out, r.Hash)
+	}
+}
+
 // sendRaw sends a packet built outside the session (resource parts).
 func (l *Link) sendRaw(raw []byte) error {
 	l.mu.Lock()
@@ -841,7 +942,7 @@ func (l *Link) handleResource(ctx wire.Context, pt []byte) {
 	case wire.ContextResourceHMU, wire.ContextResourceICL:
 		t = l.res.in[h]
 	}
-	if t != nil {
+	if t != nil && !t.inert {
 		t.post(ctx, pt)
 	}
 }
@@ -1220,6 +1321,9 @@ func (t *Transfer) receive() error {
 				}
 			}
 		case wire.ContextResourceHMU:
+			t.mu.Lock()
+			t.hmuGot++
+			t.mu.Unlock()
 			if t.waitingNext || !t.rcv.WaitingForHMU() || t.rcv.UpdateHashmap(ev.data) != nil {
 				continue
 			}
@@ -1290,9 +1394,15 @@ func (t *Transfer) readvertised(pt []byte) error {
 
 // requestNext sends the next part request (request_next).
 func (t *Transfer) requestNext() error {
+	waiting := t.rcv.WaitingForHMU()
 	raw, err := t.l.requestParts(t.rcv)
 	if err != nil || raw == nil {
 		return err
+	}
+	if !waiting && t.rcv.WaitingForHMU() {
+		t.mu.Lock()
+		t.hmuAsked++
+		t.mu.Unlock()
 	}
 	t.reqSent = time.Now()
 	t.reqSentBytes = len(raw)

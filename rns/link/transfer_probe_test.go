@@ -1,8 +1,12 @@
 package link_test
 
 import (
+	"bytes"
+	"context"
 	"errors"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/mehr-net/mehr/internal/testutil"
 	"github.com/mehr-net/mehr/rns/link"
@@ -91,4 +95,108 @@ func TestAcceptAdvertisement(t *testing.T) {
 	}
 	tr.Cancel()
 	<-tr.Done()
+}
+
+// TestResourceQueue: a link sends one resource at a time; a resource sent
+// while another holds the link is queued until it is gone.
+func TestResourceQueue(t *testing.T) {
+	defer testutil.LeakCheck(t)()
+	a, b, stop := memPair(t)
+	defer stop()
+	got, onConcluded := concluded()
+	ini, resp := linkPair(t, a, b, link.ResourceConfig{Strategy: link.AcceptAll, OnConcluded: onConcluded})
+	defer closeLinks(ini, resp)
+	if !ini.ReadyForNewResource() {
+		t.Fatal("a fresh link is not ready")
+	}
+	first, _, err := ini.BuildResource(random(800), link.ResourceOptions{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ini.RegisterOutgoingResource(first); err != nil {
+		t.Fatal(err)
+	}
+	if ini.ReadyForNewResource() {
+		t.Fatal("ready with a registered resource")
+	}
+	data := random(3000)
+	tr, err := ini.SendResource(context.Background(), data, link.ResourceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-tr.Done():
+		t.Fatalf("sent while the link was busy: %v", tr.Err())
+	case <-time.After(600 * time.Millisecond):
+	}
+	if tr.Status() != resource.StatusQueued {
+		t.Fatalf("status %v, want queued", tr.Status())
+	}
+	ini.CancelOutgoingResource(first)
+	if err := tr.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if r := wait(t, "concluded", got); r.err != nil || !bytes.Equal(r.data, data) {
+		t.Fatalf("received %d bytes, %v", len(r.data), r.err)
+	}
+}
+
+// TestResourceHashmapUpdates: a resource of more parts than an
+// advertisement's hashmap holds is received through hashmap updates, and
+// the receiving transfer counts them.
+func TestResourceHashmapUpdates(t *testing.T) {
+	defer testutil.LeakCheck(t)()
+	a, b, stop := memPair(t)
+	defer stop()
+	var in *link.Transfer
+	started := make(chan struct{})
+	got, onConcluded := concluded()
+	ini, resp := linkPair(t, a, b, link.ResourceConfig{Strategy: link.AcceptAll, OnConcluded: onConcluded,
+		OnStarted: func(tr *link.Transfer) { in = tr; close(started) }})
+	defer closeLinks(ini, resp)
+	data := random(48 << 10)
+	tr, err := ini.SendResource(context.Background(), data, link.ResourceOptions{NoCompress: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if r := wait(t, "concluded", got); r.err != nil || !bytes.Equal(r.data, data) {
+		t.Fatalf("received %d bytes, %v", len(r.data), r.err)
+	}
+	<-started
+	if asked, updates := in.HashmapUpdates(); asked < 1 || updates < 1 {
+		t.Fatalf("hashmap updates: %d asked, %d received", asked, updates)
+	}
+}
+
+// TestBuildResourceRemap: a map hash collision makes the link build again
+// with a fresh random hash.
+func TestBuildResourceRemap(t *testing.T) {
+	defer testutil.LeakCheck(t)()
+	a, b, stop := memPair(t)
+	defer stop()
+	ini, resp := linkPair(t, a, b, link.ResourceConfig{})
+	defer closeLinks(ini, resp)
+	var mu sync.Mutex
+	var hashes [][]byte
+	hasher := func(part, randomHash []byte) [resource.MapHashLen]byte {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(hashes) == 0 || !bytes.Equal(hashes[len(hashes)-1], randomHash) {
+			hashes = append(hashes, bytes.Clone(randomHash))
+		}
+		if len(hashes) == 1 {
+			return [4]byte{9, 9, 9, 9} // every part of the first build collides
+		}
+		return resource.MapHash(part, randomHash)
+	}
+	r, _, err := ini.BuildResource(random(4000), link.ResourceOptions{MapHasher: hasher}, 200+resource.SDUOverhead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hashes) != 2 || !bytes.Equal(r.RandomHash[:], hashes[1]) {
+		t.Fatalf("random hashes %x, resource's %x", hashes, r.RandomHash)
+	}
 }

@@ -1,10 +1,14 @@
 package wiretcp
 
 import (
+	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/mehr-net/mehr/internal/bridge"
 	"github.com/mehr-net/mehr/rns/ifac"
@@ -41,6 +45,8 @@ func resourceCommands() map[string]func(*instance, bridge.Params) (bridge.Result
 		"wire_resource_part_count_derivation":    cmdResourcePartCountDerivation,
 		"wire_resource_window_inheritance":       cmdResourceWindowInheritance,
 		"wire_resource_progress":                 cmdResourceProgress,
+		"wire_resource_force_collision":          cmdResourceForceCollision,
+		"wire_resource_outgoing_queue_state":     cmdResourceOutgoingQueueState,
 	}
 }
 
@@ -769,5 +775,102 @@ func cmdResourceProgress(in *instance, p bridge.Params) (bridge.Result, error) {
 		"total_parts": total, "fed": feed, "received_count": got,
 		"progress_initial": initial, "progress_mid": rcv.Progress(),
 		"progress_callback_calls": calls,
+	}, nil
+}
+
+// cmdResourceForceCollision builds a resource whose first build sees parts
+// 0 and 1 share a map hash (through the MapHasher seam; every value is a
+// genuine map hash), so that the link retries with a fresh random hash.
+func cmdResourceForceCollision(in *instance, p bridge.Params) (bridge.Result, error) {
+	ls, err := in.outLink(p)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		mu            sync.Mutex
+		calls         int
+		collided      bool
+		collide       [resource.MapHashLen]byte
+		first, latest []byte
+	)
+	hasher := func(part, randomHash []byte) [resource.MapHashLen]byte {
+		mu.Lock()
+		defer mu.Unlock()
+		if !collided {
+			first = bytes.Clone(randomHash)
+			calls++
+			if calls == 1 {
+				collide = resource.MapHash(part, randomHash)
+				return collide
+			}
+			collided = true
+			return collide
+		}
+		latest = bytes.Clone(randomHash)
+		return resource.MapHash(part, randomHash)
+	}
+	data := make([]byte, 4000)
+	_, _ = rand.Read(data)
+	r, _, err := ls.l.BuildResource(data, link.ResourceOptions{MapHasher: hasher}, sduMTU(200))
+	if err != nil {
+		return nil, err
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	remapped := first != nil && latest != nil && !bytes.Equal(first, latest)
+	hexOrNil := func(b []byte) any {
+		if b == nil {
+			return nil
+		}
+		return hex.EncodeToString(b)
+	}
+	return bridge.Result{
+		"remapped": remapped, "random_hash_before": hexOrNil(first), "random_hash_after": hexOrNil(latest),
+		"hashmap_changed": remapped && bytes.Equal(r.RandomHash[:], latest),
+		"num_parts":       r.NumParts(),
+	}, nil
+}
+
+// cmdResourceOutgoingQueueState holds the link's outgoing slot with a
+// registered resource and sends a second one, which must queue.
+func cmdResourceOutgoingQueueState(in *instance, p bridge.Params) (bridge.Result, error) {
+	ls, err := in.outLink(p)
+	if err != nil {
+		return nil, err
+	}
+	timeout := timeoutParam(p, 5000)
+	readyEmpty := ls.l.ReadyForNewResource()
+	first, err := probeSender(ls.l, 800, 0)
+	if err != nil {
+		return nil, err
+	}
+	if err := ls.l.RegisterOutgoingResource(first); err != nil {
+		return nil, err
+	}
+	defer ls.l.CancelOutgoingResource(first)
+	readyWithOne := ls.l.ReadyForNewResource()
+	data := make([]byte, 800)
+	_, _ = rand.Read(data)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	second, err := ls.l.SendResource(ctx, data, link.ResourceOptions{})
+	if err != nil {
+		return nil, err
+	}
+	pollUntil(timeout, func() bool { return second.Status() == resource.StatusQueued })
+	// It stays queued while the slot is held.
+	time.Sleep(300 * time.Millisecond)
+	st2 := second.Status()
+	st1 := first.Status()
+	second.Cancel()
+	select {
+	case <-second.Done():
+	case <-time.After(2 * time.Second):
+	}
+	return bridge.Result{
+		"ready_empty": readyEmpty, "ready_with_one": readyWithOne,
+		"first_status": refStatus(st1), "first_status_name": statusName(st1),
+		"second_status": refStatus(st2), "second_status_name": statusName(st2),
+		"queued": st2 == resource.StatusQueued,
 	}, nil
 }

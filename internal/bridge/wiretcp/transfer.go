@@ -148,6 +148,7 @@ func cmdResourceReceiverStatus(in *instance, p bridge.Params) (bridge.Result, er
 		"metadata":       nil,
 		"data":           nil,
 	}
+	out["hmu_requests_sent"], out["hashmap_updates_received"] = rec.t.HashmapUpdates()
 	if meta != nil {
 		out["metadata"] = hex.EncodeToString(meta)
 	}

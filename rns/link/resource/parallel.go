@@ -45,14 +45,19 @@ func finishHashAndProof(d hash.Hash, salt []byte) (h, proof [HashLen]byte) {
 
 // buildHashmap fills r.Hashmap with the map hashes of every part, sharing
 // the work between routines for large resources.
-func (r *Resource) buildHashmap(n int) {
+func (r *Resource) buildHashmap(n int, mapHasher func(part, randomHash []byte) [MapHashLen]byte) {
 	r.Hashmap = make([]byte, n*MapHashLen)
 	w := workers(len(r.Stream))
 	per := ceilDiv(n, w)
 	fill := func(lo, hi int) {
 		var hs hasher
 		for i := lo; i < hi; i++ {
-			m := hs.mapHash(r.Part(i), r.RandomHash[:])
+			var m [MapHashLen]byte
+			if mapHasher != nil {
+				m = mapHasher(r.Part(i), r.RandomHash[:])
+			} else {
+				m = hs.mapHash(r.Part(i), r.RandomHash[:])
+			}
 			copy(r.Hashmap[i*MapHashLen:], m[:])
 		}
 	}

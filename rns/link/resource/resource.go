@@ -179,6 +179,13 @@ func (s *hasher) sum(a, b []byte) (out [HashLen]byte) {
 	return out
 }
 
+// MapHash returns the map hash of a part: SHA-256(part || random hash)
+// truncated to MapHashLen bytes (Resource.get_map_hash).
+func MapHash(part, randomHash []byte) [MapHashLen]byte {
+	var hs hasher
+	return hs.mapHash(part, randomHash)
+}
+
 func (s *hasher) mapHash(part []byte, randomHash []byte) (m [MapHashLen]byte) {
 	full := s.sum(part, randomHash)
 	copy(m[:], full[:MapHashLen])

@@ -49,6 +49,11 @@ type Params struct {
 	// tells whether it is the response to that request.
 	RequestID  []byte
 	IsResponse bool
+
+	// MapHasher, if not nil, computes the map hashes in place of MapHash.
+	// It is a test seam (to force the collisions Build must refuse, say)
+	// and may be called from several routines at once.
+	MapHasher func(part, randomHash []byte) [MapHashLen]byte
 }
 
 // Resource is a resource prepared for sending.
@@ -168,7 +173,7 @@ func Build(p *Params) (*Resource, error) {
 
 	n := ceilDiv(len(r.Stream), sdu)
 	r.sent = make([]bool, n)
-	r.buildHashmap(n)
+	r.buildHashmap(n, p.MapHasher)
 	for i := range n {
 		v := binary.BigEndian.Uint32(r.Hashmap[i*MapHashLen:])
 		for j := max(0, i-CollisionGuardSize); j < i; j++ {

@@ -254,3 +254,16 @@ func TestSenderState(t *testing.T) {
 		t.Fatalf("late proof: %v, status %v", err, r.Status())
 	}
 }
+
+// TestMapHasher: the MapHasher seam replaces the map hash, so a forced
+// repeat makes Build refuse the hashmap.
+func TestMapHasher(t *testing.T) {
+	p := testParams(randomData(3, 2000), false)
+	if r, err := resource.Build(p); err != nil || [4]byte(r.MapHash(1)) != resource.MapHash(r.Part(1), r.RandomHash[:]) {
+		t.Fatalf("MapHash differs from the hashmap: %v", err)
+	}
+	p.MapHasher = func(part, randomHash []byte) [resource.MapHashLen]byte { return [4]byte{1, 2, 3, 4} }
+	if _, err := resource.Build(p); !errors.Is(err, resource.ErrCollision) {
+		t.Fatalf("forced collision: %v", err)
+	}
+}
