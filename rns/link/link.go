@@ -719,7 +719,7 @@ func (l *Link) Receive(p *transport.Packet) {
 		if p.Context == wire.ContextNone {
 			l.handlePacketProof(p)
 		} else if p.Context == wire.ContextResourcePRF {
-			l.handleResource(p.Context, bytes.Clone(p.Data))
+			l.handleResource(p.Context, bytes.Clone(p.Data), p.Hash)
 		} else if l.cfg.OnOther != nil {
 			l.cfg.OnOther(l, p, p.Data)
 		}
@@ -790,7 +790,7 @@ func (l *Link) Receive(p *transport.Packet) {
 			l.cfg.OnIdentified(l, who)
 		}
 	case wire.ContextResourceAdv, wire.ContextResourceReq, wire.ContextResourceHMU, wire.ContextResourceICL, wire.ContextResourceRCL:
-		l.handleResource(p.Context, pt)
+		l.handleResource(p.Context, pt, p.Hash)
 	case wire.ContextLinkClose:
 		if IsClose(pt, l.id) {
 			reason := ReasonInitiatorClosed

@@ -95,6 +95,12 @@ type ResourceConfig struct {
 	// MaxSize is the largest total size (data and metadata) accepted; 0
 	// means DefaultResourceMaxSize. Larger advertisements are refused.
 	MaxSize int
+	// MaxDecompressed caps what one compressed segment may decompress to;
+	// 0 means resource.AutoCompressMaxSize. A segment that decompresses to
+	// more (or to more than advertised) is a decompression bomb: the
+	// transfer fails as corrupt, the sender is told (RESOURCE_RCL) and the
+	// link is torn down, as the reference does.
+	MaxDecompressed int
 	// OnStarted runs when an incoming transfer is accepted.
 	OnStarted func(t *Transfer)
 	// OnProgress runs when parts of an incoming transfer arrive.
@@ -179,6 +185,7 @@ type Transfer struct {
 	segments   int
 	partsDone  int
 	partsTotal int
+	requests   int // distinct part requests served (outgoing)
 	data, meta []byte
 	hmuAsked   int // requests that asked for a hashmap update
 	hmuGot     int // hashmap updates received
@@ -195,38 +202,37 @@ type Transfer struct {
 	srcLen int         // data length, without metadata
 	// mtuOverride, if positive, replaces the link MTU (BuildResource).
 	mtuOverride int
-	// inert marks a resource RegisterOutgoingResource registered: no
-	// routine serves it.
-	inert  bool
-	opts   ResourceOptions
-	res    *resource.Resource
-	sent   []bool
-	nsent  int
-	advAt  time.Time
-	lastTx time.Time
+	// serving marks a resource RegisterOutgoingResource registered.
+	serving bool
+	opts    ResourceOptions
+	res     *resource.Resource
+	advAt   time.Time
+	lastTx  time.Time
 
 	// Receiver.
-	rcv           *resource.Receiver
-	reqSent       time.Time
-	reqSentBytes  int
-	reqResp       time.Time
-	partFactor    float64
-	reqRespRate   float64
-	reqDataRate   float64
-	rxBytes       int
-	rxBytesAtReq  int
-	waitingNext   bool
-	nextDeadline  time.Time
-	receivedBytes []byte
-	rxData        int            // data bytes received (all segments)
-	sink          io.WriteCloser // streaming receiver, or nil
-	sinkClosed    bool
+	rcv             *resource.Receiver
+	maxDecompressed int // ResourceConfig.MaxDecompressed
+	reqSent         time.Time
+	reqSentBytes    int
+	reqResp         time.Time
+	partFactor      float64
+	reqRespRate     float64
+	reqDataRate     float64
+	rxBytes         int
+	rxBytesAtReq    int
+	waitingNext     bool
+	nextDeadline    time.Time
+	receivedBytes   []byte
+	rxData          int            // data bytes received (all segments)
+	sink            io.WriteCloser // streaming receiver, or nil
+	sinkClosed      bool
 }
 
 type resEvent struct {
 	ctx    wire.Context
 	data   []byte
-	pooled *[]byte // data's buffer, from partPool; see release
+	pooled *[]byte                // data's buffer, from partPool; see release
+	hash   [wire.FullHashLen]byte // the packet's hash, for requests
 }
 
 // resources is a link's table of transfers.
@@ -764,42 +770,25 @@ func (t *Transfer) sendSegment(i int, ahead <-chan builtSegment, timer *time.Tim
 		}
 		switch ev.ctx {
 		case wire.ContextResourceReq:
-			if q, err := resource.DecodeRequest(ev.data); err != nil || q.Hash != r.Hash {
+			n, ok, err := t.serveRequest(r, ev, &pkt)
+			if err != nil {
+				return next, err
+			}
+			if !ok {
 				continue
 			}
-			// After a valid decode, an error is a hashmap sequencing
-			// failure: send what was asked, then cancel as the reference.
-			parts, hmu, err := r.HandleRequest(ev.data)
 			if status == resource.StatusAdvertised {
 				status = resource.StatusTransferring
 				t.setStatus(status)
 			}
 			t.lastActivity = time.Now()
 			t.retries = resMaxRetries
-			for _, p := range parts {
-				// Interfaces never keep a packet after Send returns, so
-				// one buffer serves every part.
-				pkt = r.AppendPartPacket(pkt[:0], l.id, p)
-				if err := l.sendRaw(pkt); err != nil {
-					return next, err
-				}
-			}
-			t.lastTx = time.Now()
-			if err != nil {
-				t.sendCancel()
-				return next, fmt.Errorf("%w: %w", ErrResourceCanceled, err)
-			}
-			if hmu != nil {
-				if _, err := l.SendPacket(wire.Data, wire.ContextResourceHMU, hmu); err != nil {
-					return next, err
-				}
-			}
-			t.setProgress(r.SentParts(), r.NumParts())
+			t.lastTx = t.lastActivity
 			if r.SentParts() == r.NumParts() && status != resource.StatusAwaitingProof {
 				status = resource.StatusAwaitingProof
 				t.setStatus(status)
 			}
-			if t.onProgress != nil && len(parts) > 0 {
+			if t.onProgress != nil && n > 0 {
 				t.onProgress(t)
 			}
 		case wire.ContextResourcePRF:
@@ -810,6 +799,56 @@ func (t *Transfer) sendSegment(i int, ahead <-chan builtSegment, timer *time.Tim
 			return next, ErrResourceRejected
 		}
 	}
+}
+
+// serveRequest answers a part request for r, as the reference's
+// Resource.request does: the requested parts and, if the receiver ran out
+// of map hashes, a hashmap update go out. A request for another resource,
+// or a re-delivered copy of one already served (the same packet hash, the
+// reference's req_hashlist), is ignored (ok false). A hashmap sequencing
+// error cancels the transfer after the parts went out. n is the number of
+// parts sent.
+func (t *Transfer) serveRequest(r *resource.Resource, ev resEvent, pkt *[]byte) (n int, ok bool, err error) {
+	if q, err := resource.DecodeRequest(ev.data); err != nil || q.Hash != r.Hash {
+		return 0, false, nil
+	}
+	if ev.hash != ([wire.FullHashLen]byte{}) && !r.NoteRequest(ev.hash) {
+		return 0, false, nil
+	}
+	parts, hmu, herr := r.HandleRequest(ev.data)
+	if errors.Is(herr, resource.ErrFailed) {
+		return 0, false, nil
+	}
+	l := t.l
+	for _, p := range parts {
+		// Interfaces never keep a packet after Send returns, so one
+		// buffer serves every part.
+		*pkt = r.AppendPartPacket((*pkt)[:0], l.id, p)
+		if err := l.sendRaw(*pkt); err != nil {
+			return 0, true, err
+		}
+	}
+	if herr != nil {
+		t.sendCancel()
+		return len(parts), true, fmt.Errorf("%w: %w", ErrResourceCanceled, herr)
+	}
+	if hmu != nil {
+		if _, err := l.SendPacket(wire.Data, wire.ContextResourceHMU, hmu); err != nil {
+			return len(parts), true, err
+		}
+	}
+	t.mu.Lock()
+	t.partsDone, t.partsTotal, t.requests = r.SentParts(), r.NumParts(), r.Requests()
+	t.mu.Unlock()
+	return len(parts), true, nil
+}
+
+// Requests returns, for an outgoing transfer, how many distinct part
+// requests (by packet hash) the current segment has served.
+func (t *Transfer) Requests() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.requests
 }
 
 // queuePoll is how often a queued outgoing resource looks whether the
@@ -869,32 +908,82 @@ func (l *Link) ReadyForNewResource() bool {
 }
 
 // RegisterOutgoingResource registers r, built with BuildResource, as an
-// outgoing resource of the link without advertising or serving it (the
-// reference's Link.register_outgoing_resource): it holds the link's
-// outgoing slot, so resources sent meanwhile queue behind it, until
-// CancelOutgoingResource. Requests and proofs for it are dropped.
-func (l *Link) RegisterOutgoingResource(r *resource.Resource) error {
+// outgoing resource of the link without advertising it (the reference's
+// Link.register_outgoing_resource): the returned transfer answers part
+// requests for r and ends on its proof or a cancel, and it holds the
+// link's outgoing slot, so that resources sent meanwhile queue behind it.
+// It has no timeouts; CancelOutgoingResource or the transfer's Cancel ends
+// it.
+func (l *Link) RegisterOutgoingResource(r *resource.Resource) (*Transfer, error) {
+	if l.Status() == StatusClosed {
+		return nil, ErrClosed
+	}
 	l.res.mu.Lock()
 	defer l.res.mu.Unlock()
 	l.res.init()
 	if _, dup := l.res.out[r.Hash]; dup {
-		return ErrResourceDuplicate
+		return nil, ErrResourceDuplicate
 	}
 	t := l.newTransfer(false)
-	t.inert = true
+	t.serving = true
 	t.cur, t.hash, t.res = r.Hash, r.Hash, r
 	t.status = resource.StatusAdvertised
+	t.segments, t.partsTotal, t.size = r.TotalSegments, r.NumParts(), r.DataSize
 	l.res.out[r.Hash] = t
-	return nil
+	l.res.wg.Add(1)
+	go t.runServe()
+	return t, nil
 }
 
-// CancelOutgoingResource removes a resource RegisterOutgoingResource
-// registered.
+// CancelOutgoingResource cancels the transfer RegisterOutgoingResource
+// started for r, if it is still registered.
 func (l *Link) CancelOutgoingResource(r *resource.Resource) {
 	l.res.mu.Lock()
-	defer l.res.mu.Unlock()
-	if t := l.res.out[r.Hash]; t != nil && t.inert {
-		delete(l.res.out, r.Hash)
+	t := l.res.out[r.Hash]
+	l.res.mu.Unlock()
+	if t != nil && t.serving {
+		t.Cancel()
+	}
+}
+
+// runServe is the routine of a registered resource: answer requests until
+// the proof, a rejection or a cancel.
+func (t *Transfer) runServe() {
+	defer t.l.res.wg.Done()
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	r := t.res
+	pkt := make([]byte, 0, wire.HeaderMinSize+r.SDU)
+	for {
+		ev, ok, err := t.wait(timer, time.Now().Add(time.Hour))
+		if err != nil {
+			t.exit(err)
+			return
+		}
+		if !ok {
+			continue
+		}
+		switch ev.ctx {
+		case wire.ContextResourceReq:
+			if _, ok, err := t.serveRequest(r, ev, &pkt); err != nil {
+				t.exit(err)
+				return
+			} else if ok {
+				st := resource.StatusTransferring
+				if r.SentParts() == r.NumParts() {
+					st = resource.StatusAwaitingProof
+				}
+				t.setStatus(st)
+			}
+		case wire.ContextResourcePRF:
+			if r.VerifyProof(ev.data) == nil {
+				t.exit(nil)
+				return
+			}
+		case wire.ContextResourceRCL:
+			t.exit(ErrResourceRejected)
+			return
+		}
 	}
 }
 
@@ -912,7 +1001,10 @@ func (l *Link) sendRaw(raw []byte) error {
 // handleResource routes a resource packet (plaintext already decrypted
 // where the context is encrypted) to its transfer. pt must not be retained
 // by the caller afterwards.
-func (l *Link) handleResource(ctx wire.Context, pt []byte) {
+//
+// packetHash is the packet's hash, which tells re-delivered copies of a
+// part request apart (zero if unknown).
+func (l *Link) handleResource(ctx wire.Context, pt []byte, packetHash [wire.FullHashLen]byte) {
 	switch ctx {
 	case wire.ContextResourceAdv:
 		l.handleAdvertisement(pt)
@@ -942,8 +1034,8 @@ func (l *Link) handleResource(ctx wire.Context, pt []byte) {
 	case wire.ContextResourceHMU, wire.ContextResourceICL:
 		t = l.res.in[h]
 	}
-	if t != nil && !t.inert {
-		t.post(ctx, pt)
+	if t != nil {
+		t.postEvent(resEvent{ctx: ctx, data: pt, hash: packetHash})
 	}
 }
 
@@ -1154,6 +1246,7 @@ func (l *Link) startIncoming(adv *resource.Advertisement, info ResourceInfo, rc 
 		l.reject(adv.Hash)
 		return nil, err
 	}
+	rcv.SetDecompressLimit(rc.MaxDecompressed)
 	var sink io.WriteCloser
 	if rc.Sink != nil {
 		if sink, err = rc.Sink(l, info); err == nil && sink == nil {
@@ -1166,6 +1259,7 @@ func (l *Link) startIncoming(adv *resource.Advertisement, info ResourceInfo, rc 
 		}
 	}
 	t := l.newTransfer(true)
+	t.maxDecompressed = rc.MaxDecompressed
 	t.onProgress, t.onConcluded = rc.OnProgress, rc.OnConcluded
 	if reqConcluded != nil {
 		t.onConcluded = reqConcluded
@@ -1361,6 +1455,7 @@ func (t *Transfer) nextSegment(pt []byte) error {
 		l.reject(adv.Hash)
 		return fmt.Errorf("%w: %w", ErrResourceCorrupt, err)
 	}
+	rcv.SetDecompressLimit(t.maxDecompressed)
 	l.res.mu.Lock()
 	delete(l.res.cont, t.hash)
 	t.cur = adv.Hash
@@ -1467,6 +1562,11 @@ func (t *Transfer) assemble() error {
 	t.l.noteWindow(t.rcv)
 	if err != nil {
 		t.sendCancel()
+		if errors.Is(err, resource.ErrTooLarge) {
+			// A decompression bomb: the reference rejects it and tears
+			// the link down.
+			t.l.Close()
+		}
 		return fmt.Errorf("%w: %w", ErrResourceCorrupt, err)
 	}
 	if t.rxData+len(data) > t.size {

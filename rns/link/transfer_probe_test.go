@@ -11,6 +11,8 @@ import (
 	"github.com/mehr-net/mehr/internal/testutil"
 	"github.com/mehr-net/mehr/rns/link"
 	"github.com/mehr-net/mehr/rns/link/resource"
+	"github.com/mehr-net/mehr/rns/transport"
+	"github.com/mehr-net/mehr/rns/wire"
 )
 
 // TestResourceReceiverProbe drives a receiver part by part through the
@@ -113,7 +115,8 @@ func TestResourceQueue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ini.RegisterOutgoingResource(first); err != nil {
+	reg, err := ini.RegisterOutgoingResource(first)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if ini.ReadyForNewResource() {
@@ -133,6 +136,7 @@ func TestResourceQueue(t *testing.T) {
 		t.Fatalf("status %v, want queued", tr.Status())
 	}
 	ini.CancelOutgoingResource(first)
+	<-reg.Done()
 	if err := tr.Wait(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -199,4 +203,100 @@ func TestBuildResourceRemap(t *testing.T) {
 	if len(hashes) != 2 || !bytes.Equal(r.RandomHash[:], hashes[1]) {
 		t.Fatalf("random hashes %x, resource's %x", hashes, r.RandomHash)
 	}
+}
+
+// TestRegisteredResourceRequests: a registered resource answers part
+// requests, re-delivered copies of a request are ignored, and its proof
+// completes it and frees the link.
+func TestRegisteredResourceRequests(t *testing.T) {
+	defer testutil.LeakCheck(t)()
+	a, b, stop := memPair(t)
+	defer stop()
+	ini, resp := linkPair(t, a, b, link.ResourceConfig{})
+	defer closeLinks(ini, resp)
+	const mtu = 200 + resource.SDUOverhead
+	r, _, err := ini.BuildResource(random(1500), link.ResourceOptions{}, mtu)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := ini.RegisterOutgoingResource(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ini.RegisterOutgoingResource(r); !errors.Is(err, link.ErrResourceDuplicate) {
+		t.Fatalf("registered twice: %v", err)
+	}
+	req := append([]byte{resource.HashmapNotExhausted}, r.Hash[:]...)
+	req = append(req, r.Hashmap...)
+	// Packets the link sends are, byte for byte, packets its peer could
+	// send it: capture them and hand them to the link.
+	capture := func(typ wire.PacketType, ctx wire.Context, payload []byte) []byte {
+		var raw []byte
+		if _, err := ini.SendPacketWith(typ, ctx, payload, func(b []byte) { raw = bytes.Clone(b) }); err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	}
+	deliver := func(raw []byte) {
+		var p transport.Packet
+		if err := p.Packet.Decode(bytes.Clone(raw)); err != nil {
+			t.Fatal(err)
+		}
+		p.Hash = p.Packet.Hash()
+		ini.Receive(&p)
+	}
+	reqRaw := capture(wire.Data, wire.ContextResourceReq, req)
+	deliver(reqRaw)
+	waitFor(t, "parts served", func() bool { done, _ := reg.Parts(); return done == r.NumParts() })
+	if reg.Status() != resource.StatusAwaitingProof {
+		t.Fatalf("status %v", reg.Status())
+	}
+	deliver(reqRaw)
+	deliver(reqRaw)
+	// Events are handled in order: once the proof concluded the transfer,
+	// the copies before it were handled.
+	deliver(capture(wire.Proof, wire.ContextResourcePRF, append(r.Hash[:len(r.Hash):len(r.Hash)], r.ExpectedProof[:]...)))
+	<-reg.Done()
+	if err := reg.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n := reg.Requests(); n != 1 {
+		t.Fatalf("%d requests served, want 1", n)
+	}
+	if !ini.ReadyForNewResource() {
+		t.Fatal("the canceled resource still holds the link")
+	}
+}
+
+// TestResourceDecompressionBomb: a segment that decompresses past the
+// receiver's ceiling is rejected as corrupt and the link torn down.
+func TestResourceDecompressionBomb(t *testing.T) {
+	defer testutil.LeakCheck(t)()
+	a, b, stop := memPair(t)
+	defer stop()
+	got, onConcluded := concluded()
+	ini, resp := linkPair(t, a, b, link.ResourceConfig{Strategy: link.AcceptAll, MaxDecompressed: 256 << 10, OnConcluded: onConcluded})
+	defer closeLinks(ini, resp)
+	small := compressible(100 << 10)
+	tr, err := ini.SendResource(context.Background(), small, link.ResourceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Wait(context.Background()); err != nil {
+		t.Fatalf("under the ceiling: %v", err)
+	}
+	if r := wait(t, "concluded", got); r.err != nil || !bytes.Equal(r.data, small) {
+		t.Fatalf("received %d bytes, %v", len(r.data), r.err)
+	}
+	bomb, err := ini.SendResource(context.Background(), make([]byte, 512<<10), link.ResourceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bomb.Wait(context.Background()); !errors.Is(err, link.ErrResourceRejected) {
+		t.Fatalf("bomb sender: %v", err)
+	}
+	if r := wait(t, "concluded", got); !errors.Is(r.err, link.ErrResourceCorrupt) || !errors.Is(r.err, resource.ErrTooLarge) {
+		t.Fatalf("bomb receiver: %v", r.err)
+	}
+	waitFor(t, "link closed", func() bool { return resp.Status() == link.StatusClosed })
 }

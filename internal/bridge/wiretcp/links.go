@@ -329,7 +329,8 @@ func cmdListen(in *instance, p bridge.Params) (bridge.Result, error) {
 			ln.mu.Unlock()
 		},
 		Resources: link.ResourceConfig{
-			Strategy: strategy,
+			Strategy:        strategy,
+			MaxDecompressed: rxMaxDecompressed,
 			Accept: func(_ *link.Link, info link.ResourceInfo) bool {
 				return info.Size <= appAcceptMax
 			},

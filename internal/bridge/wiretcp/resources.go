@@ -15,6 +15,7 @@ import (
 	"github.com/mehr-net/mehr/rns/link"
 	"github.com/mehr-net/mehr/rns/link/resource"
 	"github.com/mehr-net/mehr/rns/msgpack"
+	"github.com/mehr-net/mehr/rns/transport"
 	"github.com/mehr-net/mehr/rns/wire"
 )
 
@@ -47,6 +48,7 @@ func resourceCommands() map[string]func(*instance, bridge.Params) (bridge.Result
 		"wire_resource_progress":                 cmdResourceProgress,
 		"wire_resource_force_collision":          cmdResourceForceCollision,
 		"wire_resource_outgoing_queue_state":     cmdResourceOutgoingQueueState,
+		"wire_resource_send_bomb":                cmdResourceSendBomb,
 	}
 }
 
@@ -344,8 +346,61 @@ func cmdInjectResourceRequest(in *instance, p bridge.Params) (bridge.Result, err
 		}
 		r.Cancel()
 		return out, nil
+	case "duplicate":
+		return duplicateRequest(ls.l)
 	}
 	return nil, fmt.Errorf("%w: unknown resource-request variant %q", bridge.ErrParam, variant)
+}
+
+// duplicateRequest registers a sender on the link and delivers the same
+// genuine RESOURCE_REQ packet to the link twice: the second copy must be
+// ignored.
+func duplicateRequest(l *link.Link) (bridge.Result, error) {
+	r, err := probeSender(l, 1500, 200)
+	if err != nil {
+		return nil, err
+	}
+	t, err := l.RegisterOutgoingResource(r)
+	if err != nil {
+		return nil, err
+	}
+	defer l.CancelOutgoingResource(r)
+	// The link encrypts with the key both ends share, so a request it
+	// sends is, byte for byte, one the peer could send it. (The copy that
+	// goes out reaches a peer that knows no such resource.)
+	var raw []byte
+	if _, err := l.SendPacketWith(wire.Data, wire.ContextResourceReq, requestPlain(r, -1, r.Hashmap),
+		func(b []byte) { raw = bytes.Clone(b) }); err != nil {
+		return nil, err
+	}
+	deliver := func() error {
+		var p transport.Packet
+		if err := p.Packet.Decode(bytes.Clone(raw)); err != nil {
+			return err
+		}
+		p.Hash = p.Packet.Hash()
+		l.Receive(&p)
+		return nil
+	}
+	total := r.NumParts()
+	if err := deliver(); err != nil {
+		return nil, err
+	}
+	pollUntil(3*time.Second, func() bool { done, _ := t.Parts(); return done == total })
+	first, _ := t.Parts()
+	firstSeen := t.Requests() == 1
+	if err := deliver(); err != nil {
+		return nil, err
+	}
+	time.Sleep(300 * time.Millisecond) // the copy would be served by now
+	second, _ := t.Parts()
+	seen := t.Requests()
+	return bridge.Result{
+		"variant": "duplicate", "total_parts": total,
+		"first_served": first, "second_served": second,
+		"first_in_hashlist": firstSeen, "req_hashlist_len": seen,
+		"deduped": second == first && seen == 1,
+	}, nil
 }
 
 func cmdInjectCorruptAssembled(in *instance, p bridge.Params) (bridge.Result, error) {
@@ -844,7 +899,7 @@ func cmdResourceOutgoingQueueState(in *instance, p bridge.Params) (bridge.Result
 	if err != nil {
 		return nil, err
 	}
-	if err := ls.l.RegisterOutgoingResource(first); err != nil {
+	if _, err := ls.l.RegisterOutgoingResource(first); err != nil {
 		return nil, err
 	}
 	defer ls.l.CancelOutgoingResource(first)
@@ -872,5 +927,45 @@ func cmdResourceOutgoingQueueState(in *instance, p bridge.Params) (bridge.Result
 		"first_status": refStatus(st1), "first_status_name": statusName(st1),
 		"second_status": refStatus(st2), "second_status_name": statusName(st2),
 		"queued": st2 == resource.StatusQueued,
+	}, nil
+}
+
+// rxMaxDecompressed is the decompression ceiling of listeners' incoming
+// resources: low, as the reference bridge sets it, so that a bomb trips it
+// cheaply.
+const rxMaxDecompressed = 256 << 10
+
+// cmdResourceSendBomb sends zeros that compress to almost nothing but
+// decompress past the listeners' ceiling (rxMaxDecompressed): the receiver
+// must reject the resource as corrupt and tear the link down.
+func cmdResourceSendBomb(in *instance, p bridge.Params) (bridge.Result, error) {
+	ls, err := in.outLink(p)
+	if err != nil {
+		return nil, err
+	}
+	requested, err := p.IntOr("decompressed_size", rxMaxDecompressed+1<<20)
+	if err != nil {
+		return nil, err
+	}
+	size := max(rxMaxDecompressed+1, min(requested, min(2*rxMaxDecompressed, resource.MaxEfficientSize-1)))
+	ctx, cancel := context.WithTimeout(context.Background(), timeoutParam(p, 30000))
+	defer cancel()
+	t, err := ls.l.SendResource(ctx, make([]byte, size), link.ResourceOptions{})
+	if err != nil {
+		return nil, err
+	}
+	rid := newHandle()
+	in.mu.Lock()
+	in.resources[rid] = &outResource{t: t, cancel: cancel}
+	in.mu.Unlock()
+	werr := t.Wait(ctx)
+	if werr != nil && ctx.Err() != nil {
+		t.Cancel()
+		<-t.Done()
+	}
+	st := t.Status()
+	return bridge.Result{
+		"success": st == resource.StatusComplete, "status": refStatus(st),
+		"size": size, "resource_id": rid,
 	}, nil
 }

@@ -53,6 +53,8 @@ type Receiver struct {
 	working bool
 
 	proof [2 * HashLen]byte
+
+	maxDecompressed int // 0: AutoCompressMaxSize
 }
 
 // NewReceiver starts receiving the resource adv describes over a link with
@@ -482,10 +484,20 @@ func (r *Receiver) Assemble() (data, metadata []byte, err error) {
 }
 
 // DecompressLimit returns the ceiling on a segment's decompressed size,
-// AutoCompressMaxSize (the reference's max_decompressed_size). Assemble
-// also refuses output larger than the advertised data size, so a
-// decompression bomb costs at most the smaller of the two.
-func (r *Receiver) DecompressLimit() int { return AutoCompressMaxSize }
+// AutoCompressMaxSize unless SetDecompressLimit lowered it (the
+// reference's max_decompressed_size). Assemble also refuses output larger
+// than the advertised data size, so a decompression bomb costs at most the
+// smaller of the two; either way it fails with ErrTooLarge.
+func (r *Receiver) DecompressLimit() int {
+	if r.maxDecompressed > 0 {
+		return r.maxDecompressed
+	}
+	return AutoCompressMaxSize
+}
+
+// SetDecompressLimit sets the ceiling on a segment's decompressed size; n
+// <= 0 restores AutoCompressMaxSize.
+func (r *Receiver) SetDecompressLimit(n int) { r.maxDecompressed = max(n, 0) }
 
 // Proof returns the data of the RESOURCE_PRF proof packet: resource hash ||
 // SHA-256(data || resource hash), or nil before Assemble succeeded.
