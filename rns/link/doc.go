@@ -52,7 +52,17 @@
 // as consecutive segments. [Config].Resources decides which incoming
 // advertisements are accepted and receives the data. Resource packets are
 // handled by the link and no longer reach OnOther. Each [Transfer] runs on
-// its own routine with real-time timers (Config.Now is not used).
+// its own routine with real-time timers (Config.Now is not used). As in the
+// reference, a link advertises one outgoing resource at a time (later ones
+// are QUEUED), a link's next incoming resource starts at the request window
+// its last one ended with, and a segment that decompresses past
+// ResourceConfig.MaxDecompressed is rejected and the link torn down.
+//
+// [Link.NewResourceReceiver], [Link.FeedResourcePart],
+// [Link.RequestResourceParts] and [Link.ConcludeResource] drive a receiver
+// packet by packet, and [Link.RegisterOutgoingResource] serves a built
+// resource without advertising it: tools and conformance probes use them
+// to inspect the state machines a Transfer runs.
 //
 // Large data streams: [Link.SendResourceFrom] reads one segment at a time
 // from an io.ReaderAt, and a ResourceConfig.Sink receives each verified

@@ -1,7 +1,8 @@
 // Package resource is the codec of Reticulum resources: bulk transfers over an
 // established link, byte for byte as the Python reference (RNS 1.4.2,
-// RNS/Resource.py) encodes them. It holds no timers, goroutines or sockets;
-// the link layer drives it and owns retransmission, windows and timeouts.
+// RNS/Resource.py) encodes them, with the request state machines of its
+// sender and receiver. It holds no timers, goroutines or sockets; the link
+// layer drives it, measures rates and owns retransmission and timeouts.
 //
 // # Sender
 //
@@ -22,8 +23,10 @@
 // which the link sends encrypted with context RESOURCE_ADV.
 // [Resource.HandleRequest] answers a part request (RESOURCE_REQ) with the
 // parts to send and, when the receiver ran out of map hashes, a hashmap update
-// (RESOURCE_HMU). [Resource.VerifyProof] checks the receiver's RESOURCE_PRF
-// proof.
+// (RESOURCE_HMU); it tracks the parts sent and its search scope, and fails
+// the resource on a hashmap sequencing error. [Resource.VerifyProof] checks
+// the receiver's RESOURCE_PRF proof. A canceled sender or receiver ignores
+// every later packet.
 //
 // All randomness (the prefix, the Token IV, the random hash) is an input, so
 // the output is deterministic and the reference vectors can be reproduced.
@@ -35,9 +38,14 @@
 //
 // [DecodeAdvertisement] parses and validates an advertisement plaintext,
 // which is untrusted input: it never panics and reports problems with the
-// sentinel errors of this package. [NewReceiver] starts a transfer from it.
-// [Receiver.AppendRequest] builds part requests, [Receiver.AcceptPart] files
-// parts by their map hash, [Receiver.UpdateHashmap] applies hashmap updates,
+// sentinel errors of this package. [NewReceiver] starts a transfer from it,
+// deriving the part count from the transfer size. [Receiver.AppendRequest]
+// builds part requests for up to a window of parts after the last
+// consecutive one, [Receiver.AcceptPart] files parts by their map hash
+// within that window (growing the window when a request was answered in
+// full, as the reference does; [Receiver.Retry] and
+// [Receiver.ObserveRate] move it on timeouts and measured rates),
+// [Receiver.UpdateHashmap] applies hashmap updates,
 // and [Receiver.Assemble] joins, decrypts, strips the prefix, decompresses
 // (refusing output larger than the advertised data size, so a decompression
 // bomb costs at most that much memory), checks the resource hash and splits
