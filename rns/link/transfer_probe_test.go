@@ -11,7 +11,6 @@ import (
 	"github.com/mehr-net/mehr/internal/testutil"
 	"github.com/mehr-net/mehr/rns/link"
 	"github.com/mehr-net/mehr/rns/link/resource"
-	"github.com/mehr-net/mehr/rns/transport"
 	"github.com/mehr-net/mehr/rns/wire"
 )
 
@@ -237,14 +236,7 @@ func TestRegisteredResourceRequests(t *testing.T) {
 		}
 		return raw
 	}
-	deliver := func(raw []byte) {
-		var p transport.Packet
-		if err := p.Packet.Decode(bytes.Clone(raw)); err != nil {
-			t.Fatal(err)
-		}
-		p.Hash = p.Packet.Hash()
-		ini.Receive(&p)
-	}
+	deliver := func(raw []byte) { ini.Receive(rx(t, bytes.Clone(raw), ini.AttachedInterface())) }
 	reqRaw := capture(wire.Data, wire.ContextResourceReq, req)
 	deliver(reqRaw)
 	waitFor(t, "parts served", func() bool { done, _ := reg.Parts(); return done == r.NumParts() })

@@ -15,7 +15,6 @@ import (
 	"github.com/mehr-net/mehr/rns/link"
 	"github.com/mehr-net/mehr/rns/link/resource"
 	"github.com/mehr-net/mehr/rns/msgpack"
-	"github.com/mehr-net/mehr/rns/transport"
 	"github.com/mehr-net/mehr/rns/wire"
 )
 
@@ -374,12 +373,11 @@ func duplicateRequest(l *link.Link) (bridge.Result, error) {
 		return nil, err
 	}
 	deliver := func() error {
-		var p transport.Packet
-		if err := p.Packet.Decode(bytes.Clone(raw)); err != nil {
+		p, err := rxPacket(bytes.Clone(raw), l.AttachedInterface())
+		if err != nil {
 			return err
 		}
-		p.Hash = p.Packet.Hash()
-		l.Receive(&p)
+		l.Receive(p)
 		return nil
 	}
 	total := r.NumParts()
