@@ -83,6 +83,7 @@ type Client struct {
 	wroom  *sync.Cond    // on wmu; broadcast when the writer takes wq
 	wake   chan struct{} // wakes routineWrite; buffered, never closed
 	wdone  chan struct{} // closed by stopWriter; stops routineWrite
+	wgone  chan struct{} // closed when routineWrite has returned
 	wstop  sync.Once
 
 	// Receive state, owned by the one goroutine that calls Receive.
@@ -127,7 +128,7 @@ type Stats struct {
 
 func newClient(s settings, name string) *Client {
 	c := &Client{s: s, name: name, changed: make(chan struct{}),
-		wake: make(chan struct{}, 1), wdone: make(chan struct{})}
+		wake: make(chan struct{}, 1), wdone: make(chan struct{}), wgone: make(chan struct{})}
 	c.wroom = sync.NewCond(&c.wmu)
 	c.hdlc = framing.HDLCDecoder{MaxFrame: s.maxFrame, MinFrame: framing.TCPMinFrame}
 	c.kiss = framing.KISSDecoder{MaxFrame: s.maxFrame, StripPort: true}
@@ -462,14 +463,17 @@ const maxQueued = 256 << 10
 // routineWrite writes the queued frames, batch after batch, until Close.
 func (c *Client) routineWrite() {
 	defer c.wg.Done()
+	defer close(c.wgone)
 	for {
 		select {
 		case <-c.wake:
 		case <-c.wdone:
 			c.wmu.Lock()
+			batch, gen := c.wq, c.wgen
 			c.wq = nil
 			c.wroom.Broadcast()
 			c.wmu.Unlock()
+			c.flush(batch, gen)
 			return
 		}
 		for {
@@ -497,13 +501,43 @@ func (c *Client) routineWrite() {
 	}
 }
 
-// Close implements iface.Interface. It closes the connection, stops
+// flushTimeout bounds how long Close spends writing what was queued
+// before it: a link teardown sent just before shutting down should reach
+// the peer, but a peer that stopped reading must not hold Close up.
+const flushTimeout = time.Second
+
+// flush writes frames queued before Close, if their connection is still
+// the current one.
+func (c *Client) flush(batch []byte, gen uint64) {
+	if len(batch) == 0 {
+		return
+	}
+	c.mu.Lock()
+	conn, cur := c.conn, c.gen
+	c.mu.Unlock()
+	if conn == nil || cur != gen {
+		return
+	}
+	if conn.SetWriteDeadline(time.Now().Add(flushTimeout)) == nil {
+		conn.Write(batch)
+	}
+}
+
+// Close implements iface.Interface. It writes out the frames already
+// queued (for at most flushTimeout), closes the connection, stops
 // reconnecting, unblocks Receive and waits for routineDial to return. It
 // is idempotent.
 func (c *Client) Close() error {
 	c.closeOnce.Do(func() {
 		c.closed.Store(true)
 		c.stopWriter()
+		// Let the writer flush the queue before the connection goes; a
+		// write stuck on a peer that stopped reading is cut short by
+		// closing the connection below.
+		select {
+		case <-c.wgone:
+		case <-time.After(flushTimeout):
+		}
 		c.mu.Lock()
 		conn := c.conn
 		c.conn = nil

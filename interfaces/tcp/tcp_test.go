@@ -746,3 +746,34 @@ func TestListenHostName(t *testing.T) {
 		t.Errorf("localhost resolved to %v, want IPv4 loopback first", ip)
 	}
 }
+
+// TestCloseFlushes: frames queued just before Close still reach the peer,
+// so a link teardown sent on shutdown is not lost.
+func TestCloseFlushes(t *testing.T) {
+	defer testutil.LeakCheck(t)()
+	srv, c, sp := pair(t, tcp.Config{})
+	defer srv.Close()
+	defer c.Close()
+	rc := startReceiver(c, c.MTU()+tcp.DefaultIFACSize)
+	defer rc.shutdown(t)
+	rng := rand.New(rand.NewPCG(3, 4))
+	var sent [][]byte
+	for range 20 {
+		p := packet(rng, 400)
+		sent = append(sent, p)
+		if err := sp.Send(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sp.Close() // at once: the writer may not have written anything yet
+	for i, want := range sent {
+		select {
+		case got := <-rc.pkts:
+			if !bytes.Equal(got, want) {
+				t.Fatalf("packet %d differs", i)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("only %d of %d packets queued before Close arrived", i, len(sent))
+		}
+	}
+}

@@ -207,6 +207,12 @@ func (ln *listener) close() {
 		il.endpoint.close()
 		il.l.Wait()
 	}
+	// Links still in their handshake were never handed over; the
+	// reference's exit handler tears those down too.
+	for _, l := range ln.ln.Links() {
+		l.Close()
+		l.Wait()
+	}
 }
 
 func hexList(bs [][]byte) []string {
