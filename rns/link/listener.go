@@ -111,11 +111,24 @@ func (ln *Listener) HandleRequest(p *transport.Packet) (*Link, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A listener closed while the request was being answered takes no
+	// new link: whoever closed it has already collected Links, so close
+	// this one here, as they would have.
 	ln.mu.Lock()
-	if l.Status() != StatusClosed {
-		ln.links[l] = true
+	closed := false
+	select {
+	case <-ln.closed:
+		closed = true
+	default:
+		if l.Status() != StatusClosed {
+			ln.links[l] = true
+		}
 	}
 	ln.mu.Unlock()
+	if closed {
+		l.Close()
+		return nil, ErrClosed
+	}
 	return l, nil
 }
 

@@ -2,6 +2,7 @@ package wiretcp
 
 import (
 	"testing"
+	"time"
 
 	"github.com/mehr-net/mehr/internal/bridge"
 )
@@ -27,9 +28,11 @@ func peerShutdown(t *testing.T) {
 		t.Fatal("no path")
 	}
 	lid := call(t, rb, "wire_link_open", bridge.Params{"handle": ch, "destination_hash": dh, "app_name": "wiretest", "aspects": []any{"close"}})["link_id"]
+	start := time.Now()
 	fa.Close()
+	took := time.Since(start)
 	st := call(t, rb, "wire_link_await_status", bridge.Params{"handle": ch, "link_id": lid, "target_status": "CLOSED", "timeout_ms": float64(15000)})
 	if st["teardown_reason_name"] != "DESTINATION_CLOSED" {
-		t.Fatalf("%v", st)
+		t.Fatalf("close took %v: %v", took, st)
 	}
 }
