@@ -70,11 +70,7 @@ func (r *View) NextHopInterface(dest wire.Hash) (string, bool) {
 }
 
 func (r *View) FirstHopTimeout(dest wire.Hash) time.Duration {
-	pe, ok := r.n.Transport().Path(dest)
-	if !ok || pe.Interface == nil {
-		return rpc.FirstHopTimeout(0)
-	}
-	return rpc.FirstHopTimeout(pe.Interface.Stats().Bitrate)
+	return r.n.Transport().FirstHopTimeout(dest)
 }
 
 func (r *View) LinkCount() int { return r.n.Transport().LinkCount() }

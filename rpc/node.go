@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/mehr-net/mehr/rns/iface"
+	"github.com/mehr-net/mehr/rns/transport"
 	"github.com/mehr-net/mehr/rns/wire"
 )
 
@@ -257,18 +258,10 @@ type BlackholeEntry struct {
 const (
 	// DefaultPerHopTimeout is DEFAULT_PER_HOP_TIMEOUT, the first-hop
 	// timeout when the next hop's speed is unknown.
-	DefaultPerHopTimeout = 6 * time.Second
-	// mtu is Reticulum.MTU.
-	mtu = 500
+	DefaultPerHopTimeout = transport.DefaultPerHopTimeout
 )
 
 // FirstHopTimeout returns the first-hop timeout the reference computes
-// for a next hop of the given bitrate (Transport.first_hop_timeout): the
-// time one MTU-sized packet takes at that speed plus DefaultPerHopTimeout,
-// or DefaultPerHopTimeout alone if the bitrate is not positive.
-func FirstHopTimeout(bitrate int64) time.Duration {
-	if bitrate <= 0 {
-		return DefaultPerHopTimeout
-	}
-	return DefaultPerHopTimeout + time.Duration(float64(mtu*8)/float64(bitrate)*float64(time.Second))
-}
+// for a next hop of the given bitrate (Transport.first_hop_timeout); see
+// transport.FirstHopTimeoutAt.
+func FirstHopTimeout(bitrate int64) time.Duration { return transport.FirstHopTimeoutAt(bitrate) }

@@ -121,11 +121,18 @@ func (t *Transport) FirstHopTimeout(h wire.Hash) time.Duration {
 	if !ok || pe.Interface == nil {
 		return DefaultPerHopTimeout
 	}
-	br := pe.Interface.Stats().Bitrate
-	if br <= 0 {
+	return FirstHopTimeoutAt(pe.Interface.Stats().Bitrate)
+}
+
+// FirstHopTimeoutAt is the first-hop timeout for a next hop of the given
+// bitrate: one MTU-sized packet's time at that speed plus
+// DefaultPerHopTimeout, or DefaultPerHopTimeout alone when the bitrate is
+// not positive.
+func FirstHopTimeoutAt(bitrate int64) time.Duration {
+	if bitrate <= 0 {
 		return DefaultPerHopTimeout
 	}
-	return DefaultPerHopTimeout + time.Duration(float64(wire.MTU*8)/float64(br)*float64(time.Second))
+	return DefaultPerHopTimeout + time.Duration(float64(wire.MTU*8)/float64(bitrate)*float64(time.Second))
 }
 
 // ReceiptTimeout returns the default timeout of a receipt for a packet to
