@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"bytes"
 	"errors"
 	"time"
 
@@ -185,8 +186,10 @@ func (g *ingress) release(now time.Time, force bool) (wire.Hash, heldAnnounce, b
 	var best wire.Hash
 	var found bool
 	minHops := wire.MaxHops
+	// Fewest hops first; equal hop counts in hash order, so that a pass
+	// does not depend on map iteration.
 	for h, a := range g.held {
-		if int(a.hops) < minHops || (int(a.hops) == minHops && found && lessHash(h, best)) {
+		if int(a.hops) < minHops || (int(a.hops) == minHops && found && bytes.Compare(h[:], best[:]) < 0) {
 			minHops, best, found = int(a.hops), h, true
 		}
 	}
@@ -197,16 +200,6 @@ func (g *ingress) release(now time.Time, force bool) (wire.Hash, heldAnnounce, b
 	delete(g.held, best)
 	g.heldRelease = now.Add(g.cfg.HeldReleaseInterval)
 	return best, a, true
-}
-
-// lessHash orders equal-hop candidates so a release pass is deterministic.
-func lessHash(a, b wire.Hash) bool {
-	for i := range a {
-		if a[i] != b[i] {
-			return a[i] < b[i]
-		}
-	}
-	return false
 }
 
 // interfaceJobsLocked re-evaluates bursts and releases held announces on
