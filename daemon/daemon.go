@@ -207,6 +207,13 @@ func sharedType(s string) local.Type {
 	return t
 }
 
+// InterfaceOptions derives transport's options for one interface from
+// the node's configuration and the interface's, for a driver whose type
+// defaults to defaultIFACBytes of interface access code.
+func InterfaceOptions(r config.Reticulum, ic config.Interface, defaultIFACBytes int) (transport.InterfaceOptions, error) {
+	return options(r, ic, defaultIFACBytes)
+}
+
 // options derives transport's per-interface options from the config.
 func options(r config.Reticulum, ic config.Interface, defaultIFACBytes int) (transport.InterfaceOptions, error) {
 	o := transport.InterfaceOptions{NoOutgoing: !ic.Outgoing, AnnounceCap: ic.AnnounceCap / 100}

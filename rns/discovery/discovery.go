@@ -11,6 +11,7 @@ import (
 
 	"github.com/mehr-net/mehr/rns/dest"
 	"github.com/mehr-net/mehr/rns/identity"
+	"github.com/mehr-net/mehr/rns/stamp"
 	"github.com/mehr-net/mehr/rns/wire"
 )
 
@@ -49,8 +50,8 @@ const AppName = "rnstransport"
 var Aspects = []string{"discovery", "interface"}
 
 // DefaultStampValue is the proof-of-work value the announcer puts on its
-// announces when the interface sets none.
-const DefaultStampValue = 16
+// announces when the interface sets none; package stamp owns it.
+const DefaultStampValue = stamp.DefaultDiscoveryValue
 
 // Thresholds after which a discovered record counts as unknown, stale, and
 // is removed, measured from when it was last heard.

@@ -236,8 +236,8 @@ func enumParam(p bridge.Params, k, def string, names map[string]int) (int, error
 }
 
 // optIdentity reads identity_private_key, or nil when absent.
-func optIdentity(p bridge.Params) (*identity.Identity, error) {
-	k, err := p.OptHex("identity_private_key")
+func optIdentity(p bridge.Params, key string) (*identity.Identity, error) {
+	k, err := p.OptHex(key)
 	if err != nil || k == nil {
 		return nil, err
 	}
@@ -268,7 +268,7 @@ func makeDestination(p bridge.Params, defType string) (*dest.Destination, error)
 	if err != nil {
 		return nil, err
 	}
-	id, err := optIdentity(p)
+	id, err := optIdentity(p, "identity_private_key")
 	if err != nil {
 		return nil, err
 	}
@@ -360,7 +360,7 @@ func destinationExpandName(p bridge.Params) (bridge.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	id, err := optIdentity(p)
+	id, err := optIdentity(p, "identity_private_key")
 	if err != nil {
 		return nil, err
 	}

@@ -15,5 +15,6 @@ func Commands() bridge.Registry {
 	framingCommands(r)
 	destinationCommands(r)
 	stampCommands(r)
+	discoveryCommands(r)
 	return r
 }

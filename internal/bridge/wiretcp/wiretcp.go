@@ -170,7 +170,7 @@ func (w *wireState) registry() bridge.Registry {
 	} {
 		r[name] = w.withInstance(h)
 	}
-	for _, cmds := range []map[string]func(*instance, bridge.Params) (bridge.Result, error){configCommands(), ratchetCommands(), identityCommands(), channelCommands(), linkHookCommands()} {
+	for _, cmds := range []map[string]func(*instance, bridge.Params) (bridge.Result, error){configCommands(), ratchetCommands(), identityCommands(), channelCommands(), linkHookCommands(), discoveryCommands()} {
 		for name, h := range cmds {
 			r[name] = w.withInstance(h)
 		}
