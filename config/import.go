@@ -547,15 +547,22 @@ func (im *importer) iface(sec *coSection, idx int) (Interface, bool) {
 		if im.convert(sec, modeEntry, reflect.ValueOf(&m).Elem()) {
 			key := entryKey(sec, modeEntry.key)
 			im.src[p("mode")] = srcLoc{key, modeEntry.line}
-			if cm, ok := canonicalMode(m); ok && m != "" {
-				it.Mode = cm
-				if modeEntry.key == "interface_mode" && (cm == ModeGateway || cm == ModeInternal) {
-					// The reference compares mode instead of interface_mode
-					// for these two values, and fails if mode is absent.
-					im.warn(modeEntry.line, key, "the reference only honours %s here if mode says the same; set mode = %s", m, cm)
+			var plain *string // the mode key's raw value, when interface_mode is used
+			if e := sec.byKey["mode"]; e != nil && modeEntry.key == "interface_mode" {
+				var v string
+				if im.convert(sec, e, reflect.ValueOf(&v).Elem()) {
+					plain = &v
 				}
-			} else {
+			}
+			cm, err := referenceMode(modeEntry.key, m, plain)
+			switch {
+			case err != nil:
+				im.fail(modeEntry.line, key, ErrValue, "%v", err)
+				return Interface{}, false
+			case cm == "":
 				im.warn(modeEntry.line, key, "unknown mode %q; full is used, as in the reference", m)
+			default:
+				it.Mode = cm
 			}
 		}
 	}
@@ -582,6 +589,48 @@ func (im *importer) iface(sec *coSection, idx int) (Interface, bool) {
 		im.subsectionsIgnored(sec)
 	}
 	return it, true
+}
+
+// referenceMode resolves an interface's mode as the reference reads it
+// from key (mode or interface_mode, which wins when both are set) with
+// value v. It returns "" for a value the reference does not know, which
+// leaves the interface in full mode; the reference knows
+// point_to_point only as pointtopoint or ptp. For interface_mode, the
+// reference tests the gateway and internal spellings against the mode key
+// (plain) instead, exactly and without lowercasing: with mode absent it
+// stops with an error, and then so does the import.
+func referenceMode(key, v string, plain *string) (string, error) {
+	switch strings.ToLower(v) {
+	case "full":
+		return ModeFull, nil
+	case "access_point", "accesspoint", "ap":
+		return ModeAccessPoint, nil
+	case "pointtopoint", "ptp":
+		return ModePointToPoint, nil
+	case "roaming":
+		return ModeRoaming, nil
+	case "boundary":
+		return ModeBoundary, nil
+	}
+	if key == "interface_mode" {
+		if plain == nil {
+			switch strings.ToLower(v) {
+			case "gateway", "gw", "internal":
+				return "", fmt.Errorf("interface_mode = %s stops the reference with an error unless mode is set too (it reads mode for this value); set mode = %s as well", v, v)
+			}
+			return "", fmt.Errorf("unknown mode %q, on which the reference stops with an error unless mode is set too", v)
+		}
+		v = *plain
+	} else {
+		v = strings.ToLower(v)
+	}
+	switch v {
+	case "gateway", "gw":
+		return ModeGateway, nil
+	case "internal":
+		return ModeInternal, nil
+	}
+	return "", nil
 }
 
 // ifaceValue applies the reference's rules for values it adjusts or

@@ -26,7 +26,6 @@ import (
 	"github.com/mehr-net/mehr/mgmt"
 	"github.com/mehr-net/mehr/rns"
 	"github.com/mehr-net/mehr/rns/identity"
-	"github.com/mehr-net/mehr/rns/ifac"
 	"github.com/mehr-net/mehr/rns/iface"
 	"github.com/mehr-net/mehr/rns/transport"
 	"github.com/mehr-net/mehr/rns/wire"
@@ -216,32 +215,24 @@ func InterfaceOptions(r config.Reticulum, ic config.Interface, defaultIFACBytes 
 
 // options derives transport's per-interface options from the config.
 func options(r config.Reticulum, ic config.Interface, defaultIFACBytes int) (transport.InterfaceOptions, error) {
-	o := transport.InterfaceOptions{NoOutgoing: !ic.Outgoing, AnnounceCap: ic.AnnounceCap / 100}
+	o := transport.InterfaceOptions{NoOutgoing: !ic.Outgoing}
 	o.AnnounceRateTarget, o.AnnounceRateGrace, o.AnnounceRatePenalty = AnnounceRate(r, ic)
-	o.Ingress = Ingress(r, ic)
-	if ic.Mode != "" {
-		m, ok := iface.ParseMode(ic.Mode)
-		if !ok {
-			return o, fmt.Errorf("mode %q is not supported", ic.Mode)
-		}
-		o.Mode = m
+	t, ok := BuiltinType(ic.Type)
+	if !ok || defaultIFACBytes != 0 {
+		t.DefaultIFACSize = defaultIFACBytes
 	}
-	if ic.NetworkName != "" || ic.Passphrase != "" {
-		size := defaultIFACBytes
-		if ic.IFACSize > 0 {
-			size = ic.IFACSize / 8
-		}
-		f, err := ifac.New(ic.NetworkName, ic.Passphrase, size)
-		if err != nil {
-			return o, err
-		}
-		o.IFAC = f
+	s, err := Synthesize(r, ic, t)
+	if err != nil {
+		return o, err
 	}
+	o.Mode, o.AnnounceCap, o.IFAC, o.Ingress = s.Mode, s.AnnounceCap, s.IFAC, s.Ingress
 	return o, nil
 }
 
+// mode is the mode drivers are configured with; options reports a mode
+// that is not supported.
 func mode(ic config.Interface) iface.Mode {
-	m, _ := iface.ParseMode(ic.Mode)
+	m, _ := effectiveMode(ic)
 	return m
 }
 

@@ -38,9 +38,8 @@ const (
 	// DefaultBitrate is the reference's bitrate guess for TCP interfaces
 	// (TCPClientInterface.BITRATE_GUESS, TCPServerInterface.BITRATE_GUESS).
 	DefaultBitrate = 10_000_000
-	// MinBitrate is the smallest configurable bitrate
-	// (RNS.Reticulum.MINIMUM_BITRATE).
-	MinBitrate = 5
+	// MinBitrate is the smallest configurable bitrate.
+	MinBitrate = iface.MinBitrate
 	// DefaultIFACSize is the IFAC size, in bytes, the reference gives every
 	// TCP interface (DEFAULT_IFAC_SIZE). The reader accepts frames up to
 	// MTU plus this many bytes.

@@ -39,9 +39,8 @@ const (
 	HWMTU = 1064
 	// DefaultBitrate is the reference's bitrate guess (BITRATE_GUESS).
 	DefaultBitrate = 10_000_000
-	// MinBitrate is the smallest configurable bitrate
-	// (RNS.Reticulum.MINIMUM_BITRATE).
-	MinBitrate = 5
+	// MinBitrate is the smallest configurable bitrate.
+	MinBitrate = iface.MinBitrate
 	// DefaultIFACSize is the reference's IFAC size for UDP, in bytes
 	// (DEFAULT_IFAC_SIZE).
 	DefaultIFACSize = 16

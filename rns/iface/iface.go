@@ -60,6 +60,11 @@ func ParseMode(s string) (Mode, bool) {
 	return 0, false
 }
 
+// MinBitrate is the smallest bitrate, in bits per second, an interface
+// may be configured with (the reference's Reticulum.MINIMUM_BITRATE); a
+// smaller configured value is ignored.
+const MinBitrate = 5
+
 // Interface is one attachment to a medium: a serial line, a TCP
 // connection, a UDP socket, a radio.
 //

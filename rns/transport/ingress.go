@@ -53,7 +53,8 @@ type IngressControl struct {
 	NewTime time.Duration
 }
 
-func (c IngressControl) withDefaults() IngressControl {
+// WithDefaults fills every unset field with the reference's default.
+func (c IngressControl) WithDefaults() IngressControl {
 	def := func(v *time.Duration, d time.Duration) {
 		if *v <= 0 {
 			*v = d
@@ -99,7 +100,7 @@ func newIngress(c IngressControl, in iface.Interface, local bool, now time.Time)
 	if e, ok := in.(iface.IngressExempt); ok && e.IngressExempt() {
 		on = false
 	}
-	return ingress{cfg: c.withDefaults(), on: on, created: now}
+	return ingress{cfg: c.WithDefaults(), on: on, created: now}
 }
 
 // announceArrived records an announce with a valid signature.
