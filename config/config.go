@@ -78,8 +78,10 @@ type Logging struct {
 // says which types read it. Zero values and nil pointers mean "the default
 // of the interface type" unless the comment says otherwise.
 type Interface struct {
-	Name    string `toml:"name" comment:"Name of the interface; unique. In the reference this is the [[section]] name."`
-	Type    string `toml:"type" comment:"Interface type: AutoInterface, TCPClientInterface, TCPServerInterface, UDPInterface, BackboneInterface, BackboneClientInterface, I2PInterface, SerialInterface, PipeInterface, KISSInterface, AX25KISSInterface, RNodeInterface, RNodeMultiInterface or WeaveInterface."`
+	Name string `toml:"name" comment:"Name of the interface; unique. In the reference this is the [[section]] name."`
+	Type string `toml:"type" comment:"Interface type: AutoInterface, TCPClientInterface, TCPServerInterface, UDPInterface, BackboneInterface, BackboneClientInterface, I2PInterface, SerialInterface, PipeInterface, KISSInterface, AX25KISSInterface, RNodeInterface, RNodeMultiInterface or WeaveInterface."`
+	// Plugin names the plugin that provides a type that is not built in.
+	Plugin  string `toml:"plugin" comment:"Plugin that provides this interface, for a type that is not built in: a path, or a name looked up as described in docs/PLUGINS.md. mehr config import sets it to the type name for the reference's external interface modules." use:"plugin" example:"\"mehr-plugin-pipe\""`
 	Enabled bool   `toml:"enabled" comment:"Bring the interface up. Interfaces are disabled unless this is true. The reference also reads interface_enabled."`
 	// Mode is one of the Mode* constants.
 	Mode     string `toml:"mode" comment:"Interface mode: full, gateway (gw), access_point (ap), point_to_point (ptp), roaming, boundary or internal. It decides how announces propagate and how long paths over the interface live. The reference also reads interface_mode."`

@@ -107,8 +107,10 @@ func TestGenconfDocumentsEveryField(t *testing.T) {
 // warnings.
 func TestGenconfExamples(t *testing.T) {
 	blocks := strings.Split(string(Genconf()), "\n# Example ")[1:]
-	if len(blocks) != len(Types())-1 {
-		t.Fatalf("%d example blocks, want %d", len(blocks), len(Types())-1)
+	// One per built-in type but the default AutoInterface, and one of a
+	// plugin's type.
+	if len(blocks) != len(Types()) {
+		t.Fatalf("%d example blocks, want %d", len(blocks), len(Types()))
 	}
 	for _, b := range blocks {
 		typ, _, _ := strings.Cut(b, ".")
@@ -216,7 +218,7 @@ func TestValidate(t *testing.T) {
 		{"duplicate name", func(c *Config) { c.Interfaces = append(c.Interfaces, c.Interfaces[0]) },
 			`interfaces[1].name: interface name "Default Interface" is already used by interfaces[0]`, ErrDuplicate},
 		{"unknown type", func(c *Config) { c.Interfaces[0].Type = "autointerface" },
-			`interfaces[0].type: unknown interface type "autointerface" (did you mean "AutoInterface"?)`, ErrUnknownType},
+			`interfaces[0].type: unknown interface type "autointerface" (a type that is not built in needs a plugin key) (did you mean "AutoInterface"?)`, ErrUnknownType},
 		{"no type", func(c *Config) { c.Interfaces[0].Type = "" },
 			`interfaces[0].type: interface "Default Interface" has no type`, ErrMissing},
 		{"mode", func(c *Config) { c.Interfaces[0].Mode = "mesh" },

@@ -105,6 +105,8 @@ func Genconf() []byte {
 		w.line("")
 		w.exampleBlock(typ)
 	}
+	w.line("")
+	w.exampleBlock(examplePluginType)
 	return w.buf.Bytes()
 }
 
@@ -152,8 +154,13 @@ func (w *writer) exampleBlock(typ string) {
 	w.indent = ""
 }
 
+// examplePluginType is the type of the example interface a plugin
+// provides.
+const examplePluginType = "MyRadioInterface"
+
 var exampleNames = map[string]string{
-	TypeAuto: "Default Interface", TypeTCPClient: "TCP Client", TypeTCPServer: "TCP Server",
+	examplePluginType: "Third-party radio",
+	TypeAuto:          "Default Interface", TypeTCPClient: "TCP Client", TypeTCPServer: "TCP Server",
 	TypeUDP: "UDP Broadcast", TypeBackbone: "Backbone", TypeBackboneClient: "Backbone Client",
 	TypeI2P: "I2P", TypeSerial: "Serial Link", TypePipe: "Pipe", TypeKISS: "Packet Radio KISS",
 	TypeAX25KISS: "Packet Radio AX.25", TypeRNode: "RNode LoRa", TypeRNodeMulti: "RNode Multi",
@@ -163,6 +170,9 @@ var exampleNames = map[string]string{
 func usedByNote(fi *fieldInfo) string {
 	if fi.common() {
 		return ""
+	}
+	if fi.use["plugin"] {
+		return " (Read for types that plugins provide.)"
 	}
 	return " (Read by " + strings.Join(fi.typesUsing(), ", ") + ".)"
 }

@@ -71,7 +71,11 @@ func (fi *fieldInfo) usedBy(typ string) bool {
 	if fi.use == nil {
 		return true
 	}
-	return fi.use[typeGroups[typ]]
+	g, ok := typeGroups[typ]
+	if !ok {
+		g = "plugin" // a type a plugin provides
+	}
+	return fi.use[g]
 }
 
 // common reports whether every interface type reads the key.

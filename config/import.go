@@ -444,16 +444,23 @@ func (im *importer) iface(sec *coSection, idx int) (Interface, bool) {
 		switch {
 		case typ == "" && enabled:
 			im.fail(sec.line, lbl, ErrMissing, "enabled interface has no type")
+			return Interface{}, false
 		case typ == "":
 			im.warn(sec.line, lbl, "disabled interface has no type; skipped")
+			return Interface{}, false
 		case enabled:
-			im.fail(sec.line, lbl, ErrUnknownType, "unknown interface type %q (external interface modules are not supported)", typ)
+			// The reference loads an external interface module of
+			// this name; mehrd loads a plugin.
+			im.warn(sec.line, lbl, "type %q is not built in; mehrd needs a plugin that provides it (plugin key, see docs/PLUGINS.md)", typ)
 		default:
 			im.warn(sec.line, lbl, "disabled interface of unknown type %q; skipped", typ)
+			return Interface{}, false
 		}
-		return Interface{}, false
 	}
 	it := NewInterface(sec.name, typ)
+	if _, known := typeGroups[typ]; !known {
+		it.Plugin = typ
+	}
 	it.Enabled = enabled
 	im.src[p("")] = srcLoc{lbl, sec.line}
 	im.src[p("name")] = srcLoc{lbl, sec.line}

@@ -258,8 +258,6 @@ func TestImportErrors(t *testing.T) {
 			`config:4: [[A]] discovery_scope: unknown scope "planet" (want link, admin, site, organisation or global)`, ErrValue},
 		{"enabled without type", "[interfaces]\n  [[A]]\n    enabled = yes\n",
 			"config:2: [[A]]: enabled interface has no type", ErrMissing},
-		{"unknown type", "[interfaces]\n  [[A]]\n    type = MyInterface\n    enabled = yes\n",
-			`config:2: [[A]]: unknown interface type "MyInterface" (external interface modules are not supported)`, ErrUnknownType},
 		{"interface_mode gateway alone", "[interfaces]\n  [[A]]\n    type = AutoInterface\n    interface_mode = gw\n",
 			"config:4: [[A]] interface_mode: interface_mode = gw stops the reference with an error unless mode is set too (it reads mode for this value); set mode = gw as well", ErrValue},
 		{"interface_mode unknown alone", "[interfaces]\n  [[A]]\n    type = AutoInterface\n    interface_mode = point_to_point\n",
@@ -325,6 +323,9 @@ func TestImportWarnings(t *testing.T) {
 			[]string{"config:2: [reticulum] blackhole_update_interval: 1.0 minutes raised to the minimum of 2, as in the reference"}},
 		{"mode", "[interfaces]\n[[A]]\ntype = AutoInterface\nmode = mesh\n",
 			[]string{`config:4: [[A]] mode: unknown mode "mesh"; full is used, as in the reference`}},
+		{"external type", "[interfaces]\n[[A]]\ntype = MyInterface\nenabled = yes\nmode = gw\ntarget_host = x\n",
+			[]string{`config:2: [[A]]: type "MyInterface" is not built in; mehrd needs a plugin that provides it (plugin key, see docs/PLUGINS.md)`,
+				"config:6: [[A]] target_host: not used by MyInterface; ignored"}},
 		{"interface_mode ptp spelled out", "[interfaces]\n[[A]]\ntype = AutoInterface\ninterface_mode = point_to_point\nmode = full\n",
 			[]string{`config:4: [[A]] interface_mode: unknown mode "point_to_point"; full is used, as in the reference`}},
 		{"ifac size", "[interfaces]\n[[A]]\ntype = AutoInterface\nifac_size = 100\n",
@@ -626,4 +627,26 @@ func TestImportSyntax(t *testing.T) {
 		t.Fatalf("with CRLF and BOM: %v %v", err, warns)
 	}
 	equalConfig(t, c2, c)
+}
+
+// TestImportExternalType checks that an interface of a type the reference
+// loads from an external module becomes a plugin interface with the
+// generic keys applied.
+func TestImportExternalType(t *testing.T) {
+	c, _, err := ImportReticulum(strings.NewReader("[interfaces]\n[[A]]\ntype = MyInterface\nenabled = yes\nmode = gw\nbitrate = 1200\n"), "config")
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := c.Interfaces[0]
+	if it.Type != "MyInterface" || it.Plugin != "MyInterface" || it.Mode != ModeGateway || it.Bitrate != 1200 || !it.Enabled {
+		t.Fatalf("%+v", it)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	it.Plugin = ""
+	c.Interfaces[0] = it
+	if err := c.Validate(); !errors.Is(err, ErrUnknownType) {
+		t.Fatalf("no plugin: %v", err)
+	}
 }

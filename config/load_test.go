@@ -36,7 +36,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"level conflict", "[logging]\nloglevel = 6\nlevel = \"info\"\n",
 			`test.toml:3: logging.level: level "info" (4) disagrees with loglevel 6; set only one of them`, ErrValue},
 		{"unknown type", "[[interfaces]]\nname = \"A\"\ntype = \"TCPInterface\"\n",
-			`test.toml:3: interfaces[0].type: unknown interface type "TCPInterface"`, ErrUnknownType},
+			`test.toml:3: interfaces[0].type: unknown interface type "TCPInterface" (a type that is not built in needs a plugin key)`, ErrUnknownType},
 		{"missing name", "[[interfaces]]\ntype = \"AutoInterface\"\n",
 			"test.toml:1: interfaces[0].name: interface has no name", ErrMissing},
 		{"duplicate names", "[[interfaces]]\nname = \"A\"\ntype = \"AutoInterface\"\n[[interfaces]]\nname = \"A\"\ntype = \"AutoInterface\"\n",

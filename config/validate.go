@@ -369,12 +369,12 @@ func validate(c *Config) []problem {
 
 func validateInterface(v *validator, i int, it *Interface) {
 	p := func(key string) fieldPath { return ifPath(i, key) }
-	if _, ok := typeGroups[it.Type]; !ok {
+	if _, ok := typeGroups[it.Type]; !ok && (it.Type == "" || it.Plugin == "") {
 		switch {
 		case it.Type == "":
 			v.add(p("type"), ErrMissing, "interface %q has no type", it.Name)
 		default:
-			msg := fmt.Sprintf("unknown interface type %q", it.Type)
+			msg := fmt.Sprintf("unknown interface type %q (a type that is not built in needs a plugin key)", it.Type)
 			for _, t := range Types() {
 				if strings.EqualFold(t, it.Type) {
 					msg += fmt.Sprintf(" (did you mean %q?)", t)
