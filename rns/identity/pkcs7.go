@@ -14,15 +14,12 @@ func PadPKCS7(dst, data []byte) []byte {
 	return dst
 }
 
-// UnpadPKCS7 returns b without its PKCS#7 padding, as a subslice of b. It
-// returns [ErrPadding] unless b is a non-empty whole number of 16-byte blocks
-// ending in n bytes of value n, 1 <= n <= 16.
-//
-// This is stricter than the reference, which only rejects a final byte
-// above 16 and does not look at the other padding bytes. Every conforming
-// sender pads correctly, and tokens are authenticated before they are
-// unpadded, so the difference shows only on tokens that a key holder has
-// deliberately malformed.
+// UnpadPKCS7 returns b without its PKCS#7 padding, as a subslice of b,
+// with the reference's rule: the last byte n says how many bytes to strip
+// (0 strips none), and only n above 16 or above len(b) is an error
+// ([ErrPadding]). The other padding bytes are not examined, so a token
+// the reference decrypts, mehr decrypts too; tokens are authenticated
+// before they are unpadded, so only a key holder can send odd padding.
 func UnpadPKCS7(b []byte) ([]byte, error) {
 	n, err := unpaddedLen(b)
 	if err != nil {
@@ -33,17 +30,12 @@ func UnpadPKCS7(b []byte) ([]byte, error) {
 
 // unpaddedLen returns the length of b without its PKCS#7 padding.
 func unpaddedLen(b []byte) (int, error) {
-	if len(b) == 0 || len(b)%aes.BlockSize != 0 {
+	if len(b) == 0 {
 		return 0, ErrPadding
 	}
 	n := int(b[len(b)-1])
-	if n == 0 || n > aes.BlockSize {
+	if n > aes.BlockSize || n > len(b) {
 		return 0, ErrPadding
-	}
-	for _, c := range b[len(b)-n:] {
-		if int(c) != n {
-			return 0, ErrPadding
-		}
 	}
 	return len(b) - n, nil
 }
