@@ -16,5 +16,6 @@ func Commands() bridge.Registry {
 	destinationCommands(r)
 	stampCommands(r)
 	discoveryCommands(r)
+	configParseCommands(r)
 	return r
 }
