@@ -71,7 +71,7 @@ type Node struct {
 	probe *Destination
 
 	mu        sync.Mutex
-	listeners []iface.Listener
+	listeners []*listenerState
 	mgmt      []*Destination // announced periodically on a transport node
 	bhSources []wire.Hash    // trusted blackhole sources
 
@@ -253,16 +253,26 @@ func (n *Node) installStoredPaths(ti *transport.Iface) {
 	}
 }
 
+// listenerState is a listener the node accepts on and the interfaces it
+// spawned.
+type listenerState struct {
+	l       iface.Listener
+	done    chan struct{} // closed when the accept loop has returned
+	spawned []*transport.Iface
+}
+
 // AddListener runs an accept loop for a listener (a TCP server, the shared
 // instance): each accepted interface is attached with options o and
 // detached when it closes.
 func (n *Node) AddListener(l iface.Listener, o transport.InterfaceOptions) {
+	ls := &listenerState{l: l, done: make(chan struct{})}
 	n.mu.Lock()
-	n.listeners = append(n.listeners, l)
+	n.listeners = append(n.listeners, ls)
 	n.mu.Unlock()
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
+		defer close(ls.done)
 		n.logf("rns: %s: accepting", l.Name())
 		for {
 			i, err := l.Accept()
@@ -278,12 +288,67 @@ func (n *Node) AddListener(l iface.Listener, o transport.InterfaceOptions) {
 				}
 				continue
 			}
-			if _, err := n.t.AddInterface(i, o); err != nil {
+			ti, err := n.t.AddInterface(i, o)
+			if err != nil {
 				n.logf("rns: %s: attach %s: %v", l.Name(), i.Name(), err)
 				i.Close()
+				continue
 			}
+			n.mu.Lock()
+			ls.spawned = append(n.live(ls.spawned), ti)
+			n.mu.Unlock()
 		}
 	}()
+}
+
+// live drops the interfaces transport no longer has from a long list, so
+// a listener's record of what it spawned does not grow with every
+// connection ever accepted.
+func (n *Node) live(l []*transport.Iface) []*transport.Iface {
+	if len(l) < 64 {
+		return l
+	}
+	attached := map[*transport.Iface]bool{}
+	for _, i := range n.t.Interfaces() {
+		attached[i] = true
+	}
+	out := l[:0]
+	for _, i := range l {
+		if attached[i] {
+			out = append(out, i)
+		}
+	}
+	clear(l[len(out):])
+	return out
+}
+
+// RemoveListener stops accepting on l, closes it and detaches every
+// interface it spawned that is still attached. Other interfaces are not
+// disturbed.
+func (n *Node) RemoveListener(l iface.Listener) error {
+	n.mu.Lock()
+	var ls *listenerState
+	for k, x := range n.listeners {
+		if x.l == l {
+			ls = x
+			n.listeners = append(n.listeners[:k:k], n.listeners[k+1:]...)
+			break
+		}
+	}
+	n.mu.Unlock()
+	if ls == nil {
+		return fmt.Errorf("rns: listener %s is not attached", l.Name())
+	}
+	err := l.Close()
+	<-ls.done // no interface is spawned after this
+	n.mu.Lock()
+	spawned := ls.spawned
+	ls.spawned = nil
+	n.mu.Unlock()
+	for _, i := range spawned {
+		n.t.RemoveInterface(i)
+	}
+	return err
 }
 
 // RequestPath asks the network for a path to h.
@@ -429,7 +494,7 @@ func (n *Node) Close() error {
 		ls := n.listeners
 		n.mu.Unlock()
 		for _, l := range ls {
-			l.Close()
+			l.l.Close()
 		}
 		n.t.Close()
 		n.wg.Wait()
