@@ -32,17 +32,47 @@ func Path(dir string) string { return filepath.Join(dir, SocketName) }
 
 // Request is one command.
 type Request struct {
-	Cmd  string  `json:"cmd"`            // "status", "paths", "path", "request_path"
+	// Cmd is "status", "paths", "path", "request_path", "interfaces",
+	// "interface_add" or "interface_remove".
+	Cmd  string  `json:"cmd"`
 	Hash string  `json:"hash,omitempty"` // destination hash in hex
 	Wait float64 `json:"wait,omitempty"` // seconds to wait for a requested path
+	// Name is the interface interface_remove removes.
+	Name string `json:"name,omitempty"`
+	// TOML holds the [[interfaces]] entries interface_add adds, in the
+	// configuration file's format.
+	TOML string `json:"toml,omitempty"`
 }
 
 // Response answers a Request.
 type Response struct {
-	Error  string     `json:"error,omitempty"`
-	Status *Status    `json:"status,omitempty"`
-	Paths  []PathInfo `json:"paths,omitempty"`
-	Path   *PathInfo  `json:"path,omitempty"`
+	Error      string                `json:"error,omitempty"`
+	Warnings   []string              `json:"warnings,omitempty"`
+	Status     *Status               `json:"status,omitempty"`
+	Paths      []PathInfo            `json:"paths,omitempty"`
+	Path       *PathInfo             `json:"path,omitempty"`
+	Interfaces []ConfiguredInterface `json:"interfaces,omitempty"`
+}
+
+// ConfiguredInterface is one interface of the configuration that is open.
+type ConfiguredInterface struct {
+	Name  string    `json:"name"`
+	Type  string    `json:"type"`
+	Mode  string    `json:"mode,omitempty"`
+	Since time.Time `json:"since"`
+	// Listener is true for types that accept connections (TCP servers,
+	// AutoInterface); Attached names what is attached to the node now:
+	// the interface itself, or each accepted connection.
+	Listener bool     `json:"listener,omitempty"`
+	Attached []string `json:"attached,omitempty"`
+}
+
+// Interfaces is what the control socket needs to list, add and remove
+// configured interfaces while the node runs; the daemon implements it.
+type Interfaces interface {
+	ConfiguredInterfaces() []ConfiguredInterface
+	AddInterfaceTOML(doc []byte) (warnings []string, err error)
+	RemoveInterface(name string) error
 }
 
 // Status describes the node.
@@ -86,6 +116,16 @@ type Server struct {
 	node *rns.Node
 	ln   net.Listener
 	wg   sync.WaitGroup
+
+	mu     sync.Mutex
+	ifaces Interfaces
+}
+
+// SetInterfaces enables the interface commands, answered by m.
+func (s *Server) SetInterfaces(m Interfaces) {
+	s.mu.Lock()
+	s.ifaces = m
+	s.mu.Unlock()
 }
 
 // Listen starts a control server on the socket in dir. A stale socket
@@ -209,6 +249,28 @@ func (s *Server) handle(req Request) Response {
 		}
 		pi := pathInfo(h, pe)
 		return Response{Path: &pi}
+	case "interfaces", "interface_add", "interface_remove":
+		s.mu.Lock()
+		m := s.ifaces
+		s.mu.Unlock()
+		if m == nil {
+			return Response{Error: "this node does not manage interfaces at run time"}
+		}
+		switch req.Cmd {
+		case "interfaces":
+			return Response{Interfaces: m.ConfiguredInterfaces()}
+		case "interface_add":
+			w, err := m.AddInterfaceTOML([]byte(req.TOML))
+			if err != nil {
+				return Response{Error: err.Error(), Warnings: w}
+			}
+			return Response{Warnings: w, Interfaces: m.ConfiguredInterfaces()}
+		default:
+			if err := m.RemoveInterface(req.Name); err != nil {
+				return Response{Error: err.Error()}
+			}
+			return Response{Interfaces: m.ConfiguredInterfaces()}
+		}
 	}
 	return Response{Error: fmt.Sprintf("unknown command %q", req.Cmd)}
 }

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mehr-net/mehr/config"
@@ -90,7 +91,12 @@ type Daemon struct {
 	view    *mgmt.View
 	control *control.Server
 	rpc     *rpc.Server
+	ctx     context.Context // lives as long as the daemon
 	cancel  context.CancelFunc
+	logf    func(string, ...any)
+
+	mu     sync.Mutex
+	ifaces map[string]*managed // configured interfaces by name, see manage.go
 }
 
 // Options adjust Start.
@@ -126,7 +132,8 @@ func Start(ctx context.Context, dir string, c *config.Config, o Options) (*Daemo
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	d := &Daemon{Node: node, Dir: dir, cfg: c, Posture: posture, view: mgmt.NewView(node), cancel: cancel}
+	d := &Daemon{Node: node, Dir: dir, cfg: c, Posture: posture, view: mgmt.NewView(node), ctx: ctx, cancel: cancel,
+		logf: logf, ifaces: map[string]*managed{}}
 	fail := func(err error) (*Daemon, error) {
 		d.Close()
 		return nil, err
@@ -173,8 +180,8 @@ func Start(ctx context.Context, dir string, c *config.Config, o Options) (*Daemo
 		if !ic.Enabled {
 			continue
 		}
-		if err := d.openInterface(ctx, ic, logf); err != nil {
-			return fail(fmt.Errorf("daemon: interface %q: %w", ic.Name, err))
+		if err := d.AddInterface(ic); err != nil {
+			return fail(err)
 		}
 	}
 
@@ -183,6 +190,7 @@ func Start(ctx context.Context, dir string, c *config.Config, o Options) (*Daemo
 		if err != nil {
 			return fail(err)
 		}
+		d.control.SetInterfaces(d)
 	}
 	return d, nil
 }
@@ -236,12 +244,19 @@ func mode(ic config.Interface) iface.Mode {
 	return m
 }
 
-func (d *Daemon) openInterface(ctx context.Context, ic config.Interface, logf func(string, ...any)) error {
+// attachment is what opening one configured interface attached to the
+// node: an interface, or a listener that spawns them.
+type attachment struct {
+	iface    *transport.Iface
+	listener iface.Listener
+}
+
+func (d *Daemon) openInterface(ctx context.Context, ic config.Interface, logf func(string, ...any)) (attachment, error) {
 	switch ic.Type {
 	case config.TypeTCPClient:
 		o, err := options(d.cfg.Reticulum, ic, tcp.DefaultIFACSize)
 		if err != nil {
-			return err
+			return attachment{}, err
 		}
 		cfg := tcp.Config{Name: ic.Name, Mode: mode(ic), Addr: net.JoinHostPort(ic.TargetHost, strconv.Itoa(ic.TargetPort)),
 			KISSFraming: ic.KISSFraming, I2PTunneled: ic.I2PTunneled, Bitrate: ic.Bitrate, FixedMTU: ic.FixedMTU, Logf: logf}
@@ -253,31 +268,31 @@ func (d *Daemon) openInterface(ctx context.Context, ic config.Interface, logf fu
 		}
 		c, err := tcp.NewClient(ctx, cfg)
 		if err != nil {
-			return err
+			return attachment{}, err
 		}
-		_, err = d.Node.AddInterface(c, o)
-		return err
+		ti, err := d.Node.AddInterface(c, o)
+		return attachment{iface: ti}, err
 	case config.TypeTCPServer:
 		o, err := options(d.cfg.Reticulum, ic, tcp.DefaultIFACSize)
 		if err != nil {
-			return err
+			return attachment{}, err
 		}
 		addr := net.JoinHostPort(ic.ListenIP, strconv.Itoa(ic.ListenPort))
 		s, err := tcp.Listen(ctx, tcp.Config{Name: ic.Name, Mode: mode(ic), Addr: addr, Device: ic.Device,
 			PreferIPv6: ic.PreferIPv6, I2PTunneled: ic.I2PTunneled, Bitrate: ic.Bitrate, Logf: logf})
 		if err != nil {
-			return err
+			return attachment{}, err
 		}
 		d.Node.AddListener(s, o)
 		logf("mehrd: %s listening on %v", ic.Name, s.Addr())
-		return nil
+		return attachment{listener: s}, nil
 	case config.TypeBackbone, config.TypeBackboneClient:
 		// The reference's Backbone types are TCP with HDLC framing and
 		// faster bitrate guesses; a BackboneInterface with a target host
 		// is a client, as in the reference.
 		o, err := options(d.cfg.Reticulum, ic, tcp.DefaultIFACSize)
 		if err != nil {
-			return err
+			return attachment{}, err
 		}
 		if ic.Type == config.TypeBackboneClient || ic.TargetHost != "" {
 			bitrate := ic.Bitrate
@@ -287,10 +302,10 @@ func (d *Daemon) openInterface(ctx context.Context, ic config.Interface, logf fu
 			c, err := tcp.NewClient(ctx, tcp.Config{Name: ic.Name, Mode: mode(ic), Addr: net.JoinHostPort(ic.TargetHost, strconv.Itoa(ic.TargetPort)),
 				Bitrate: bitrate, FixedMTU: ic.FixedMTU, Logf: logf})
 			if err != nil {
-				return err
+				return attachment{}, err
 			}
 			_, err = d.Node.AddInterface(c, o)
-			return err
+			return attachment{}, err
 		}
 		bitrate := ic.Bitrate
 		if bitrate == 0 {
@@ -299,29 +314,29 @@ func (d *Daemon) openInterface(ctx context.Context, ic config.Interface, logf fu
 		s, err := tcp.Listen(ctx, tcp.Config{Name: ic.Name, Mode: mode(ic), Addr: net.JoinHostPort(ic.ListenIP, strconv.Itoa(ic.ListenPort)),
 			Device: ic.Device, PreferIPv6: ic.PreferIPv6, Bitrate: bitrate, Logf: logf})
 		if err != nil {
-			return err
+			return attachment{}, err
 		}
 		d.Node.AddListener(s, o)
 		logf("mehrd: %s listening on %v", ic.Name, s.Addr())
-		return nil
+		return attachment{listener: s}, nil
 	case config.TypeUDP:
 		o, err := options(d.cfg.Reticulum, ic, udp.DefaultIFACSize)
 		if err != nil {
-			return err
+			return attachment{}, err
 		}
 		u, err := udp.New(udp.Config{Name: ic.Name, Mode: mode(ic),
 			ListenAddr:  net.JoinHostPort(ic.ListenIP, strconv.Itoa(ic.ListenPort)),
 			ForwardAddr: net.JoinHostPort(ic.ForwardIP, strconv.Itoa(ic.ForwardPort)),
 			Device:      ic.Device, Bitrate: ic.Bitrate})
 		if err != nil {
-			return err
+			return attachment{}, err
 		}
-		_, err = d.Node.AddInterface(u, o)
-		return err
+		ti, err := d.Node.AddInterface(u, o)
+		return attachment{iface: ti}, err
 	case config.TypeAuto:
 		o, err := options(d.cfg.Reticulum, ic, 16)
 		if err != nil {
-			return err
+			return attachment{}, err
 		}
 		scope, _ := auto.ParseScope(ic.DiscoveryScope)
 		at, _ := auto.ParseAddressType(ic.MulticastAddressType)
@@ -329,13 +344,13 @@ func (d *Daemon) openInterface(ctx context.Context, ic config.Interface, logf fu
 			DiscoveryPort: ic.DiscoveryPort, DataPort: ic.DataPort, Devices: ic.Devices,
 			IgnoredDevices: ic.IgnoredDevices, Bitrate: ic.Bitrate, Mode: mode(ic), Logf: logf})
 		if err != nil {
-			return err
+			return attachment{}, err
 		}
 		d.Node.AddListener(l, o)
-		return nil
+		return attachment{listener: l}, nil
 	}
 	logf("mehrd: interface %q: type %s is not available yet; skipped", ic.Name, ic.Type)
-	return nil
+	return attachment{}, nil
 }
 
 // Close saves state and stops everything.
