@@ -24,16 +24,27 @@
 //   - announces received on a KISS interface are exempt from ingress
 //     control.
 //
-// Deliberate differences: the send queue is bounded (Config.QueueLen; the
-// reference's grows without limit) and Send never blocks on the radio;
-// queued packets are dropped when the port goes down; frames longer than
-// HWMTU are dropped and counted, where the reference cuts them; the
-// station ID does not count as a transmission that calls for the next ID
-// (the reference's does, when the callsign is shorter than 15 bytes, so it
-// identifies forever once it has sent anything); a ready report releases
-// one frame however many parameter bytes it carries; TNC parameter values
-// 0xC0 and 0xDB are escaped (see framing.AppendKISSCommand); and an
-// id_interval of 0 turns identification off.
+// Deliberate differences:
+//
+//   - the send queue is bounded (Config.QueueLen; the reference's grows
+//     without limit), Send never blocks on the radio, and queued packets
+//     are dropped when the port goes down;
+//   - the station ID does not count as a transmission that calls for the
+//     next ID (the reference's does when the callsign is shorter than 15
+//     bytes, so once it has sent anything it identifies forever), and an
+//     id_interval of 0 turns identification off;
+//   - a ready report releases one frame however many parameter bytes it
+//     carries;
+//   - TNC parameter values 0xC0 and 0xDB are escaped (see
+//     framing.AppendKISSCommand);
+//   - a data frame's closing FEND also opens the next frame
+//     (framing.KISSDecoder), so a frame that follows line noise is not
+//     lost, and noise between frames reaches transport as a malformed
+//     packet, which it drops, where the reference ignores bytes between
+//     frames;
+//   - frames longer than HWMTU are dropped and counted, where the
+//     reference cuts them to HWMTU and passes the cut frame on; empty data
+//     frames are skipped.
 //
 // Goroutines: an Interface owns routineWrite, which feeds the TNC, and its
 // serial.Line owns routineReconnect; Close stops both. Receive reads the

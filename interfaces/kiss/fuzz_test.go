@@ -12,10 +12,12 @@ import (
 	"github.com/mehr-net/mehr/interfaces/serial"
 )
 
-// fakePort serves fixed bytes in chunks, then blocks until closed.
+// fakePort serves fixed bytes in chunks, then blocks until closed. It
+// records what is written to it.
 type fakePort struct {
 	mu      sync.Mutex
 	data    []byte
+	written []byte
 	chunk   int
 	drained chan struct{}
 	closed  chan struct{}
@@ -41,7 +43,20 @@ func (p *fakePort) Read(b []byte) (int, error) {
 	return 0, net.ErrClosed
 }
 
-func (p *fakePort) Write(b []byte) (int, error)        { return len(b), nil }
+func (p *fakePort) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.written = append(p.written, b...)
+	return len(b), nil
+}
+
+// Written returns what was written so far.
+func (p *fakePort) Written() []byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return bytes.Clone(p.written)
+}
+
 func (p *fakePort) SetReadTimeout(time.Duration) error { return nil }
 func (p *fakePort) Close() error {
 	p.once.Do(func() { close(p.closed) })

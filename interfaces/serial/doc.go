@@ -26,11 +26,20 @@
 //   - announces received on a serial interface are exempt from ingress
 //     control.
 //
-// Deliberate differences: frames longer than HWMTU are dropped and
-// counted, where the reference cuts them to HWMTU and passes the cut frame
-// on; an escape byte before a byte other than the two escaped ones is kept
-// (framing.HDLCDecoder), where the reference drops it; and a closing flag
-// also opens the next frame.
+// Deliberate differences, all about malformed input:
+//
+//   - a closing flag also opens the next frame (framing.HDLCDecoder), so
+//     a frame that follows line noise containing a flag is delivered,
+//     where the reference loses it; the price is that noise between
+//     frames reaches transport as a malformed packet, which it drops,
+//     where the reference ignores bytes between frames;
+//   - frames longer than HWMTU are dropped and counted, where the
+//     reference cuts them to HWMTU and passes the cut frame on;
+//   - empty frames are skipped, where the reference passes them to its
+//     transport, which drops them;
+//   - an escape byte before a byte other than the two escaped ones, or
+//     before a flag, is kept, where the reference drops it (and, before a
+//     flag, applies it to the next frame's first byte).
 //
 // Goroutines: a Line owns one goroutine, routineReconnect, which reopens
 // the port and is stopped by Close. Receive reads the port on the caller's
