@@ -2,6 +2,9 @@ package serial_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"io"
 	"net"
 	"sync"
 	"testing"
@@ -112,4 +115,40 @@ func FuzzReceive(f *testing.F) {
 			t.Fatalf("last packet %x, want %x", last, pkt)
 		}
 	})
+}
+
+// TestOpenCancelled: a context that has ended fails New even when
+// opening the port itself takes no time.
+func TestOpenCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	port := newFakePort(nil, 1)
+	_, err := serial.New(ctx, serial.Config{Port: serial.PortConfig{Path: "fake"}, Settle: -1,
+		Open: func(serial.PortConfig) (serial.Port, error) { return port, nil }})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("New: %v", err)
+	}
+	select {
+	case <-port.closed:
+	default:
+		t.Fatal("port left open")
+	}
+}
+
+// TestConfigureFails: a device that cannot be configured fails OpenLine
+// and is closed again.
+func TestConfigureFails(t *testing.T) {
+	port := newFakePort(nil, 1)
+	bad := errors.New("no TNC")
+	_, err := serial.OpenLine(t.Context(), serial.LineConfig{Port: serial.PortConfig{Path: "fake"},
+		Open:      func(serial.PortConfig) (serial.Port, error) { return port, nil },
+		Configure: func(io.Writer) error { return bad }})
+	if !errors.Is(err, bad) {
+		t.Fatalf("OpenLine: %v", err)
+	}
+	select {
+	case <-port.closed:
+	default:
+		t.Fatal("port left open")
+	}
 }

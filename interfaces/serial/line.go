@@ -128,12 +128,16 @@ func OpenLine(ctx context.Context, cfg LineConfig) (*Line, error) {
 	l.ctx, l.cancel = context.WithCancel(context.Background())
 	stop := context.AfterFunc(ctx, l.cancel)
 	p, err := l.open()
-	stop()
+	if !stop() {
+		// ctx ended, so l.ctx is (being) cancelled too and the line
+		// could not reconnect: give up even if the port opened.
+		if err == nil {
+			p.Close()
+		}
+		err = ctx.Err()
+	}
 	if err != nil {
 		l.cancel()
-		if ctx.Err() != nil {
-			err = ctx.Err()
-		}
 		return nil, fmt.Errorf("serial %s: %w", cfg.Name, err)
 	}
 	l.publish(p)
