@@ -126,6 +126,11 @@ type Config struct {
 	// Retry is the delay between attempts to reopen a port that went
 	// away; 0 means serial.DefaultRetry.
 	Retry time.Duration
+	// WaitForDevice makes New succeed even if the device is missing: the
+	// interface starts down (Receive blocks, Send returns ErrDown) and
+	// opens the port when it appears, polling every Retry. Without it,
+	// New fails, as the reference does.
+	WaitForDevice bool
 	// Open opens the port; nil means serial.OpenPort. Tests and device
 	// simulators supply their own.
 	Open func(serial.PortConfig) (serial.Port, error)
@@ -250,6 +255,7 @@ func (c *Config) settings() (settings, error) {
 	case settle < 0:
 		settle = 0
 	}
-	s.line = serial.LineConfig{Name: c.Name, Port: c.Port, Settle: settle, Retry: c.Retry, Open: c.Open, Logf: s.logf}
+	s.line = serial.LineConfig{Name: c.Name, Port: c.Port, Settle: settle, Retry: c.Retry, WaitForDevice: c.WaitForDevice,
+		Open: c.Open, Logf: s.logf}
 	return s, nil
 }

@@ -24,6 +24,10 @@
 //   - announces received on a KISS interface are exempt from ingress
 //     control.
 //
+// Like the reference, opening fails if the device is missing at startup;
+// with Config.WaitForDevice the interface starts down instead and comes
+// up when the device appears.
+//
 // Deliberate differences:
 //
 //   - the send queue is bounded (Config.QueueLen; the reference's grows

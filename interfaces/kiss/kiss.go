@@ -128,9 +128,9 @@ type Stats struct {
 
 // New opens the port, waits Config.Settle, sends the TNC its parameters
 // and returns the interface. Like the reference, it fails if the port
-// cannot be opened; once open, a port that goes away is reopened every
-// Config.Retry, and the TNC configured again. The settle wait is bounded
-// by ctx.
+// cannot be opened (unless Config.WaitForDevice is set); once open, a
+// port that goes away is reopened every Config.Retry, and the TNC
+// configured again. The settle wait is bounded by ctx.
 func New(ctx context.Context, cfg Config) (*Interface, error) {
 	s, err := cfg.settings()
 	if err != nil {
@@ -153,7 +153,9 @@ func New(ctx context.Context, cfg Config) (*Interface, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.logf("kiss %s: %s open at %d baud, TNC configured", s.name, s.line.Port.Path, s.line.Port.Speed)
+	if k.line.Up() {
+		s.logf("kiss %s: %s open at %d baud, TNC configured", s.name, s.line.Port.Path, s.line.Port.Speed)
+	}
 	k.wg.Add(1)
 	go k.routineWrite()
 	return k, nil

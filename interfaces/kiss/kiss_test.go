@@ -558,3 +558,35 @@ func BenchmarkSend(b *testing.B) {
 		sendRetry(b, k, pkt)
 	}
 }
+
+// TestWaitForDevice: with WaitForDevice, New succeeds before the TNC is
+// plugged in, and configures it when it appears.
+func TestWaitForDevice(t *testing.T) {
+	leakCheck(t)
+	dir := t.TempDir()
+	k, err := kiss.New(timeout(t), kiss.Config{
+		Name: "test", Port: serial.PortConfig{Path: dir + "/ttyTEST"},
+		Settle: -1, Retry: 20 * time.Millisecond, WaitForDevice: true, Logf: t.Logf,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Close()
+	if err := k.Send([]byte{1}); !errors.Is(err, kiss.ErrDown) {
+		t.Fatalf("send without a device: %v", err)
+	}
+	p := openPTY(t)
+	p.link(t, dir)
+	if err := k.WaitUp(timeout(t)); err != nil {
+		t.Fatal(err)
+	}
+	r := readPTY(t, p)
+	if err := k.Send([]byte{2}); err != nil {
+		t.Fatal(err)
+	}
+	want := unhex(t, defaultSetup+"c00002c0")
+	if got := r.waitFor(t, len(want)); !bytes.Equal(got, want) {
+		t.Fatalf("wire %x, want %x", got, want)
+	}
+	k.Close()
+}

@@ -52,6 +52,11 @@ type Config struct {
 	// Retry is the delay between attempts to reopen a port that went
 	// away; 0 means DefaultRetry.
 	Retry time.Duration
+	// WaitForDevice makes New succeed even if the device is missing: the
+	// interface starts down (Receive blocks, Send returns ErrDown) and
+	// opens the port when it appears, polling every Retry. Without it,
+	// New fails, as the reference does.
+	WaitForDevice bool
 	// Open opens the port; nil means OpenPort. Tests and device
 	// simulators supply their own.
 	Open func(PortConfig) (Port, error)
@@ -151,6 +156,6 @@ func (c *Config) settings() (settings, error) {
 	if c.Retry < 0 {
 		return s, fmt.Errorf("%w: negative retry delay", ErrBadConfig)
 	}
-	s.line = LineConfig{Name: c.Name, Port: pc, Settle: settle, Retry: c.Retry, Open: c.Open, Logf: s.logf}
+	s.line = LineConfig{Name: c.Name, Port: pc, Settle: settle, Retry: c.Retry, WaitForDevice: c.WaitForDevice, Open: c.Open, Logf: s.logf}
 	return s, nil
 }

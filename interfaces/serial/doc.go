@@ -26,6 +26,10 @@
 //   - announces received on a serial interface are exempt from ingress
 //     control.
 //
+// Like the reference, opening fails if the device is missing at startup;
+// with Config.WaitForDevice the interface starts down instead and comes
+// up when the device appears.
+//
 // Deliberate differences, all about malformed input:
 //
 //   - a closing flag also opens the next frame (framing.HDLCDecoder), so

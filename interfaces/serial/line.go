@@ -7,7 +7,8 @@ package serial
 //	                          parameters there) and publishes the port as
 //	                          generation 1. A failure is returned, as the
 //	                          reference fails an interface whose port does
-//	                          not open at startup.
+//	                          not open at startup, or with WaitForDevice
+//	                          handed to routineReconnect.
 //	readers (Receive)         read the published port directly; a read
 //	                          error is reported with Lost.
 //	Write (any goroutine)     writes the whole buffer to the published port
@@ -65,6 +66,11 @@ type LineConfig struct {
 	// before the port is published; it writes device setup commands to w.
 	// An error closes the port: OpenLine fails, a reconnect retries.
 	Configure func(w io.Writer) error
+	// WaitForDevice makes OpenLine succeed even if the first open fails:
+	// the line starts down and keeps trying every Retry, for devices that
+	// are plugged in later. Without it, OpenLine fails as the reference
+	// fails an interface whose port does not open at startup.
+	WaitForDevice bool
 	// Open opens the port; nil means OpenPort.
 	Open func(PortConfig) (Port, error)
 	// Logf, if set, receives line events (never per-packet ones).
@@ -102,7 +108,8 @@ var ErrDown = errors.New("serial: port is down")
 
 // OpenLine opens the port, waits cfg.Settle, runs cfg.Configure and
 // returns the line, which from then on reopens the port whenever it is
-// lost. It fails if the first open fails, or when ctx ends first.
+// lost. It fails if the first open fails (unless cfg.WaitForDevice is
+// set), or when ctx ends first.
 func OpenLine(ctx context.Context, cfg LineConfig) (*Line, error) {
 	pc, err := cfg.Port.normalized()
 	if err != nil {
@@ -136,11 +143,16 @@ func OpenLine(ctx context.Context, cfg LineConfig) (*Line, error) {
 		}
 		err = ctx.Err()
 	}
-	if err != nil {
+	if err != nil && (!cfg.WaitForDevice || ctx.Err() != nil) {
 		l.cancel()
 		return nil, fmt.Errorf("serial %s: %w", cfg.Name, err)
 	}
-	l.publish(p)
+	if err != nil {
+		cfg.Logf("serial %s: %s not there yet, trying every %v: %v", cfg.Name, cfg.Port.Path, cfg.Retry, err)
+		l.kick <- struct{}{}
+	} else {
+		l.publish(p)
+	}
 	l.wg.Add(1)
 	go l.routineReconnect()
 	return l, nil

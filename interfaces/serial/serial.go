@@ -72,8 +72,9 @@ type Stats struct {
 }
 
 // New opens the serial interface. Like the reference, it fails if the port
-// cannot be opened; once open, a port that goes away is reopened every
-// Config.Retry. New waits Config.Settle before returning, bounded by ctx.
+// cannot be opened (unless Config.WaitForDevice is set); once open, a port
+// that goes away is reopened every Config.Retry. New waits Config.Settle
+// before returning, bounded by ctx.
 func New(ctx context.Context, cfg Config) (*Interface, error) {
 	s, err := cfg.settings()
 	if err != nil {
@@ -83,7 +84,9 @@ func New(ctx context.Context, cfg Config) (*Interface, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.logf("serial %s: %s open at %d baud", s.name, s.line.Port.Path, s.line.Port.Speed)
+	if line.Up() {
+		s.logf("serial %s: %s open at %d baud", s.name, s.line.Port.Path, s.line.Port.Speed)
+	}
 	return &Interface{
 		s:    s,
 		line: line,

@@ -381,3 +381,38 @@ func BenchmarkSend(b *testing.B) {
 		}
 	}
 }
+
+// TestWaitForDevice: with WaitForDevice, New succeeds before the device
+// exists, and the interface comes up when it appears.
+func TestWaitForDevice(t *testing.T) {
+	leakCheck(t)
+	dir := t.TempDir()
+	i, err := serial.New(timeout(t), serial.Config{
+		Name: "test", Port: serial.PortConfig{Path: dir + "/ttyTEST"},
+		Settle: -1, Retry: 20 * time.Millisecond, WaitForDevice: true, Logf: t.Logf,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer i.Close()
+	if i.Up() {
+		t.Fatal("up without a device")
+	}
+	if err := i.Send([]byte{1}); !errors.Is(err, serial.ErrDown) {
+		t.Fatalf("send without a device: %v", err)
+	}
+	ch, done := receiver(i.Receive)
+	p := openPTY(t)
+	p.link(t, dir)
+	if err := i.WaitUp(timeout(t)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Master.Write(unhex(t, "7e017e")); err != nil {
+		t.Fatal(err)
+	}
+	if r := next(t, ch); r.err != nil || !bytes.Equal(r.b, []byte{1}) {
+		t.Fatalf("received %x, %v", r.b, r.err)
+	}
+	i.Close()
+	<-done
+}
