@@ -1,0 +1,195 @@
+package kiss_test
+
+// Differential tests against the Python reference: the serial driver's
+// testdata/refwire.py runs RNS 1.4.2's own KISSInterface write and read
+// code on a fake port (no pyserial needed) and reports what it writes and
+// delivers. Set MEHR_RETICULUM_REF to a Reticulum checkout (the directory
+// that contains the RNS package) to run them.
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/mehr-net/mehr/interfaces/framing"
+	"github.com/mehr-net/mehr/interfaces/kiss"
+	"github.com/mehr-net/mehr/interfaces/serial"
+)
+
+// refRequest is what refwire.py reads.
+type refRequest struct {
+	TNC      map[string]int `json:"tnc"`
+	Packets  []string       `json:"packets"`
+	KISSRead string         `json:"kiss_read"`
+	HDLCRead string         `json:"hdlc_read"`
+}
+
+// refResponse is what refwire.py writes.
+type refResponse struct {
+	KISSSetup  string   `json:"kiss_setup"`
+	KISSFrames []string `json:"kiss_frames"`
+	HDLCFrames []string `json:"hdlc_frames"`
+	KISSRead   []string `json:"kiss_read"`
+	HDLCRead   []string `json:"hdlc_read"`
+}
+
+// runReference runs refwire.py, or skips the test without a reference.
+func runReference(t *testing.T, req refRequest) refResponse {
+	t.Helper()
+	ref := os.Getenv("MEHR_RETICULUM_REF")
+	if ref == "" {
+		t.Skip("set MEHR_RETICULUM_REF to a Reticulum checkout to run against the Python reference")
+	}
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 not found")
+	}
+	in, err := json.Marshal(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(python, filepath.Join("..", "serial", "testdata", "refwire.py"))
+	cmd.Env = append(os.Environ(), "PYTHONPATH="+ref, "PYTHONDONTWRITEBYTECODE=1")
+	cmd.Stdin = bytes.NewReader(in)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("refwire.py: %v\n%s", err, stderr.String())
+	}
+	var resp refResponse
+	if err := json.Unmarshal(out, &resp); err != nil {
+		t.Fatalf("refwire.py output %q: %v", out, err)
+	}
+	return resp
+}
+
+// refPackets returns packets full of the bytes both framings escape.
+func refPackets() [][]byte {
+	r := rand.New(rand.NewPCG(6, 564))
+	special := []byte{0x7e, 0x7d, 0x5e, 0x5d, 0xc0, 0xdb, 0xdc, 0xdd}
+	pkts := [][]byte{{0}, {0x7e}, {0x7d}, {0xc0}, {0xdb}, bytes.Repeat([]byte{0x7d, 0x7e}, kiss.HWMTU/2)}
+	for range 40 {
+		p := make([]byte, 1+r.IntN(kiss.HWMTU))
+		for i := range p {
+			if r.IntN(4) == 0 {
+				p[i] = special[r.IntN(len(special))]
+			} else {
+				p[i] = byte(r.Uint32())
+			}
+		}
+		pkts = append(pkts, p)
+	}
+	return pkts
+}
+
+// newFake opens an interface on a fake port serving data in chunks.
+func newFake(t *testing.T, data []byte, chunk int, tnc *kiss.TNC) (*kiss.Interface, *fakePort) {
+	t.Helper()
+	port := newFakePort(data, chunk)
+	k, err := kiss.New(t.Context(), kiss.Config{Port: serial.PortConfig{Path: "fake"}, Settle: -1, TNC: tnc,
+		QueueLen: 100, Open: func(serial.PortConfig) (serial.Port, error) { return port, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k, port
+}
+
+// receiveAll feeds data to a fresh interface in chunks and returns every
+// packet it delivers.
+func receiveAll(t *testing.T, data []byte, chunk int) [][]byte {
+	t.Helper()
+	k, port := newFake(t, data, chunk, nil)
+	got := make(chan [][]byte, 1)
+	go func() {
+		var pkts [][]byte
+		buf := make([]byte, kiss.HWMTU)
+		for {
+			n, err := k.Receive(buf)
+			if err != nil {
+				got <- pkts
+				return
+			}
+			pkts = append(pkts, bytes.Clone(buf[:n]))
+		}
+	}()
+	select {
+	case <-port.drained:
+	case <-time.After(10 * time.Second):
+		t.Fatal("input not consumed")
+	}
+	k.Close()
+	return <-got
+}
+
+// TestReference: the driver writes the TNC setup commands and data frames
+// the reference writes, and delivers the packets the reference's reader
+// delivers from the same byte stream.
+func TestReference(t *testing.T) {
+	pkts := refPackets()
+	tnc := kiss.TNC{Preamble: 3 * time.Second, TXTail: 15 * time.Millisecond, Persistence: 300, SlotTime: 0}
+	req := refRequest{TNC: map[string]int{"preamble": 3000, "txtail": 15, "persistence": 300, "slottime": 0}}
+	// The stream to read: noise before the first frame, then the frames
+	// back to back, with command frames and a frame for TNC port 1 among
+	// them.
+	stream := []byte{0x01, 0xdb, 0x02}
+	for k, p := range pkts {
+		req.Packets = append(req.Packets, hex.EncodeToString(p))
+		switch k % 5 {
+		case 1:
+			stream = framing.AppendKISSTXDelay(stream, 300)
+		case 2:
+			stream = framing.AppendKISSFlowControl(stream)
+		}
+		cmd := byte(framing.KISSCmdData)
+		if k%7 == 3 {
+			cmd = 0x10
+		}
+		stream = framing.AppendKISS(stream, cmd, p)
+	}
+	req.KISSRead = hex.EncodeToString(stream)
+	resp := runReference(t, req)
+
+	k, port := newFake(t, nil, 1, &tnc)
+	defer k.Close()
+	if got := hex.EncodeToString(port.Written()); got != resp.KISSSetup {
+		t.Fatalf("setup %s, reference %s", got, resp.KISSSetup)
+	}
+	want := resp.KISSSetup
+	for _, p := range pkts {
+		if err := k.Send(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range resp.KISSFrames {
+		want += f
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(port.Written()) < len(want)/2 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if got := hex.EncodeToString(port.Written()); got != want {
+		t.Fatalf("wrote\n%s\nreference\n%s", got, want)
+	}
+
+	if len(resp.KISSRead) != len(pkts) {
+		t.Fatalf("the reference read %d packets of %d", len(resp.KISSRead), len(pkts))
+	}
+	for _, chunk := range []int{1, 7, 4096} {
+		got := receiveAll(t, stream, chunk)
+		if len(got) != len(resp.KISSRead) {
+			t.Fatalf("chunks of %d: read %d packets, the reference %d", chunk, len(got), len(resp.KISSRead))
+		}
+		for k := range got {
+			if h := hex.EncodeToString(got[k]); h != resp.KISSRead[k] {
+				t.Fatalf("chunks of %d, packet %d: %s, reference %s", chunk, k, h, resp.KISSRead[k])
+			}
+		}
+	}
+}

@@ -1,0 +1,101 @@
+package serial_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mehr-net/mehr/interfaces/serial"
+)
+
+// fakePort serves fixed bytes in chunks, then blocks until closed. It
+// records what is written to it.
+type fakePort struct {
+	mu      sync.Mutex
+	data    []byte
+	written []byte
+	chunk   int
+	drained chan struct{}
+	closed  chan struct{}
+	once    sync.Once
+	dOnce   sync.Once
+}
+
+func newFakePort(data []byte, chunk int) *fakePort {
+	return &fakePort{data: data, chunk: max(chunk, 1), drained: make(chan struct{}), closed: make(chan struct{})}
+}
+
+func (p *fakePort) Read(b []byte) (int, error) {
+	p.mu.Lock()
+	if len(p.data) > 0 {
+		n := copy(b[:min(len(b), p.chunk)], p.data)
+		p.data = p.data[n:]
+		p.mu.Unlock()
+		return n, nil
+	}
+	p.mu.Unlock()
+	p.dOnce.Do(func() { close(p.drained) })
+	<-p.closed
+	return 0, net.ErrClosed
+}
+
+func (p *fakePort) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.written = append(p.written, b...)
+	return len(b), nil
+}
+
+// Written returns what was written so far.
+func (p *fakePort) Written() []byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return bytes.Clone(p.written)
+}
+
+func (p *fakePort) SetReadTimeout(time.Duration) error { return nil }
+func (p *fakePort) Close() error {
+	p.once.Do(func() { close(p.closed) })
+	return nil
+}
+
+// TestOpenCancelled: a context that has ended fails New even when
+// opening the port itself takes no time.
+func TestOpenCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	port := newFakePort(nil, 1)
+	_, err := serial.New(ctx, serial.Config{Port: serial.PortConfig{Path: "fake"}, Settle: -1,
+		Open: func(serial.PortConfig) (serial.Port, error) { return port, nil }})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("New: %v", err)
+	}
+	select {
+	case <-port.closed:
+	default:
+		t.Fatal("port left open")
+	}
+}
+
+// TestConfigureFails: a device that cannot be configured fails OpenLine
+// and is closed again.
+func TestConfigureFails(t *testing.T) {
+	port := newFakePort(nil, 1)
+	bad := errors.New("no TNC")
+	_, err := serial.OpenLine(t.Context(), serial.LineConfig{Port: serial.PortConfig{Path: "fake"},
+		Open:      func(serial.PortConfig) (serial.Port, error) { return port, nil },
+		Configure: func(io.Writer) error { return bad }})
+	if !errors.Is(err, bad) {
+		t.Fatalf("OpenLine: %v", err)
+	}
+	select {
+	case <-port.closed:
+	default:
+		t.Fatal("port left open")
+	}
+}

@@ -1,0 +1,62 @@
+package serial_test
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/mehr-net/mehr/interfaces/framing"
+	"github.com/mehr-net/mehr/interfaces/serial"
+)
+
+// FuzzReceive feeds arbitrary bytes from the device, in chunks, followed
+// by one well-formed frame: Receive never panics, delivers only packets of
+// 1 to HWMTU bytes, and the last one is the well-formed frame's.
+func FuzzReceive(f *testing.F) {
+	f.Add([]byte{}, []byte("packet"), uint8(1))
+	f.Add([]byte{0x7e, 0x41, 0x7d}, []byte{0x7e, 0x7d, 1}, uint8(3))
+	f.Add([]byte{0x7e, 0x7d, 0x01, 0x7e, 0x7e, 0x10, 0x42, 0x7e}, []byte{1, 2, 3}, uint8(7))
+	f.Add(bytes.Repeat([]byte{0x7e, 0x55, 0x7d}, 300), bytes.Repeat([]byte{0x7d}, serial.HWMTU), uint8(200))
+	f.Fuzz(func(t *testing.T, junk, pkt []byte, chunk uint8) {
+		if len(pkt) == 0 || len(pkt) > serial.HWMTU {
+			return
+		}
+		in := framing.AppendHDLC(bytes.Clone(junk), pkt)
+		port := newFakePort(in, int(chunk))
+		k, err := serial.New(t.Context(), serial.Config{
+			Port: serial.PortConfig{Path: "fake"}, Settle: -1,
+			Open: func(serial.PortConfig) (serial.Port, error) { return port, nil },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var last []byte
+		done := make(chan error, 1)
+		go func() {
+			buf := make([]byte, serial.HWMTU)
+			for {
+				n, err := k.Receive(buf)
+				if err != nil {
+					done <- err
+					return
+				}
+				if n < 1 || n > serial.HWMTU {
+					done <- nil
+					t.Errorf("packet of %d bytes", n)
+					return
+				}
+				last = bytes.Clone(buf[:n])
+			}
+		}()
+		select {
+		case <-port.drained:
+		case <-time.After(10 * time.Second):
+			t.Fatal("input not consumed")
+		}
+		k.Close()
+		<-done
+		if !bytes.Equal(last, pkt) {
+			t.Fatalf("last packet %x, want %x", last, pkt)
+		}
+	})
+}
