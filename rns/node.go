@@ -322,6 +322,29 @@ func (n *Node) live(l []*transport.Iface) []*transport.Iface {
 	return out
 }
 
+// Spawned returns the names of the interfaces listener l accepted that
+// are still attached.
+func (n *Node) Spawned(l iface.Listener) []string {
+	attached := map[*transport.Iface]bool{}
+	for _, i := range n.t.Interfaces() {
+		attached[i] = true
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []string
+	for _, ls := range n.listeners {
+		if ls.l != l {
+			continue
+		}
+		for _, i := range ls.spawned {
+			if attached[i] {
+				out = append(out, i.Name())
+			}
+		}
+	}
+	return out
+}
+
 // RemoveListener stops accepting on l, closes it and detaches every
 // interface it spawned that is still attached. Other interfaces are not
 // disturbed.
