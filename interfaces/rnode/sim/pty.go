@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"syscall"
 
 	"github.com/mehr-net/mehr/internal/ptypair"
 )
@@ -17,9 +18,9 @@ type Terminal struct {
 	// Path is the device side of the pseudo-terminal (/dev/pts/N).
 	Path string
 
-	pair *ptypair.Pair
-	wg   sync.WaitGroup
-	once sync.Once
+	master *os.File
+	wg     sync.WaitGroup
+	once   sync.Once
 }
 
 // OpenTerminal attaches a new radio to ch and serves it on a new
@@ -29,17 +30,44 @@ func OpenTerminal(ch *Channel, opts Options) (*Terminal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sim: %w", err)
 	}
-	t := &Terminal{Radio: NewRadio(ch, opts), Path: p.Path, pair: p}
+	m, err := pollable(p.Master)
+	p.Close()
+	if err != nil {
+		return nil, fmt.Errorf("sim: %w", err)
+	}
+	t := &Terminal{Radio: NewRadio(ch, opts), Path: p.Path, master: m}
 	t.wg.Add(1)
 	go func() {
 		defer t.wg.Done()
-		t.Radio.ServeTerminal(p.Master)
+		t.Radio.ServeTerminal(m)
 	}()
 	return t, nil
 }
 
-// Master is the controlling side of the pseudo-terminal.
-func (t *Terminal) Master() *os.File { return t.pair.Master }
+// pollable returns a non-blocking duplicate of f that the runtime's poller
+// manages, so that closing it unblocks a pending Read.
+func pollable(f *os.File) (*os.File, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	var (
+		fd   int
+		derr error
+	)
+	if err := rc.Control(func(s uintptr) { fd, derr = syscall.Dup(int(s)) }); err != nil {
+		return nil, err
+	}
+	if derr != nil {
+		return nil, fmt.Errorf("dup: %w", derr)
+	}
+	syscall.CloseOnExec(fd)
+	if err := syscall.SetNonblock(fd, true); err != nil {
+		syscall.Close(fd)
+		return nil, fmt.Errorf("set non-blocking: %w", err)
+	}
+	return os.NewFile(uintptr(fd), f.Name()), nil
+}
 
 // Close closes the pseudo-terminal, so that a host holding Path open
 // reads an error, as when a USB radio is unplugged, and closes the radio.
@@ -47,7 +75,7 @@ func (t *Terminal) Master() *os.File { return t.pair.Master }
 func (t *Terminal) Close() error {
 	var err error
 	t.once.Do(func() {
-		err = t.pair.Close()
+		err = t.master.Close()
 		t.wg.Wait()
 		t.Radio.Close()
 	})
