@@ -448,3 +448,28 @@ func TestIDBeacon(t *testing.T) {
 		t.Errorf("IDs %d", s.IDs)
 	}
 }
+
+// TestFlowControlReadyTimeout: with a device that never reports ready,
+// flow control goes on after ReadyTimeout instead of stalling.
+func TestFlowControlReadyTimeout(t *testing.T) {
+	t.Cleanup(testutil.LeakCheck(t))
+	ch := sim.NewChannel(false)
+	cfg := testConfig(t, "a")
+	cfg.FlowControl = true
+	cfg.ReadyTimeout = 20 * time.Millisecond
+	a := mustDriver(t, cfg, newPipeDevice(t, ch, sim.Options{Name: "a", NoReady: true}))
+	b := mustDriver(t, testConfig(t, "b"), newPipeDevice(t, ch, sim.Options{Name: "b"}))
+	for k := range 3 {
+		if err := a.Send([]byte{'q', byte('0' + k)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for k := range 3 {
+		if got, _ := receive(t, b); string(got) != string([]byte{'q', byte('0' + k)}) {
+			t.Fatalf("packet %d: %q", k, got)
+		}
+	}
+	if s := a.Stats(); s.ReadyTimeouts < 2 {
+		t.Errorf("ready timeouts %d, want at least 2", s.ReadyTimeouts)
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mehr-net/mehr/interfaces/rnode"
 	"github.com/mehr-net/mehr/interfaces/rnode/sim"
+	"github.com/mehr-net/mehr/internal/testutil"
 )
 
 // tapPort is the host end of a pipe to a simulated radio that also lets a
@@ -239,4 +240,41 @@ func BenchmarkDriverSend(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestStalledFrameDropped: a frame cut short and followed by silence is
+// dropped, as the reference's read timeout drops it, so that it cannot
+// swallow the next frame's opening FEND.
+func TestStalledFrameDropped(t *testing.T) {
+	tp := newTapped(t)
+	defer tp.close()
+	p := tp.port()
+	p.inject([]byte{0xc0, 0x00, 's', 't', 'a', 'l', 'l'})
+	time.Sleep(3 * rnode.StallTimeout) // the silence under test
+	p.inject(rnode.AppendData(nil, []byte("next")))
+	if got, _ := receive(t, tp.i); string(got) != "next" {
+		t.Fatalf("got %q, want the frame after the stall", got)
+	}
+}
+
+func TestDriverAllocs(t *testing.T) {
+	tp := newTapped(t)
+	defer tp.close()
+	p := tp.port()
+	payload := make([]byte, 300)
+	chunk := []byte{0xc0, rnode.CmdStatRSSI, 0x64, 0xc0, 0xc0, rnode.CmdStatSNR, 0x26, 0xc0}
+	chunk = rnode.AppendData(chunk, payload)
+	buf := make([]byte, rnode.DataMTU)
+	testutil.MaxAllocs(t, 200, 0, func() {
+		p.inject(chunk)
+		if n, err := tp.i.Receive(buf); err != nil || n != len(payload) {
+			t.Fatal(n, err)
+		}
+	})
+	p.discard.Store(true)
+	testutil.MaxAllocs(t, 200, 0, func() {
+		if err := tp.i.Send(payload); err != nil {
+			t.Fatal(err)
+		}
+	})
 }

@@ -73,6 +73,9 @@ type Options struct {
 	// Silent makes the radio ignore detect requests, as a device that is
 	// not an RNode would.
 	Silent bool
+	// NoReady suppresses the ready report after transmissions, as
+	// firmware that only answers ready queries does.
+	NoReady bool
 	// FailRadioInit makes every attempt to switch the radio on fail with
 	// a radio initialisation error report.
 	FailRadioInit bool
@@ -630,7 +633,7 @@ func (r *Radio) transmit(p []byte) {
 	r.txPackets++
 	r.own = addSpan(r.own, span{tx.start, tx.end})
 	r.mu.Unlock()
-	if len(r.txq) == 0 {
+	if len(r.txq) == 0 && !r.opts.NoReady {
 		r.send(frame(rnode.CmdReady, 0x01))
 	}
 }
