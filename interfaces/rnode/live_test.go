@@ -101,7 +101,7 @@ func TestLiveReferenceRNode(t *testing.T) {
 			t.Fatalf("MEHR_RNODE_PORTS=%q: want two ports separated by a comma", ports)
 		}
 	} else {
-		ch := sim.NewChannel(true)
+		ch := sim.NewChannel(false)
 		pyPort, goPort = openTerminal(t, ch, "python").Path, openTerminal(t, ch, "mehr").Path
 	}
 

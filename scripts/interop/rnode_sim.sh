@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Live interop over simulated RNode radios: mehr-rnode-sim runs two radios
-# on one simulated LoRa channel (SF7, 500 kHz, collisions on); the Python
+# on one simulated LoRa channel (SF7, 500 kHz); the Python
 # reference's RNodeInterface uses one, mehr's RNode driver (in
 # TestLiveReferenceRNode, interfaces/rnode) the other. The reference and a
 # Go node exchange announces, the Go node opens a link to the reference's
@@ -17,7 +17,7 @@ if ! "$python" -c 'import serial' 2>/dev/null; then
 	exit 2
 fi
 interop_build mehr-rnode-sim
-"$work/mehr-rnode-sim" -n 2 -link "$work/rnode" -collisions > "$work/sim.out" 2> "$work/sim.log" & pids+=($!)
+"$work/mehr-rnode-sim" -n 2 -link "$work/rnode" > "$work/sim.out" 2> "$work/sim.log" & pids+=($!)
 for _ in $(seq 50); do [ -e "$work/rnode1" ] && break; sleep 0.1; done
 [ -e "$work/rnode1" ] || { echo "rnode_sim: simulator did not start" >&2; cat "$work/sim.log" >&2; exit 1; }
 cat "$work/sim.out"
