@@ -108,7 +108,8 @@ type Interface struct {
 	// channels hold every slot, so neither operation allocates.
 	free, full chan *rxSlot
 
-	// mu guards the following fields.
+	// mu guards the following fields. Lock ordering: wmu, then mu, then
+	// a session's mu.
 	mu      sync.Mutex
 	sess    *session      // current session; nil while down
 	last    State         // the latest device state, kept while down
@@ -116,16 +117,15 @@ type Interface struct {
 
 	// wmu guards writes to the port and the flow control and beacon
 	// state.
-	wmu       sync.Mutex
-	wbuf      []byte
-	ready     bool // flow control: the device can take the next packet
-	fq        [flowQueueLen][]byte
-	fqHead    int
-	fqLen     int
-	readyT    *time.Timer // flow control's ready timeout
-	firstTX   time.Time   // first transmission since the last ID; zero if none
-	idT       *time.Timer // fires IDInterval after firstTX
-	idPending bool
+	wmu     sync.Mutex
+	wbuf    []byte
+	ready   bool // flow control: the device can take the next packet
+	fq      [flowQueueLen][]byte
+	fqHead  int
+	fqLen   int
+	readyT  *time.Timer // flow control's ready timeout
+	firstTX time.Time   // first transmission since the last ID; zero if none
+	idT     *time.Timer // fires IDInterval after firstTX
 
 	st stats
 }
@@ -158,7 +158,8 @@ type InterfaceStats struct {
 	IDs uint64
 	// ReadyTimeouts counts flow control waits that ran out.
 	ReadyTimeouts uint64
-	// Parser holds the parser counters of the current or last session.
+	// Parser holds the parser counters of the current session; zero
+	// while the device is down.
 	Parser Stats
 }
 
