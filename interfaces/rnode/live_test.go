@@ -59,7 +59,7 @@ d.set_link_established_callback(on_link)
 class Handler:
     aspect_filter = "mehrtest.go"
     def received_announce(self, destination_hash, announced_identity, app_data):
-        q = iface.r_stat_q if hasattr(iface, "r_stat_q") else None
+        state.setdefault("go", destination_hash)
         print("@@ announce %s rssi %s snr %s" % (destination_hash.hex(), iface.r_stat_rssi, iface.r_stat_snr), flush=True)
 RNS.Transport.register_announce_handler(Handler())
 print("@@ dest " + d.hash.hex(), flush=True)
@@ -68,7 +68,29 @@ while time.time() - t0 < 120 and not state["done"]:
     if not any(l.status == RNS.Link.ACTIVE for l in d.links):
         d.announce()
     time.sleep(4)
-time.sleep(2)
+# Now the other way round: a link from the reference to the Go node.
+h = state["go"]
+out = RNS.Destination(RNS.Identity.recall(h), RNS.Destination.OUT, RNS.Destination.SINGLE, "mehrtest", "go")
+got = []
+l = RNS.Link(out)
+l.set_packet_callback(lambda data, packet: got.append(data))
+t0 = time.time()
+while l.status != RNS.Link.ACTIVE and time.time() - t0 < 30:
+    time.sleep(0.05)
+if l.status != RNS.Link.ACTIVE:
+    print("@@ FAIL link to mehr not established", flush=True)
+    sys.exit(1)
+print("@@ linked %s rtt %.3f" % (l.link_id.hex(), l.rtt), flush=True)
+RNS.Packet(l, b"hello from python").send()
+t0 = time.time()
+while not got and time.time() - t0 < 30:
+    time.sleep(0.05)
+if not got:
+    print("@@ FAIL no echo from mehr", flush=True)
+    sys.exit(1)
+print("@@ echo " + got[0].decode(), flush=True)
+l.teardown()
+time.sleep(1)
 print("@@ stats rxb %d txb %d airtime %.2f load %.2f" % (iface.rxb, iface.txb, iface.r_airtime_short, iface.r_channel_load_short), flush=True)
 print("@@ DONE", flush=True)
 `
@@ -76,7 +98,8 @@ print("@@ DONE", flush=True)
 // TestLiveReferenceRNode runs the Python reference's RNodeInterface on one
 // simulated radio and this driver on another, on one channel: the
 // reference and a Go node exchange announces, the Go node opens a link to
-// the reference's destination and gets its packet echoed. It runs only
+// the reference's destination and gets its packet echoed, then the
+// reference opens a link to the Go node's and gets its echoed. It runs only
 // when MEHR_RETICULUM_REF names a Reticulum checkout
 // (scripts/interop/rnode_sim.sh); MEHR_RNODE_PYTHON names a Python with
 // pyserial (default /usr/bin/python3), and MEHR_RNODE_PORTS="A,B" uses
@@ -155,6 +178,23 @@ func TestLiveReferenceRNode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Links the reference opens to us get their packets echoed.
+	var echoes sync.WaitGroup
+	defer echoes.Wait()
+	ln := link.NewListener(node.Transport(), id, mine.Hash(), link.Config{
+		OnPacket: func(l *link.Link, pt []byte) {
+			reply := append([]byte("echo: "), pt...)
+			echoes.Add(1)
+			go func() {
+				defer echoes.Done()
+				if _, err := l.Send(reply); err != nil {
+					t.Errorf("echo to the reference: %v", err)
+				}
+			}()
+		},
+	})
+	defer ln.Close()
+	mine.SetLinkRequestHandler(func(p *transport.Packet) { _, _ = ln.HandleRequest(p) })
 	// Announce until the reference reports it heard us.
 	heard := make(chan []string, 1)
 	mh := mine.Hash()
@@ -217,6 +257,12 @@ announcing:
 	case <-ctx.Done():
 		t.Fatal("no echo from the reference")
 	}
+	l.Close()
+	t.Logf("python linked to us: %s", strings.Join(py.must(t, ctx, "linked"), " "))
+	if f := py.must(t, ctx, "echo"); strings.Join(f, " ") != "echo: hello from python" {
+		t.Fatalf("python got %q back", f)
+	}
+	t.Logf("we echoed the reference's packet over its link")
 	t.Logf("python: %s", strings.Join(py.must(t, ctx, "stats"), " "))
 	py.must(t, ctx, "DONE")
 	st := drv.DeviceState()

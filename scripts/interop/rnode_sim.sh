@@ -4,7 +4,8 @@
 # reference's RNodeInterface uses one, mehr's RNode driver (in
 # TestLiveReferenceRNode, interfaces/rnode) the other. The reference and a
 # Go node exchange announces, the Go node opens a link to the reference's
-# destination and gets its packet echoed.
+# destination and gets its packet echoed; then the reference links to the
+# Go node and gets its packet echoed.
 # Usage: scripts/interop/rnode_sim.sh /path/to/Reticulum [PYTHON]
 # PYTHON needs pyserial; Debian's /usr/bin/python3 (the default) gets it
 # with apt-get install python3-serial python3-cryptography.
