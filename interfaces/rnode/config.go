@@ -122,7 +122,7 @@ type Config struct {
 func (c *Config) Validate() error {
 	switch {
 	case c.Frequency < FrequencyMin || c.Frequency > FrequencyMax:
-		return fmt.Errorf("frequency %d Hz outside %d..%d: %w", c.Frequency, FrequencyMin, FrequencyMax, ErrInvalidConfig)
+		return fmt.Errorf("frequency %d Hz outside %d..%d: %w", c.Frequency, uint32(FrequencyMin), uint32(FrequencyMax), ErrInvalidConfig)
 	case c.Bandwidth < BandwidthMin || c.Bandwidth > BandwidthMax:
 		return fmt.Errorf("bandwidth %d Hz outside %d..%d: %w", c.Bandwidth, BandwidthMin, BandwidthMax, ErrInvalidConfig)
 	case c.TXPower > TXPowerMax:

@@ -41,7 +41,7 @@ func FromConfig(ic config.Interface) (Config, error) {
 		c.Mode = m
 	}
 	if ic.Frequency < 0 || ic.Frequency > math.MaxUint32 {
-		return bad("frequency %d Hz outside %d..%d", ic.Frequency, FrequencyMin, FrequencyMax)
+		return bad("frequency %d Hz outside %d..%d", ic.Frequency, uint32(FrequencyMin), uint32(FrequencyMax))
 	}
 	if ic.Bandwidth < 0 || ic.Bandwidth > math.MaxUint32 {
 		return bad("bandwidth %d Hz outside %d..%d", ic.Bandwidth, BandwidthMin, BandwidthMax)
