@@ -328,6 +328,10 @@ func (i *Interface) Mode() iface.Mode { return i.cfg.Mode }
 // announces arriving over an RNode.
 func (i *Interface) IngressExempt() bool { return true }
 
+// IFACSize returns the IFAC size, in bytes, the reference uses for RNode
+// interfaces when none is configured (DefaultIFACSize).
+func (i *Interface) IFACSize() int { return DefaultIFACSize }
+
 // Bitrate implements iface.Interface: Config.Bitrate if set, else the
 // on-air bitrate of the LoRa parameters the device reported, computed as
 // the reference does, or of the configured ones until the device has
