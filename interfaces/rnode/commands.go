@@ -1,10 +1,6 @@
 package rnode
 
 import (
-	"errors"
-	"fmt"
-	"math"
-
 	"github.com/mehr-net/mehr/interfaces/framing"
 )
 
@@ -157,58 +153,6 @@ func appendUint32(dst []byte, cmd byte, v uint32) []byte {
 func appendUint16(dst []byte, cmd byte, v uint16) []byte {
 	b := [2]byte{byte(v >> 8), byte(v)}
 	return framing.AppendKISS(dst, cmd, b[:])
-}
-
-// ErrInvalidConfig is wrapped by Config.Validate for every parameter out of
-// the range the reference accepts.
-var ErrInvalidConfig = errors.New("rnode: invalid radio configuration")
-
-// Config is a radio configuration, as the reference's RNodeInterface takes
-// it from its configuration section.
-type Config struct {
-	// Frequency is the carrier frequency in Hz, FrequencyMin..FrequencyMax.
-	Frequency uint32
-	// Bandwidth is the channel bandwidth in Hz, BandwidthMin..BandwidthMax.
-	Bandwidth uint32
-	// TXPower is the transmit power in dBm, 0..TXPowerMax.
-	TXPower uint8
-	// SpreadingFactor is the LoRa spreading factor, SFMin..SFMax.
-	SpreadingFactor uint8
-	// CodingRate is the LoRa coding rate denominator, CRMin..CRMax.
-	CodingRate uint8
-	// STALock is the short-term airtime limit in percent (0..100), or nil
-	// to leave the device's setting alone (airtime_limit_short).
-	STALock *float64
-	// LTALock is the long-term airtime limit in percent (0..100), or nil
-	// to leave the device's setting alone (airtime_limit_long).
-	LTALock *float64
-}
-
-// Validate checks every parameter against the ranges the reference
-// accepts, and returns an error wrapping ErrInvalidConfig for the first one
-// out of range.
-func (c *Config) Validate() error {
-	switch {
-	case c.Frequency < FrequencyMin || c.Frequency > FrequencyMax:
-		return fmt.Errorf("frequency %d Hz outside %d..%d: %w", c.Frequency, FrequencyMin, FrequencyMax, ErrInvalidConfig)
-	case c.Bandwidth < BandwidthMin || c.Bandwidth > BandwidthMax:
-		return fmt.Errorf("bandwidth %d Hz outside %d..%d: %w", c.Bandwidth, BandwidthMin, BandwidthMax, ErrInvalidConfig)
-	case c.TXPower > TXPowerMax:
-		return fmt.Errorf("TX power %d dBm above %d: %w", c.TXPower, TXPowerMax, ErrInvalidConfig)
-	case c.SpreadingFactor < SFMin || c.SpreadingFactor > SFMax:
-		return fmt.Errorf("spreading factor %d outside %d..%d: %w", c.SpreadingFactor, SFMin, SFMax, ErrInvalidConfig)
-	case c.CodingRate < CRMin || c.CodingRate > CRMax:
-		return fmt.Errorf("coding rate %d outside %d..%d: %w", c.CodingRate, CRMin, CRMax, ErrInvalidConfig)
-	case !validPercent(c.STALock):
-		return fmt.Errorf("short-term airtime limit %v%% outside 0..100: %w", *c.STALock, ErrInvalidConfig)
-	case !validPercent(c.LTALock):
-		return fmt.Errorf("long-term airtime limit %v%% outside 0..100: %w", *c.LTALock, ErrInvalidConfig)
-	}
-	return nil
-}
-
-func validPercent(p *float64) bool {
-	return p == nil || (*p >= 0 && *p <= 100 && !math.IsNaN(*p))
 }
 
 // AppendInitRadio appends the frames the reference writes to configure a

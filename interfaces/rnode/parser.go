@@ -178,9 +178,7 @@ func (s *State) Bitrate() (bps float64, ok bool) {
 	if !s.Has(FieldSF|FieldCR|FieldBandwidth) || s.CodingRate == 0 || s.Bandwidth == 0 || s.SpreadingFactor > 63 {
 		return 0, false
 	}
-	sf := float64(s.SpreadingFactor)
-	symbols := float64(uint64(1) << s.SpreadingFactor)
-	return sf * ((4.0 / float64(s.CodingRate)) / (symbols / (float64(s.Bandwidth) / 1000))) * 1000, true
+	return LoRaBitrate(s.Bandwidth, s.SpreadingFactor, s.CodingRate), true
 }
 
 // LinkQuality maps snr (dB) to a link quality percentage for spreading
