@@ -22,7 +22,6 @@ import (
 	"github.com/mehr-net/mehr/interfaces/auto"
 	"github.com/mehr-net/mehr/interfaces/local"
 	"github.com/mehr-net/mehr/interfaces/tcp"
-	"github.com/mehr-net/mehr/interfaces/udp"
 	"github.com/mehr-net/mehr/mgmt"
 	"github.com/mehr-net/mehr/rns"
 	"github.com/mehr-net/mehr/rns/identity"
@@ -239,6 +238,14 @@ func mode(ic config.Interface) iface.Mode {
 }
 
 func (d *Daemon) openInterface(ctx context.Context, ic config.Interface, logf func(string, ...any)) error {
+	// An interface with a plugin key, and a type mehrd runs out of
+	// process (UDPInterface), is opened through its plugin.
+	if name := ic.Plugin; name != "" {
+		return d.openPlugin(ctx, ic, name, 16, logf)
+	}
+	if name, ok := builtinPlugins[ic.Type]; ok {
+		return d.openPlugin(ctx, ic, name, 16, logf)
+	}
 	switch ic.Type {
 	case config.TypeTCPClient:
 		o, err := options(d.cfg.Reticulum, ic, tcp.DefaultIFACSize)
@@ -306,20 +313,6 @@ func (d *Daemon) openInterface(ctx context.Context, ic config.Interface, logf fu
 		d.Node.AddListener(s, o)
 		logf("mehrd: %s listening on %v", ic.Name, s.Addr())
 		return nil
-	case config.TypeUDP:
-		o, err := options(d.cfg.Reticulum, ic, udp.DefaultIFACSize)
-		if err != nil {
-			return err
-		}
-		u, err := udp.New(udp.Config{Name: ic.Name, Mode: mode(ic),
-			ListenAddr:  net.JoinHostPort(ic.ListenIP, strconv.Itoa(ic.ListenPort)),
-			ForwardAddr: net.JoinHostPort(ic.ForwardIP, strconv.Itoa(ic.ForwardPort)),
-			Device:      ic.Device, Bitrate: ic.Bitrate})
-		if err != nil {
-			return err
-		}
-		_, err = d.Node.AddInterface(u, o)
-		return err
 	case config.TypeAuto:
 		o, err := options(d.cfg.Reticulum, ic, 16)
 		if err != nil {
