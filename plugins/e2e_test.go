@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -25,6 +26,7 @@ import (
 const (
 	udpPluginPkg  = "github.com/mehr-net/mehr/cmd/mehr-plugin-udp"
 	pipePluginPkg = "github.com/mehr-net/mehr/examples/plugin-pipe"
+	testPluginPkg = "github.com/mehr-net/mehr/plugins/internal/testplugin"
 )
 
 var bins map[string]string
@@ -35,7 +37,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	bins, err = plugintest.Build(dir, udpPluginPkg, pipePluginPkg)
+	bins, err = plugintest.Build(dir, udpPluginPkg, pipePluginPkg, testPluginPkg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.RemoveAll(dir)
@@ -295,4 +297,46 @@ func TestNodesOverPipePlugins(t *testing.T) {
 		t.Fatal(err)
 	}
 	expect(t, ctx, got, "through the pipes")
+}
+
+// TestGarbagePluginIsolated: a node with a plugin that sends malformed
+// batches and frames above its MTU keeps running: the plugin is cut off
+// and restarted again and again, and the node's other interface carries a
+// link throughout.
+func TestGarbagePluginIsolated(t *testing.T) {
+	t.Cleanup(testutil.LeakCheck(t)) // registered first, so it runs after the other cleanups
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	ia, ib := udpPair(t, host.Config{})
+	a, b := nodes(t, ia, ib)
+	var cutOff atomic.Int64
+	bad, err := host.Start(ctx, host.Config{Name: "garbage", Path: bins[testPluginPkg], MaxGarbage: 10,
+		MinBackoff: 100 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
+		Config: []byte("behaviour = \"garbage\"\n"),
+		Logf: func(f string, args ...any) {
+			if strings.Contains(fmt.Sprintf(f, args...), "cut off") {
+				cutOff.Add(1)
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.AddInterface(bad, transport.InterfaceOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, l, got := linkedPair(t, ctx, a, b)
+	for cutOff.Load() < 3 {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("garbage plugin not cut off 3 times (status %+v)", bad.Status())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	if _, err := l.Send([]byte("still here")); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, ctx, got, "still here")
+	if st := bad.Status(); st.Restarts < 2 || st.Garbage == 0 {
+		t.Fatalf("status %+v", st)
+	}
 }
