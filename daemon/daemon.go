@@ -23,6 +23,7 @@ import (
 	"github.com/mehr-net/mehr/interfaces/local"
 	"github.com/mehr-net/mehr/interfaces/tcp"
 	"github.com/mehr-net/mehr/mgmt"
+	"github.com/mehr-net/mehr/plugins/host"
 	"github.com/mehr-net/mehr/rns"
 	"github.com/mehr-net/mehr/rns/identity"
 	"github.com/mehr-net/mehr/rns/ifac"
@@ -87,6 +88,7 @@ type Daemon struct {
 	Remote *mgmt.Remote
 
 	cfg     *config.Config
+	plugins []*host.Interface // interfaces whose drivers run as plugins
 	view    *mgmt.View
 	control *control.Server
 	rpc     *rpc.Server

@@ -136,7 +136,26 @@ func (d *Daemon) openPlugin(ctx context.Context, ic config.Interface, name strin
 		hi.Close()
 		return err
 	}
+	d.plugins = append(d.plugins, hi)
 	st := hi.Status()
 	logf("mehrd: %s runs in plugin %s (pid %d)", ic.Name, path, st.PID)
 	return nil
+}
+
+// PluginStatus is the supervision state of an interface that runs as a
+// plugin.
+type PluginStatus struct {
+	// Name is the interface's name.
+	Name string
+	host.Status
+}
+
+// Plugins reports the interfaces whose drivers run as plugins: up or
+// down, process ID, restarts and the last failure.
+func (d *Daemon) Plugins() []PluginStatus {
+	out := make([]PluginStatus, 0, len(d.plugins))
+	for _, p := range d.plugins {
+		out = append(out, PluginStatus{Name: p.Name(), Status: p.Status()})
+	}
+	return out
 }

@@ -111,6 +111,9 @@ respawn_delay = 0.5
 	if len(ifs) != 1 || ifs[0].Name() != "Echo pipe" || ifs[0].MTU() != 1064 {
 		t.Fatalf("interfaces %v", ifs)
 	}
+	if ps := d.Plugins(); len(ps) != 1 || ps[0].Name != "Echo pipe" || !ps[0].Up || ps[0].PID == 0 {
+		t.Fatalf("plugins %+v", ps)
+	}
 	d.Close()
 	mu.Lock()
 	defer mu.Unlock()

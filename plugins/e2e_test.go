@@ -32,6 +32,10 @@ const (
 var bins map[string]string
 
 func TestMain(m *testing.M) {
+	if p := os.Getenv(helperEnv); p != "" {
+		runHelperHost(p)
+		return
+	}
 	dir, err := os.MkdirTemp("", "plugins-e2e")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -220,12 +220,16 @@ func (i *Interface) launch(ctx context.Context) (*session, *pb.Properties, error
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		AutoMTLS:         true,
-		Managed:          true,
-		StartTimeout:     i.cfg.StartTimeout,
-		Stderr:           logw,
-		SyncStdout:       logw,
-		SyncStderr:       logw,
-		GRPCDialOptions:  shared.DialOptions(),
+		// Not Managed: go-plugin keeps managed clients in a global list
+		// until CleanupClients, which would grow by one per restart. The
+		// supervisor kills every client it starts, and Close stops the
+		// last one.
+		Managed:         false,
+		StartTimeout:    i.cfg.StartTimeout,
+		Stderr:          logw,
+		SyncStdout:      logw,
+		SyncStderr:      logw,
+		GRPCDialOptions: shared.DialOptions(),
 		Logger: hclog.New(&hclog.LoggerOptions{
 			Name: "go-plugin", Level: hclog.Error, Output: logw, DisableTime: true,
 		}),
