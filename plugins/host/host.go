@@ -14,6 +14,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc/status"
 
 	pb "github.com/mehr-net/mehr/plugins/proto"
 	"github.com/mehr-net/mehr/plugins/shared"
@@ -261,7 +262,9 @@ func (i *Interface) launch(ctx context.Context) (*session, *pb.Properties, error
 		MaxBatchBytes: shared.MaxBatchBytes, MaxBatchPackets: uint32(i.cfg.QueuePackets)})
 	cancel()
 	if err != nil {
-		return fail(fmt.Errorf("open: %w", err))
+		// The plugin's own message (a configuration error, say) without
+		// gRPC's decoration.
+		return fail(fmt.Errorf("open: %s", status.Convert(err).Message()))
 	}
 	p := resp.GetProperties()
 	if err := checkProperties(p); err != nil {

@@ -228,3 +228,15 @@ func TestBadExecutable(t *testing.T) {
 		t.Fatal("started /bin/true as a plugin")
 	}
 }
+
+// TestOpenErrorIsTheDriversMessage: a configuration the driver refuses
+// fails Start with the driver's own message.
+func TestOpenErrorIsTheDriversMessage(t *testing.T) {
+	defer testutil.LeakCheck(t)()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := host.Start(ctx, host.Config{Name: "bad", Path: testPlugin, Config: []byte("behaviour = \"refuse\"\n")})
+	if err == nil || !strings.Contains(err.Error(), "open: testplugin refuses to open") || strings.Contains(err.Error(), "rpc error") {
+		t.Fatalf("err %v", err)
+	}
+}

@@ -111,7 +111,11 @@ func (s *Server) Open(ctx context.Context, req *pb.OpenRequest) (*pb.OpenRespons
 		drv.Close()
 		return nil, status.Errorf(codes.Internal, "interface MTU %d outside 1..%d", mtu, min(MaxMTU, maxBytes-MaxIFACSize))
 	}
-	p := &pb.Properties{Name: drv.Name(), HwMtu: uint32(mtu), Bitrate: drv.Bitrate(), Mode: uint32(drv.Mode())}
+	mode := drv.Mode()
+	if mode == 0 {
+		mode = iface.ModeFull
+	}
+	p := &pb.Properties{Name: drv.Name(), HwMtu: uint32(mtu), Bitrate: drv.Bitrate(), Mode: uint32(mode)}
 	if a, ok := drv.(iface.MTUAutoconfigurer); ok {
 		p.AutoconfigureMtu = a.AutoconfigureMTU()
 	}

@@ -6,6 +6,7 @@
 //     above its MTU as fast as it can.
 //   - "hang": a loopback interface whose control calls never answer after
 //     the first.
+//   - "refuse": Open fails with a configuration error.
 //
 // It serves the Driver service itself rather than through plugins/sdk,
 // so that it can break the protocol.
@@ -14,6 +15,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -130,6 +132,9 @@ func main() {
 			mtu = 500
 		}
 		a.Logf("opening %s as %q", a.Name, s.behaviour())
+		if s.behaviour() == "refuse" {
+			return nil, errors.New("testplugin refuses to open")
+		}
 		return &loop{mtu: mtu, q: make(chan []byte, 1024), done: make(chan struct{})}, nil
 	}, shared.ServerOptions{Logf: func(f string, args ...any) { fmt.Fprintf(stderr, "testplugin: "+f+"\n", args...) }})
 	plugin.Serve(&plugin.ServeConfig{
