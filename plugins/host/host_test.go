@@ -240,3 +240,46 @@ func TestOpenErrorIsTheDriversMessage(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+// restartDelays returns the delays of the "restarting in" log lines.
+func (l *logBuf) restartDelays() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, s := range l.lines {
+		if _, d, ok := strings.Cut(s, "restarting in "); ok {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// TestBackoff: a plugin that keeps dying is restarted after delays that
+// double up to MaxBackoff; with runs that count as stable, the delay
+// stays at MinBackoff.
+func TestBackoff(t *testing.T) {
+	defer testutil.LeakCheck(t)()
+	t.Run("doubling", func(t *testing.T) {
+		i, lb := start(t, "die", host.Config{MinBackoff: 20 * time.Millisecond, MaxBackoff: 80 * time.Millisecond})
+		defer i.Close()
+		waitFor(t, 30*time.Second, "5 restarts", func() bool { return len(lb.restartDelays()) >= 5 })
+		got := lb.restartDelays()[:5]
+		want := []string{"20ms", "40ms", "80ms", "80ms", "80ms"}
+		for k := range want {
+			if got[k] != want[k] {
+				t.Fatalf("delays %q, want %q", got, want)
+			}
+		}
+	})
+	t.Run("reset after a stable run", func(t *testing.T) {
+		i, lb := start(t, "die", host.Config{MinBackoff: 20 * time.Millisecond, MaxBackoff: 80 * time.Millisecond,
+			StableAfter: time.Millisecond})
+		defer i.Close()
+		waitFor(t, 30*time.Second, "3 restarts", func() bool { return len(lb.restartDelays()) >= 3 })
+		for _, d := range lb.restartDelays()[:3] {
+			if d != "20ms" {
+				t.Fatalf("delays %q, want 20ms each", lb.restartDelays())
+			}
+		}
+	})
+}

@@ -7,6 +7,7 @@
 //   - "hang": a loopback interface whose control calls never answer after
 //     the first.
 //   - "refuse": Open fails with a configuration error.
+//   - "die": a loopback interface whose process exits 100 ms after Open.
 //
 // It serves the Driver service itself rather than through plugins/sdk,
 // so that it can break the protocol.
@@ -132,8 +133,11 @@ func main() {
 			mtu = 500
 		}
 		a.Logf("opening %s as %q", a.Name, s.behaviour())
-		if s.behaviour() == "refuse" {
+		switch s.behaviour() {
+		case "refuse":
 			return nil, errors.New("testplugin refuses to open")
+		case "die":
+			time.AfterFunc(100*time.Millisecond, func() { os.Exit(3) })
 		}
 		return &loop{mtu: mtu, q: make(chan []byte, 1024), done: make(chan struct{})}, nil
 	}, shared.ServerOptions{Logf: func(f string, args ...any) { fmt.Fprintf(stderr, "testplugin: "+f+"\n", args...) }})
