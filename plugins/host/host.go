@@ -151,7 +151,7 @@ type Interface struct {
 	idx, off int
 
 	rxPackets, rxBytes, txPackets, txBytes atomic.Uint64
-	rxDropped, garbage                     atomic.Uint64
+	rxDropped, garbage                     atomic.Uint64 // longer than Receive's buffer; malformed
 
 	// mu guards the following fields.
 	mu       sync.Mutex
@@ -455,7 +455,7 @@ func (i *Interface) routineRead(s *session) {
 			}
 		}
 		if !bad {
-			i.rxDropped.Add(uint64(i.rxq.PutBatch(b.Data, b.Sizes)))
+			i.rxq.PutBatch(b.Data, b.Sizes) // the queue counts its drops
 			continue
 		}
 		off := 0
@@ -463,8 +463,8 @@ func (i *Interface) routineRead(s *session) {
 			n := int(sz)
 			if shared.Oversized(n, s.mtu) {
 				i.junk(s, "a frame of %d bytes (MTU %d)", n, s.mtu)
-			} else if !i.rxq.Put(b.Data[off : off+n]) {
-				i.rxDropped.Add(1)
+			} else {
+				i.rxq.Put(b.Data[off : off+n])
 			}
 			off += n
 		}
@@ -562,7 +562,7 @@ func (i *Interface) Counters() iface.Counters {
 	return iface.Counters{
 		RxPackets: i.rxPackets.Load(), RxBytes: i.rxBytes.Load(),
 		TxPackets: i.txPackets.Load(), TxBytes: i.txBytes.Load(),
-		Dropped: dropped + i.txq.Dropped() + i.rxq.Dropped() + i.garbage.Load(),
+		Dropped: dropped + i.txq.Dropped() + i.rxq.Dropped() + i.rxDropped.Load() + i.garbage.Load(),
 	}
 }
 
