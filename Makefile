@@ -7,20 +7,39 @@ BENCHTIME ?= 1s
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X main.version=$(VERSION)
 
-.PHONY: help run build test test-short bench fuzz-short lint vet fmt check
+.PHONY: help run build plugins proto proto-tools test test-short bench fuzz-short lint vet fmt check
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 RUNDIR ?= $(CURDIR)/.mehr-run
 
-run: ## build mehrd and run it with the default config in .mehr-run (AutoInterface: run inside a network namespace)
+# Interface plugins; mehrd finds mehr-plugin-NAME next to its executable.
+PLUGINS   := ./cmd/mehr-plugin-udp
+
+run: plugins ## build mehrd and run it with the default config in .mehr-run (AutoInterface: run inside a network namespace)
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/mehrd ./cmd/mehrd
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/mehr ./cmd/mehr
 	./bin/mehrd --config $(RUNDIR)
 
-build: ## compile every package and command
+build: plugins ## compile every package and command, and the interface plugins into bin/
 	$(GO) build -ldflags "$(LDFLAGS)" $(PKGS)
+
+plugins: ## build the interface plugins into bin/
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/ $(PLUGINS)
+
+# Code generation for plugins/proto. The generated files are committed,
+# so only a change to driver.proto needs these tools.
+PROTOC_GEN_GO_VERSION      ?= v1.36.12
+PROTOC_GEN_GO_GRPC_VERSION ?= v1.6.2
+
+proto-tools: ## install the pinned protoc plugins (protoc itself: apt-get install protobuf-compiler)
+	$(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
+	$(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION)
+
+proto: ## regenerate plugins/proto from driver.proto (bump shared.ProtocolVersion with every change)
+	cd plugins/proto && PATH="$$($(GO) env GOPATH)/bin:$$PATH" protoc --go_out=. --go_opt=paths=source_relative \
+	  --go-grpc_out=. --go-grpc_opt=paths=source_relative driver.proto
 
 test: lint ## lint, then run every test (vectors, fuzz seed corpora) under the race detector
 	$(GO) test -race -count=1 -timeout=15m $(PKGS)

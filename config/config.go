@@ -32,6 +32,7 @@ type Reticulum struct {
 	StaticTransportIdentity bool     `toml:"static_transport_identity" comment:"With transport disabled, keep the same transport identity across restarts instead of generating a new one each start."`
 	LocalHopsDelta          bool     `toml:"local_hops_delta" comment:"Add a random offset (2 to 7, chosen at start) to the hop count of packets handed to local clients, so they cannot tell which destinations are directly attached."`
 	NetworkIdentity         string   `toml:"network_identity" comment:"Path of the network identity file (~ is expanded; created if missing). It signs, and may encrypt, interface discovery announces, and decrypts encrypted ones from the same network. Empty disables it."`
+	PluginDir               string   `toml:"plugin_dir" comment:"Directory searched for interface plugins (mehr-plugin-NAME executables) after the directory of the mehrd executable and before PATH. Empty skips it. mehr only; the reference has no plugins." example:"\"/usr/local/lib/mehr/plugins\""`
 	DefaultGravity          int      `toml:"default_gravity" comment:"Pathing gravity for interfaces that set none. Positive values make paths over an interface more attractive, negative values less."`
 
 	DiscoverInterfaces bool `toml:"discover_interfaces" comment:"Collect interface discovery announces from other transport instances."`
@@ -78,10 +79,8 @@ type Logging struct {
 // says which types read it. Zero values and nil pointers mean "the default
 // of the interface type" unless the comment says otherwise.
 type Interface struct {
-	Name string `toml:"name" comment:"Name of the interface; unique. In the reference this is the [[section]] name."`
-	Type string `toml:"type" comment:"Interface type: AutoInterface, TCPClientInterface, TCPServerInterface, UDPInterface, BackboneInterface, BackboneClientInterface, I2PInterface, SerialInterface, PipeInterface, KISSInterface, AX25KISSInterface, RNodeInterface, RNodeMultiInterface or WeaveInterface."`
-	// Plugin names the plugin that provides a type that is not built in.
-	Plugin  string `toml:"plugin" comment:"Plugin that provides this interface, for a type that is not built in: a path, or a name looked up as described in docs/PLUGINS.md. mehr config import sets it to the type name for the reference's external interface modules." use:"plugin" example:"\"mehr-plugin-pipe\""`
+	Name    string `toml:"name" comment:"Name of the interface; unique. In the reference this is the [[section]] name."`
+	Type    string `toml:"type" comment:"Interface type: AutoInterface, TCPClientInterface, TCPServerInterface, UDPInterface, BackboneInterface, BackboneClientInterface, I2PInterface, SerialInterface, PipeInterface, KISSInterface, AX25KISSInterface, RNodeInterface, RNodeMultiInterface or WeaveInterface."`
 	Enabled bool   `toml:"enabled" comment:"Bring the interface up. Interfaces are disabled unless this is true. The reference also reads interface_enabled."`
 	// Mode is one of the Mode* constants.
 	Mode     string `toml:"mode" comment:"Interface mode: full, gateway (gw), access_point (ap), point_to_point (ptp), roaming, boundary or internal. It decides how announces propagate and how long paths over the interface live. The reference also reads interface_mode."`
@@ -92,6 +91,7 @@ type Interface struct {
 	Gravity             *int    `toml:"gravity" comment:"Pathing gravity of this interface. Unset uses default_gravity." example:"0"`
 	NetworkName         string  `toml:"network_name" comment:"Virtual network name. With network_name and/or passphrase set, every packet carries an interface access code (IFAC) and packets without a valid one are dropped. The reference also reads networkname."`
 	Passphrase          string  `toml:"passphrase" comment:"Passphrase for the interface access code; can be used with or without network_name. The reference also reads pass_phrase."`
+	Plugin              string  `toml:"plugin" comment:"Run the interface's driver as a plugin process: a path to the plugin executable, or a name NAME that finds mehr-plugin-NAME next to mehrd, in plugin_dir or on PATH. Required for types mehrd does not know, whose other keys are all passed to the plugin. Empty uses mehrd's own driver for the type (for UDPInterface, the udp plugin). mehr only; see docs/PLUGINS.md." example:"\"udp\""`
 	IFACSize            int     `toml:"ifac_size" comment:"Length of the interface access code in BITS, as in the reference: a multiple of 8 from 8 to 512. 0 uses the type's default: 128 bits for IP-based types, 64 for serial and radio types."`
 	AnnounceRateTarget  *int    `toml:"announce_rate_target" comment:"Minimum seconds between rebroadcasts of announces received on this interface for one destination. Unset: no target, or default_ar_target when transport is enabled." example:"3600"`
 	AnnounceRateGrace   *int    `toml:"announce_rate_grace" comment:"Number of times a destination may exceed announce_rate_target before it is enforced." example:"5"`
@@ -199,6 +199,12 @@ type Interface struct {
 	// PipeInterface.
 	Command      string   `toml:"command" comment:"Command to run; packets are written to its stdin and read from its stdout." use:"pipe" example:"\"netcat -l 5757\""`
 	RespawnDelay *float64 `toml:"respawn_delay" comment:"Seconds to wait before restarting the command after it exits. Unset uses 5." use:"pipe" example:"5"`
+
+	// Options holds the keys of an interface of a type mehrd does not
+	// know (one with a plugin key) that are not in the schema: the
+	// plugin's own keys, passed to it unchanged. Load fills it; the
+	// reference dialect has no such interfaces.
+	Options map[string]any `toml:"-"`
 }
 
 // SubInterface is one radio of an RNodeMultiInterface.

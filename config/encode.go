@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/BurntSushi/toml"
 )
 
 // Marshal returns c as TOML that Load and Decode read back into an equal
@@ -37,6 +41,7 @@ func (c *Config) Marshal() ([]byte, error) {
 		w.fields(reflect.ValueOf(it), reflect.ValueOf(NewInterface(it.Name, it.Type)), interfaceInfo(),
 			func(fi *fieldInfo) bool { return fi.name == "name" || fi.name == "type" || fi.name == "enabled" },
 			func(fi *fieldInfo) bool { return !fi.usedBy(it.Type) })
+		w.options(it.Options)
 		if it.Type != TypeRNodeMulti {
 			continue
 		}
@@ -69,6 +74,7 @@ func clone(c *Config) *Config {
 		it.Devices = append([]string(nil), it.Devices...)
 		it.IgnoredDevices = append([]string(nil), it.IgnoredDevices...)
 		it.Peers = append([]string(nil), it.Peers...)
+		it.Options = maps.Clone(it.Options)
 	}
 	return &n
 }
@@ -105,8 +111,6 @@ func Genconf() []byte {
 		w.line("")
 		w.exampleBlock(typ)
 	}
-	w.line("")
-	w.exampleBlock(examplePluginType)
 	return w.buf.Bytes()
 }
 
@@ -154,13 +158,8 @@ func (w *writer) exampleBlock(typ string) {
 	w.indent = ""
 }
 
-// examplePluginType is the type of the example interface a plugin
-// provides.
-const examplePluginType = "MyRadioInterface"
-
 var exampleNames = map[string]string{
-	examplePluginType: "Third-party radio",
-	TypeAuto:          "Default Interface", TypeTCPClient: "TCP Client", TypeTCPServer: "TCP Server",
+	TypeAuto: "Default Interface", TypeTCPClient: "TCP Client", TypeTCPServer: "TCP Server",
 	TypeUDP: "UDP Broadcast", TypeBackbone: "Backbone", TypeBackboneClient: "Backbone Client",
 	TypeI2P: "I2P", TypeSerial: "Serial Link", TypePipe: "Pipe", TypeKISS: "Packet Radio KISS",
 	TypeAX25KISS: "Packet Radio AX.25", TypeRNode: "RNode LoRa", TypeRNodeMulti: "RNode Multi",
@@ -170,9 +169,6 @@ var exampleNames = map[string]string{
 func usedByNote(fi *fieldInfo) string {
 	if fi.common() {
 		return ""
-	}
-	if fi.use["plugin"] {
-		return " (Read for types that plugins provide.)"
 	}
 	return " (Read by " + strings.Join(fi.typesUsing(), ", ") + ".)"
 }
@@ -235,6 +231,29 @@ func (w *writer) fields(v, def reflect.Value, si *structInfo, always, skip func(
 			continue
 		}
 		w.line(fi.name + " = " + w.literal(fv))
+	}
+}
+
+// options writes a plugin interface's own keys, in name order. Values
+// are what the TOML library decoded; a nested table fails Marshal, as the
+// entry would need its own table header.
+func (w *writer) options(opts map[string]any) {
+	for _, k := range slices.Sorted(maps.Keys(opts)) {
+		var b bytes.Buffer
+		if err := toml.NewEncoder(&b).Encode(map[string]any{k: opts[k]}); err != nil {
+			if w.err == nil {
+				w.err = fmt.Errorf("config: plugin key %q: %w", k, err)
+			}
+			continue
+		}
+		line := strings.TrimSpace(b.String())
+		if strings.Contains(line, "\n") || strings.HasPrefix(line, "[") {
+			if w.err == nil {
+				w.err = fmt.Errorf("config: plugin key %q: nested tables cannot be written", k)
+			}
+			continue
+		}
+		w.line(line)
 	}
 }
 

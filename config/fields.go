@@ -71,11 +71,7 @@ func (fi *fieldInfo) usedBy(typ string) bool {
 	if fi.use == nil {
 		return true
 	}
-	g, ok := typeGroups[typ]
-	if !ok {
-		g = "plugin" // a type a plugin provides
-	}
-	return fi.use[g]
+	return fi.use[typeGroups[typ]]
 }
 
 // common reports whether every interface type reads the key.

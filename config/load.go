@@ -203,8 +203,16 @@ func (d *tomlDecoder) iface(m map[string]any, i int) Interface {
 	rest := make(map[string]any, len(m))
 	var port any
 	var subs any
+	_, known := typeGroups[it.Type]
+	_, hasPlugin := m["plugin"]
 	for k, v := range m {
 		switch {
+		case !known && hasPlugin && interfaceInfo().byName[k] == nil:
+			// A plugin's own key.
+			if it.Options == nil {
+				it.Options = map[string]any{}
+			}
+			it.Options[k] = v
 		case k == "type":
 		case k == "port" && ipPortType(it.Type):
 			port = v

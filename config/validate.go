@@ -373,6 +373,9 @@ func validateInterface(v *validator, i int, it *Interface) {
 		switch {
 		case it.Type == "":
 			v.add(p("type"), ErrMissing, "interface %q has no type", it.Name)
+		case it.Plugin != "":
+			// A third-party type: its plugin checks its keys.
+			return
 		default:
 			msg := fmt.Sprintf("unknown interface type %q (a type that is not built in needs a plugin key)", it.Type)
 			for _, t := range Types() {

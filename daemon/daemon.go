@@ -23,8 +23,8 @@ import (
 	"github.com/mehr-net/mehr/interfaces/auto"
 	"github.com/mehr-net/mehr/interfaces/local"
 	"github.com/mehr-net/mehr/interfaces/tcp"
-	"github.com/mehr-net/mehr/interfaces/udp"
 	"github.com/mehr-net/mehr/mgmt"
+	"github.com/mehr-net/mehr/plugins/host"
 	"github.com/mehr-net/mehr/rns"
 	"github.com/mehr-net/mehr/rns/identity"
 	"github.com/mehr-net/mehr/rns/iface"
@@ -249,9 +249,18 @@ func mode(ic config.Interface) iface.Mode {
 type attachment struct {
 	iface    *transport.Iface
 	listener iface.Listener
+	plugin   *host.Interface // the supervised plugin behind iface, if any
 }
 
 func (d *Daemon) openInterface(ctx context.Context, ic config.Interface, logf func(string, ...any)) (attachment, error) {
+	// An interface with a plugin key, and a type mehrd runs out of
+	// process (UDPInterface), is opened through its plugin.
+	if name := ic.Plugin; name != "" {
+		return d.openPlugin(ctx, ic, name, 16, logf)
+	}
+	if name, ok := builtinPlugins[ic.Type]; ok {
+		return d.openPlugin(ctx, ic, name, 16, logf)
+	}
 	switch ic.Type {
 	case config.TypeTCPClient:
 		o, err := options(d.cfg.Reticulum, ic, tcp.DefaultIFACSize)
@@ -304,8 +313,8 @@ func (d *Daemon) openInterface(ctx context.Context, ic config.Interface, logf fu
 			if err != nil {
 				return attachment{}, err
 			}
-			_, err = d.Node.AddInterface(c, o)
-			return attachment{}, err
+			ti, err := d.Node.AddInterface(c, o)
+			return attachment{iface: ti}, err
 		}
 		bitrate := ic.Bitrate
 		if bitrate == 0 {
@@ -319,20 +328,6 @@ func (d *Daemon) openInterface(ctx context.Context, ic config.Interface, logf fu
 		d.Node.AddListener(s, o)
 		logf("mehrd: %s listening on %v", ic.Name, s.Addr())
 		return attachment{listener: s}, nil
-	case config.TypeUDP:
-		o, err := options(d.cfg.Reticulum, ic, udp.DefaultIFACSize)
-		if err != nil {
-			return attachment{}, err
-		}
-		u, err := udp.New(udp.Config{Name: ic.Name, Mode: mode(ic),
-			ListenAddr:  net.JoinHostPort(ic.ListenIP, strconv.Itoa(ic.ListenPort)),
-			ForwardAddr: net.JoinHostPort(ic.ForwardIP, strconv.Itoa(ic.ForwardPort)),
-			Device:      ic.Device, Bitrate: ic.Bitrate})
-		if err != nil {
-			return attachment{}, err
-		}
-		ti, err := d.Node.AddInterface(u, o)
-		return attachment{iface: ti}, err
 	case config.TypeAuto:
 		o, err := options(d.cfg.Reticulum, ic, 16)
 		if err != nil {

@@ -30,19 +30,19 @@ func TestInterfaceCommand(t *testing.T) {
 	}
 	defer d.Close()
 
-	l, err := net.ListenPacket("udp", "127.0.0.1:0")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := l.LocalAddr().(*net.UDPAddr).Port
+	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	file := filepath.Join(t.TempDir(), "u.toml")
-	os.WriteFile(file, []byte(fmt.Sprintf("[[interfaces]]\nname = \"Loop\"\ntype = \"UDPInterface\"\nlisten_ip = \"127.0.0.1\"\nlisten_port = %d\nforward_ip = \"127.0.0.1\"\nforward_port = %d\n", port, port)), 0o600)
+	file := filepath.Join(t.TempDir(), "s.toml")
+	os.WriteFile(file, []byte(fmt.Sprintf("[[interfaces]]\nname = \"Loop\"\ntype = \"TCPServerInterface\"\nlisten_ip = \"127.0.0.1\"\nlisten_port = %d\n", port)), 0o600)
 
 	if out, _, err := runCmd(t, "interface", "add", "--config", dir, file); err != nil || !strings.Contains(out, "added") {
 		t.Fatalf("add: %q %v", out, err)
 	}
-	if out, _, err := runCmd(t, "interface", "list", "--config", dir); err != nil || !strings.Contains(out, "Loop") || !strings.Contains(out, "UDPInterface") {
+	if out, _, err := runCmd(t, "interface", "list", "--config", dir); err != nil || !strings.Contains(out, "Loop") || !strings.Contains(out, "TCPServerInterface") {
 		t.Fatalf("list: %q %v", out, err)
 	}
 	if _, _, err := runCmd(t, "interface", "add", "--config", dir, file); err == nil || !strings.Contains(err.Error(), "already open") {

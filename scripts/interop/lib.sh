@@ -29,10 +29,17 @@ interop_cleanup() {
 	rm -rf "$work"
 }
 
-# interop_build CMD...: build ./cmd/CMD into $work/CMD.
+# interop_build CMD...: build ./cmd/CMD into $work/CMD. With mehrd come
+# its interface plugins (UDPInterface runs in mehr-plugin-udp), next to it
+# where mehrd looks for them.
 interop_build() {
 	local c
-	for c in "$@"; do (cd "$repo" && go build -o "$work/$c" "./cmd/$c"); done
+	for c in "$@"; do
+		(cd "$repo" && go build -o "$work/$c" "./cmd/$c")
+		if [ "$c" = mehrd ]; then
+			(cd "$repo" && go build -o "$work/" ./cmd/mehr-plugin-udp)
+		fi
+	done
 }
 
 # freeport [tcp|udp]: a free port on 127.0.0.1.
