@@ -28,7 +28,10 @@ var ErrPluginNotFound = errors.New("daemon: plugin not found")
 // builtinPlugins names the plugin that carries each interface type mehrd
 // runs out of process by default.
 var builtinPlugins = map[string]string{
-	config.TypeUDP: "udp",
+	config.TypeUDP:    "udp",
+	config.TypeSerial: "serial",
+	config.TypeKISS:   "kiss",
+	config.TypeRNode:  "rnode",
 }
 
 // FindPlugin returns the executable of a plugin. A name holding a path

@@ -22,14 +22,16 @@ const pipePluginPkg = "github.com/mehr-net/mehr/examples/plugin-pipe"
 var pluginBins map[string]string
 
 // TestMain builds the plugins and puts them on PATH, where mehrd finds
-// mehr-plugin-udp for UDPInterface sections.
+// mehr-plugin-udp, -serial, -kiss and -rnode for their sections.
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "daemon-plugins")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	pluginBins, err = plugintest.Build(dir, "github.com/mehr-net/mehr/cmd/mehr-plugin-udp", pipePluginPkg)
+	pluginBins, err = plugintest.Build(dir, "github.com/mehr-net/mehr/cmd/mehr-plugin-udp", pipePluginPkg,
+		"github.com/mehr-net/mehr/cmd/mehr-plugin-serial", "github.com/mehr-net/mehr/cmd/mehr-plugin-kiss",
+		"github.com/mehr-net/mehr/cmd/mehr-plugin-rnode")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.RemoveAll(dir)

@@ -180,7 +180,7 @@ func (k *Interface) IngressExempt() bool { return true }
 
 // IFACSize returns the IFAC size, in bytes, the reference uses for KISS
 // interfaces when none is configured.
-func (k *Interface) IFACSize() int { return DefaultIFACSize }
+func (k *Interface) DefaultIFACSize() int { return DefaultIFACSize }
 
 // Up reports whether the port is open.
 func (k *Interface) Up() bool { return k.line.Up() }

@@ -60,7 +60,7 @@ func setup(t *testing.T, mod func(*kiss.Config)) (*kiss.Interface, *pty, *reader
 func TestInterfaceValues(t *testing.T) {
 	k, _, _ := setup(t, nil)
 	if k.Name() != "test" || k.MTU() != 564 || k.Bitrate() != 1200 || k.Mode() != iface.ModeFull ||
-		!k.IngressExempt() || k.IFACSize() != 8 || kiss.DefaultIFACSize != 8 {
+		!k.IngressExempt() || k.DefaultIFACSize() != 8 || kiss.DefaultIFACSize != 8 {
 		t.Fatalf("name %q mtu %d bitrate %d mode %v", k.Name(), k.MTU(), k.Bitrate(), k.Mode())
 	}
 }

@@ -330,7 +330,7 @@ func (i *Interface) IngressExempt() bool { return true }
 
 // IFACSize returns the IFAC size, in bytes, the reference uses for RNode
 // interfaces when none is configured (DefaultIFACSize).
-func (i *Interface) IFACSize() int { return DefaultIFACSize }
+func (i *Interface) DefaultIFACSize() int { return DefaultIFACSize }
 
 // Bitrate implements iface.Interface: Config.Bitrate if set, else the
 // on-air bitrate of the LoRa parameters the device reported, computed as

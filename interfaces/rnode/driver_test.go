@@ -157,7 +157,7 @@ func TestDetectAndConfigure(t *testing.T) {
 	if got := i.Bitrate(); got != 21875 {
 		t.Errorf("bitrate %d, want 21875", got)
 	}
-	if i.MTU() != 508 || i.Mode() != iface.ModeFull || !i.IngressExempt() || i.Name() != "a" || i.IFACSize() != 8 {
+	if i.MTU() != 508 || i.Mode() != iface.ModeFull || !i.IngressExempt() || i.Name() != "a" || i.DefaultIFACSize() != 8 {
 		t.Errorf("mtu %d mode %v", i.MTU(), i.Mode())
 	}
 	tun, on := d.radio.Tuning()

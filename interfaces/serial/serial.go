@@ -114,7 +114,7 @@ func (i *Interface) IngressExempt() bool { return true }
 
 // IFACSize returns the IFAC size, in bytes, the reference uses for serial
 // interfaces when none is configured.
-func (i *Interface) IFACSize() int { return DefaultIFACSize }
+func (i *Interface) DefaultIFACSize() int { return DefaultIFACSize }
 
 // Up reports whether the port is open.
 func (i *Interface) Up() bool { return i.line.Up() }

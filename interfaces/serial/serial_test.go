@@ -37,7 +37,7 @@ func TestInterfaceValues(t *testing.T) {
 	p := openPTY(t)
 	i := open(t, p.Path)
 	if i.Name() != "test" || i.MTU() != 564 || i.Bitrate() != 115200 || i.Mode() != iface.ModeFull ||
-		!i.IngressExempt() || i.IFACSize() != 8 || serial.DefaultIFACSize != 8 {
+		!i.IngressExempt() || i.DefaultIFACSize() != 8 || serial.DefaultIFACSize != 8 {
 		t.Fatalf("name %q mtu %d bitrate %d mode %v", i.Name(), i.MTU(), i.Bitrate(), i.Mode())
 	}
 }

@@ -1,0 +1,44 @@
+// Package pluginmain is the shared main of mehr's own interface plugins
+// whose drivers take a config.Interface (serial, KISS, RNode): it decodes
+// the table mehrd passes into mehr's configuration schema, so the plugin
+// reads exactly the keys and defaults the in-process configuration
+// documents, and logs driver events to mehrd's log.
+package pluginmain
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/mehr-net/mehr/config"
+	"github.com/mehr-net/mehr/plugins/sdk"
+)
+
+// Open opens a driver from its interface section; logf goes to mehrd's
+// log.
+type Open func(ctx context.Context, ic config.Interface, logf func(string, ...any)) (sdk.Interface, error)
+
+// Serve runs a plugin whose interfaces open is given.
+func Serve(open Open) {
+	sdk.Serve(func(ctx context.Context, c *sdk.Config) (sdk.Interface, error) {
+		ic, err := Decode(c)
+		if err != nil {
+			return nil, err
+		}
+		return open(ctx, ic, c.Logf)
+	})
+}
+
+// Decode reads the interface section mehrd passed into mehr's schema.
+func Decode(c *sdk.Config) (config.Interface, error) {
+	var ic config.Interface
+	if err := c.Decode(&ic); err != nil {
+		return ic, err
+	}
+	if ic.Name == "" {
+		ic.Name = c.Name
+	}
+	if ic.Name != c.Name {
+		return ic, fmt.Errorf("interface table names %q, not %q", ic.Name, c.Name)
+	}
+	return ic, nil
+}
