@@ -29,10 +29,14 @@ func (id *Identity) Encrypt(rand io.Reader, plaintext, ratchetPublic []byte) ([]
 // key the destination announced, or with the identity's own X25519 key when
 // ratchetPublic is empty.
 //
-// Only the public key is needed. The errors are [ErrKeySize] for a
+// Only the public key is needed. The errors are [ErrNoKeys] for the zero
+// Identity, [ErrKeySize] for a
 // ratchetPublic of the wrong length and [ErrLowOrder] for a target key that
 // is a low-order point.
 func (id *Identity) EncryptWith(ephemeralPrivate [32]byte, iv [TokenIVLen]byte, plaintext, ratchetPublic []byte) ([]byte, error) {
+	if id.keyless() {
+		return nil, ErrNoKeys
+	}
 	target := id.public[:x25519Len]
 	if len(ratchetPublic) != 0 {
 		if len(ratchetPublic) != RatchetSize {
@@ -76,6 +80,9 @@ func (id *Identity) token(shared [32]byte) (*Token, error) {
 // otherwise the error of the long-term attempt ([ErrLowOrder] or a token
 // error such as [ErrTokenHMAC]).
 func (id *Identity) Decrypt(ciphertext []byte, ratchets [][]byte, enforceRatchets bool) (plaintext, ratchetID []byte, err error) {
+	if id.keyless() {
+		return nil, nil, ErrNoKeys
+	}
 	if id.edPrivate == nil {
 		return nil, nil, ErrNoPrivateKey
 	}

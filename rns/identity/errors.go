@@ -12,6 +12,11 @@ var (
 	// an identity that holds only the public half.
 	ErrNoPrivateKey = errors.New("identity: no private key")
 
+	// ErrNoKeys reports an operation on the zero Identity, which holds no
+	// key at all (the reference's Identity(create_keys=False) before a
+	// key is loaded, whose operations raise KeyError).
+	ErrNoKeys = errors.New("identity: no keys loaded")
+
 	// ErrLowOrder reports an X25519 exchange whose result is all zeroes,
 	// which happens exactly when the peer key is a low-order point (such as
 	// the all-zero key). The reference rejects these exchanges too.

@@ -11,8 +11,9 @@ import (
 // An Identity is a Reticulum identity (RNS.Identity): an X25519 key for key
 // agreement and an Ed25519 key for signatures. The public half is always
 // present; the private half is present for identities made by [Generate],
-// [FromPrivateKey] and [Load]. The zero Identity is not usable. An Identity
-// is immutable and safe for concurrent use.
+// [FromPrivateKey] and [Load]. The zero Identity holds no key: Sign,
+// Encrypt, Decrypt and ECDH on it return [ErrNoKeys] and Verify is false.
+// An Identity is immutable and safe for concurrent use.
 type Identity struct {
 	public [KeySize]byte // X25519 public || Ed25519 public
 	hash   [HashLen]byte
@@ -82,6 +83,10 @@ func (id *Identity) PrivateKey() (k [KeySize]byte, ok bool) {
 	return k, true
 }
 
+// keyless reports whether id is the zero Identity: every constructor
+// sets the hash, which is never all zeroes for a real key.
+func (id *Identity) keyless() bool { return id.hash == [HashLen]byte{} }
+
 // HasPrivateKey reports whether the identity holds its private key.
 func (id *Identity) HasPrivateKey() bool { return id.edPrivate != nil }
 
@@ -105,6 +110,9 @@ func (id *Identity) Ed25519Public() [32]byte { return [32]byte(id.public[x25519L
 // returns [ErrNoPrivateKey] for a public-only identity.
 func (id *Identity) Sign(msg []byte) ([SigLen]byte, error) {
 	var sig [SigLen]byte
+	if id.keyless() {
+		return sig, ErrNoKeys
+	}
 	if id.edPrivate == nil {
 		return sig, ErrNoPrivateKey
 	}
@@ -115,7 +123,7 @@ func (id *Identity) Sign(msg []byte) ([SigLen]byte, error) {
 // Verify reports whether sig is a valid Ed25519 signature of msg by this
 // identity. A signature of the wrong length is invalid.
 func (id *Identity) Verify(msg, sig []byte) bool {
-	if len(sig) != SigLen {
+	if len(sig) != SigLen || id.keyless() {
 		return false
 	}
 	return ed25519.Verify(id.public[x25519Len:], msg, sig)
@@ -126,6 +134,9 @@ func (id *Identity) Verify(msg, sig []byte) bool {
 // [ErrNoPrivateKey] for a public-only identity, [ErrKeySize] unless
 // peerPublic is 32 bytes, and [ErrLowOrder] if the result is all zeroes.
 func (id *Identity) ECDH(peerPublic []byte) ([32]byte, error) {
+	if id.keyless() {
+		return [32]byte{}, ErrNoKeys
+	}
 	if id.edPrivate == nil {
 		return [32]byte{}, ErrNoPrivateKey
 	}

@@ -312,3 +312,32 @@ func TestLoadMalformed(t *testing.T) {
 		t.Error("Save into a missing directory succeeded")
 	}
 }
+
+// TestZeroIdentity: the zero Identity holds no key; every operation that
+// needs one reports ErrNoKeys instead of computing with zeroes.
+func TestZeroIdentity(t *testing.T) {
+	var id identity.Identity
+	if _, err := id.Sign([]byte("m")); !errors.Is(err, identity.ErrNoKeys) {
+		t.Errorf("Sign: %v", err)
+	}
+	if _, err := id.Encrypt(nil, []byte("m"), nil); !errors.Is(err, identity.ErrNoKeys) {
+		t.Errorf("Encrypt: %v", err)
+	}
+	if _, _, err := id.Decrypt(make([]byte, 96), nil, false); !errors.Is(err, identity.ErrNoKeys) {
+		t.Errorf("Decrypt: %v", err)
+	}
+	if _, err := id.ECDH(make([]byte, 32)); !errors.Is(err, identity.ErrNoKeys) {
+		t.Errorf("ECDH: %v", err)
+	}
+	if id.Verify([]byte("m"), make([]byte, 64)) || id.HasPrivateKey() {
+		t.Error("zero identity verifies or claims a private key")
+	}
+	// A public-only identity, even of the all-zero key, is not keyless.
+	pub, err := identity.FromPublicKey(make([]byte, 64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pub.Sign([]byte("m")); !errors.Is(err, identity.ErrNoPrivateKey) {
+		t.Errorf("public-only Sign: %v", err)
+	}
+}

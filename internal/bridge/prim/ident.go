@@ -20,6 +20,7 @@ func identityCommands(r bridge.Registry) {
 	r["identity_encrypt"] = identityEncrypt
 	r["identity_decrypt"] = identityDecrypt
 	r["identity_sign"] = identitySign
+	r["identity_keyless_op"] = identityKeylessOp
 	r["identity_verify"] = identityVerify
 	r["identity_hash"] = identityHash
 	r["identity_to_file"] = identityToFile
@@ -382,4 +383,38 @@ func ratchetDecrypt(p bridge.Params) (bridge.Result, error) {
 		res["latest_ratchet_id"] = bridge.Hex(rid)
 	}
 	return res, nil
+}
+
+// identityKeylessOp runs an operation on the zero Identity, which holds
+// no key; the library's ErrNoKeys is the reference's KeyError.
+func identityKeylessOp(p bridge.Params) (bridge.Result, error) {
+	op, err := p.String("op")
+	if err != nil {
+		return nil, err
+	}
+	data, err := p.Hex("data")
+	if err != nil {
+		return nil, err
+	}
+	var id identity.Identity
+	var out []byte
+	switch op {
+	case "decrypt":
+		out, _, err = id.Decrypt(data, nil, false)
+	case "sign":
+		var sig [identity.SigLen]byte
+		sig, err = id.Sign(data)
+		out = sig[:]
+	case "encrypt":
+		out, err = id.Encrypt(nil, data, nil)
+	default:
+		return nil, fmt.Errorf("%w: unknown op %q", bridge.ErrParam, op)
+	}
+	switch {
+	case errors.Is(err, identity.ErrNoKeys):
+		return bridge.Result{"raised": "KeyError", "message": err.Error()}, nil
+	case err != nil:
+		return nil, err
+	}
+	return bridge.Result{"raised": nil, "result": bridge.Hex(out)}, nil
 }
