@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"strconv"
 	"sync"
@@ -189,8 +190,8 @@ type session struct {
 	client  *plugin.Client
 	cmd     *exec.Cmd
 	drv     pb.DriverClient
-	stream  pb.Driver_PacketsClient
-	cancel  context.CancelFunc // ends the stream and the routines
+	stream  *shared.BatchConn  // the packet channel
+	cancel  context.CancelFunc // ends the routines
 	ctx     context.Context
 	pid     int
 	started time.Time
@@ -215,6 +216,17 @@ func (i *Interface) launch(ctx context.Context) (*session, *pb.Properties, error
 	logw := &lineLog{logf: i.cfg.Logf, prefix: "plugin " + i.cfg.Name + ": "}
 	cmd := exec.Command(i.cfg.Path, i.cfg.Args...)
 	setParentDeathSignal(cmd)
+	data, child, err := packetChannel()
+	if err != nil {
+		return nil, nil, fmt.Errorf("packet channel: %w", err)
+	}
+	defer child.Close() // the process has its own copy once started
+	cmd.ExtraFiles = []*os.File{child}
+	// One thread runs the plugin's Go code: a packet's handoffs between
+	// the plugin's goroutines then stay on that thread instead of waking
+	// another CPU, which halves the latency a plugin adds (see
+	// docs/PLUGINS.md; a plugin may raise it with runtime.GOMAXPROCS).
+	cmd.Env = []string{fmt.Sprintf("%s=%d", shared.DataFDEnv, shared.DataFD), "GOMAXPROCS=1"}
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  shared.Handshake,
 		Plugins:          shared.PluginMap(nil),
@@ -235,11 +247,13 @@ func (i *Interface) launch(ctx context.Context) (*session, *pb.Properties, error
 			Name: "go-plugin", Level: hclog.Error, Output: logw, DisableTime: true,
 		}),
 	})
-	s := &session{client: client, cmd: cmd, started: time.Now(), failed: make(chan struct{})}
+	s := &session{client: client, cmd: cmd, started: time.Now(), failed: make(chan struct{}),
+		stream: shared.NewBatchConn(data, shared.MaxBatchBytes, i.cfg.QueuePackets)}
 	fail := func(err error) (*session, *pb.Properties, error) {
 		if s.cancel != nil {
 			s.cancel()
 		}
+		s.stream.Close()
 		s.kill()
 		return nil, nil, err
 	}
@@ -272,9 +286,6 @@ func (i *Interface) launch(ctx context.Context) (*session, *pb.Properties, error
 	}
 	s.mtu = int(p.HwMtu)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	if s.stream, err = drv.Packets(s.ctx); err != nil {
-		return fail(fmt.Errorf("open packet stream: %w", err))
-	}
 	return s, p, nil
 }
 
@@ -396,6 +407,7 @@ func (i *Interface) stop(s *session) {
 	}
 	s.fail("stopped")
 	s.cancel()
+	s.stream.Close() // ends routineRead and a blocked routineWrite
 	if graceful {
 		// go-plugin asks the process to exit and kills it after 2 s.
 		s.client.Kill()
@@ -416,7 +428,7 @@ func (i *Interface) stop(s *session) {
 }
 
 // routineWrite sends the send queue to the plugin, one batch per
-// message: everything queued while the previous send was in flight goes
+// write: everything queued while the previous write was in flight goes
 // out together.
 func (i *Interface) routineWrite(s *session) {
 	defer s.wg.Done()

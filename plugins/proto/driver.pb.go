@@ -1,6 +1,14 @@
 // The wire protocol between mehrd (the host) and an interface-driver
 // plugin. Control is unary RPCs; packets travel on one long-lived
-// bidirectional stream per interface, in batches.
+// bidirectional stream per interface, in batches: a Unix stream socket
+// pair the host creates for each plugin process and passes to it as file
+// descriptor 3 (named in MEHR_PLUGIN_DATA_FD). A batch travels there as a
+// frame: the packet count and the data length as big-endian uint32s, the
+// packet sizes as big-endian uint32s, then the packets back to back (the
+// fields of Batch below). The plugin starts reading and writing it when
+// Open succeeds. Without gRPC's framing, flow control and encryption on
+// that path, a packet crosses between the processes in one write and one
+// read. The socket pair is private to the two processes.
 //
 // Messages and fields are append-only once released. Any change to this
 // file bumps plugins/shared.ProtocolVersion, so that a host and a plugin of
@@ -465,7 +473,10 @@ func (*CloseResponse) Descriptor() ([]byte, []int) {
 
 // Batch is a run of packets: packet i is the sizes[i] bytes of data that
 // follow packets 0..i-1. One buffer for all packets keeps a batch at two
-// allocations on the receiving side however many packets it carries.
+// allocations on the receiving side however many packets it carries. Each
+// side's writer drains everything that is queued into one Batch while the
+// previous one is being written. Batches travel on the packet channel,
+// not as gRPC messages.
 type Batch struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Data          []byte                 `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
@@ -558,12 +569,11 @@ const file_driver_proto_rawDesc = "" +
 	"\rCloseResponse\"1\n" +
 	"\x05Batch\x12\x12\n" +
 	"\x04data\x18\x01 \x01(\fR\x04data\x12\x14\n" +
-	"\x05sizes\x18\x02 \x03(\rR\x05sizes2\x9d\x02\n" +
+	"\x05sizes\x18\x02 \x03(\rR\x05sizes2\xe0\x01\n" +
 	"\x06Driver\x12A\n" +
 	"\x04Open\x12\x1b.mehr.plugin.v1.OpenRequest\x1a\x1c.mehr.plugin.v1.OpenResponse\x12M\n" +
 	"\bCounters\x12\x1f.mehr.plugin.v1.CountersRequest\x1a .mehr.plugin.v1.CountersResponse\x12D\n" +
-	"\x05Close\x12\x1c.mehr.plugin.v1.CloseRequest\x1a\x1d.mehr.plugin.v1.CloseResponse\x12;\n" +
-	"\aPackets\x12\x15.mehr.plugin.v1.Batch\x1a\x15.mehr.plugin.v1.Batch(\x010\x01B(Z&github.com/mehr-net/mehr/plugins/protob\x06proto3"
+	"\x05Close\x12\x1c.mehr.plugin.v1.CloseRequest\x1a\x1d.mehr.plugin.v1.CloseResponseB(Z&github.com/mehr-net/mehr/plugins/protob\x06proto3"
 
 var (
 	file_driver_proto_rawDescOnce sync.Once
@@ -593,13 +603,11 @@ var file_driver_proto_depIdxs = []int32{
 	0, // 1: mehr.plugin.v1.Driver.Open:input_type -> mehr.plugin.v1.OpenRequest
 	3, // 2: mehr.plugin.v1.Driver.Counters:input_type -> mehr.plugin.v1.CountersRequest
 	5, // 3: mehr.plugin.v1.Driver.Close:input_type -> mehr.plugin.v1.CloseRequest
-	7, // 4: mehr.plugin.v1.Driver.Packets:input_type -> mehr.plugin.v1.Batch
-	1, // 5: mehr.plugin.v1.Driver.Open:output_type -> mehr.plugin.v1.OpenResponse
-	4, // 6: mehr.plugin.v1.Driver.Counters:output_type -> mehr.plugin.v1.CountersResponse
-	6, // 7: mehr.plugin.v1.Driver.Close:output_type -> mehr.plugin.v1.CloseResponse
-	7, // 8: mehr.plugin.v1.Driver.Packets:output_type -> mehr.plugin.v1.Batch
-	5, // [5:9] is the sub-list for method output_type
-	1, // [1:5] is the sub-list for method input_type
+	1, // 4: mehr.plugin.v1.Driver.Open:output_type -> mehr.plugin.v1.OpenResponse
+	4, // 5: mehr.plugin.v1.Driver.Counters:output_type -> mehr.plugin.v1.CountersResponse
+	6, // 6: mehr.plugin.v1.Driver.Close:output_type -> mehr.plugin.v1.CloseResponse
+	4, // [4:7] is the sub-list for method output_type
+	1, // [1:4] is the sub-list for method input_type
 	1, // [1:1] is the sub-list for extension type_name
 	1, // [1:1] is the sub-list for extension extendee
 	0, // [0:1] is the sub-list for field type_name

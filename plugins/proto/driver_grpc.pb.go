@@ -1,6 +1,14 @@
 // The wire protocol between mehrd (the host) and an interface-driver
 // plugin. Control is unary RPCs; packets travel on one long-lived
-// bidirectional stream per interface, in batches.
+// bidirectional stream per interface, in batches: a Unix stream socket
+// pair the host creates for each plugin process and passes to it as file
+// descriptor 3 (named in MEHR_PLUGIN_DATA_FD). A batch travels there as a
+// frame: the packet count and the data length as big-endian uint32s, the
+// packet sizes as big-endian uint32s, then the packets back to back (the
+// fields of Batch below). The plugin starts reading and writing it when
+// Open succeeds. Without gRPC's framing, flow control and encryption on
+// that path, a packet crosses between the processes in one write and one
+// read. The socket pair is private to the two processes.
 //
 // Messages and fields are append-only once released. Any change to this
 // file bumps plugins/shared.ProtocolVersion, so that a host and a plugin of
@@ -31,7 +39,6 @@ const (
 	Driver_Open_FullMethodName     = "/mehr.plugin.v1.Driver/Open"
 	Driver_Counters_FullMethodName = "/mehr.plugin.v1.Driver/Counters"
 	Driver_Close_FullMethodName    = "/mehr.plugin.v1.Driver/Close"
-	Driver_Packets_FullMethodName  = "/mehr.plugin.v1.Driver/Packets"
 )
 
 // DriverClient is the client API for Driver service.
@@ -48,11 +55,6 @@ type DriverClient interface {
 	Counters(ctx context.Context, in *CountersRequest, opts ...grpc.CallOption) (*CountersResponse, error)
 	// Close closes the interface. The host stops the process afterwards.
 	Close(ctx context.Context, in *CloseRequest, opts ...grpc.CallOption) (*CloseResponse, error)
-	// Packets carries the traffic. Host to plugin: packets to send. Plugin
-	// to host: packets received. Each side's writer drains everything that
-	// is queued into one Batch while the previous one is in flight. There is
-	// at most one Packets stream per process, opened after Open.
-	Packets(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[Batch, Batch], error)
 }
 
 type driverClient struct {
@@ -93,19 +95,6 @@ func (c *driverClient) Close(ctx context.Context, in *CloseRequest, opts ...grpc
 	return out, nil
 }
 
-func (c *driverClient) Packets(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[Batch, Batch], error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	stream, err := c.cc.NewStream(ctx, &Driver_ServiceDesc.Streams[0], Driver_Packets_FullMethodName, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	x := &grpc.GenericClientStream[Batch, Batch]{ClientStream: stream}
-	return x, nil
-}
-
-// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
-type Driver_PacketsClient = grpc.BidiStreamingClient[Batch, Batch]
-
 // DriverServer is the server API for Driver service.
 // All implementations must embed UnimplementedDriverServer
 // for forward compatibility.
@@ -120,11 +109,6 @@ type DriverServer interface {
 	Counters(context.Context, *CountersRequest) (*CountersResponse, error)
 	// Close closes the interface. The host stops the process afterwards.
 	Close(context.Context, *CloseRequest) (*CloseResponse, error)
-	// Packets carries the traffic. Host to plugin: packets to send. Plugin
-	// to host: packets received. Each side's writer drains everything that
-	// is queued into one Batch while the previous one is in flight. There is
-	// at most one Packets stream per process, opened after Open.
-	Packets(grpc.BidiStreamingServer[Batch, Batch]) error
 	mustEmbedUnimplementedDriverServer()
 }
 
@@ -143,9 +127,6 @@ func (UnimplementedDriverServer) Counters(context.Context, *CountersRequest) (*C
 }
 func (UnimplementedDriverServer) Close(context.Context, *CloseRequest) (*CloseResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Close not implemented")
-}
-func (UnimplementedDriverServer) Packets(grpc.BidiStreamingServer[Batch, Batch]) error {
-	return status.Error(codes.Unimplemented, "method Packets not implemented")
 }
 func (UnimplementedDriverServer) mustEmbedUnimplementedDriverServer() {}
 func (UnimplementedDriverServer) testEmbeddedByValue()                {}
@@ -222,13 +203,6 @@ func _Driver_Close_Handler(srv interface{}, ctx context.Context, dec func(interf
 	return interceptor(ctx, in, info, handler)
 }
 
-func _Driver_Packets_Handler(srv interface{}, stream grpc.ServerStream) error {
-	return srv.(DriverServer).Packets(&grpc.GenericServerStream[Batch, Batch]{ServerStream: stream})
-}
-
-// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
-type Driver_PacketsServer = grpc.BidiStreamingServer[Batch, Batch]
-
 // Driver_ServiceDesc is the grpc.ServiceDesc for Driver service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -249,13 +223,6 @@ var Driver_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _Driver_Close_Handler,
 		},
 	},
-	Streams: []grpc.StreamDesc{
-		{
-			StreamName:    "Packets",
-			Handler:       _Driver_Packets_Handler,
-			ServerStreams: true,
-			ClientStreams: true,
-		},
-	},
+	Streams:  []grpc.StreamDesc{},
 	Metadata: "driver.proto",
 }

@@ -149,6 +149,10 @@ func serve(open OpenFunc) int {
 	// once it serves; the original stays the line to mehrd's log.
 	stderr := &lineWriter{w: os.Stderr}
 	logf := stderr.printf
+	// Without a packet channel (a host of another protocol, or a test
+	// harness) the plugin still serves, and Open reports why it cannot
+	// carry packets.
+	data, dataErr := shared.DataConn()
 
 	var srv *shared.Server
 	srv = shared.NewServer(func(ctx context.Context, a shared.OpenArgs) (iface.Interface, error) {
@@ -156,6 +160,8 @@ func serve(open OpenFunc) int {
 	}, shared.ServerOptions{
 		Logf:        logf,
 		OrphanAfter: orphanAfter,
+		Data:        data,
+		DataErr:     dataErr,
 		Orphaned: func() {
 			logf("the host's packet stream is gone; exiting")
 			srv.Shutdown()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -53,6 +54,13 @@ type ServerOptions struct {
 	// the process. Nil ignores it.
 	Orphaned    func()
 	OrphanAfter time.Duration
+	// Data is the plugin's end of the packet channel (DataConn). With
+	// it, Open starts moving packets over it; without it, the caller
+	// runs ServeStream itself.
+	Data net.Conn
+	// DataErr, if set, is why there is no packet channel; Open fails
+	// with it.
+	DataErr error
 }
 
 // Server is the plugin side of the Driver service: it opens one
@@ -73,6 +81,7 @@ type Server struct {
 	props     *pb.Properties
 	rxq       *Queue
 	maxPkts   int
+	maxBytes  int
 	streaming bool
 	orphan    *time.Timer
 }
@@ -91,6 +100,9 @@ func (s *Server) Open(ctx context.Context, req *pb.OpenRequest) (*pb.OpenRespons
 	defer s.mu.Unlock()
 	if s.drv != nil {
 		return nil, status.Error(codes.FailedPrecondition, "interface already open")
+	}
+	if s.o.DataErr != nil {
+		return nil, status.Error(codes.FailedPrecondition, s.o.DataErr.Error())
 	}
 	maxBytes, maxPkts := int(req.MaxBatchBytes), int(req.MaxBatchPackets)
 	if maxBytes <= 0 || maxBytes > MaxBatchBytes {
@@ -128,9 +140,13 @@ func (s *Server) Open(ctx context.Context, req *pb.OpenRequest) (*pb.OpenRespons
 	_, p.HasCounters = drv.(iface.Stats)
 	s.drv, s.props, s.maxPkts = drv, p, maxPkts
 	s.rxq = NewQueue(maxBytes, maxPkts)
+	s.maxBytes = maxBytes
 	s.wg.Add(1)
 	go s.routineReceive(drv, s.rxq, mtu)
 	s.armOrphanLocked()
+	if s.o.Data != nil {
+		go s.ServeStream(NewBatchConn(s.o.Data, maxBytes, maxPkts))
+	}
 	return &pb.OpenResponse{Properties: p}, nil
 }
 
@@ -169,10 +185,24 @@ func (s *Server) routineReceive(drv iface.Interface, q *Queue, mtu int) {
 	}
 }
 
-// Packets implements pb.DriverServer: it sends the driver's packets to
-// the host and hands the host's packets to the driver, until the host
-// ends the stream.
-func (s *Server) Packets(stream pb.Driver_PacketsServer) error {
+// BatchStream is one end of the packet channel: BatchConn, or a fake in
+// tests.
+type BatchStream interface {
+	Send(*pb.Batch) error
+	Recv() (*pb.Batch, error)
+}
+
+// Limits returns the batch limits the host asked for in Open.
+func (s *Server) Limits() (maxBytes, maxPackets int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.maxBytes, s.maxPkts
+}
+
+// ServeStream sends the driver's packets to the host and hands the host's
+// packets to the driver, until the stream ends: the host closed its end
+// or went away.
+func (s *Server) ServeStream(stream BatchStream) error {
 	s.mu.Lock()
 	drv, q, maxPkts, mtu := s.drv, s.rxq, s.maxPkts, 0
 	if drv == nil {
@@ -229,10 +259,13 @@ func (s *Server) Packets(stream pb.Driver_PacketsServer) error {
 		}
 	}
 	close(stop)
-	if werr := <-writeErr; werr != nil {
+	if c, ok := stream.(io.Closer); ok {
+		c.Close() // ends a Send blocked on a host that went away
+	}
+	if werr := <-writeErr; werr != nil && !errors.Is(werr, net.ErrClosed) {
 		return werr
 	}
-	if status.Code(err) == codes.Canceled {
+	if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
 		return nil
 	}
 	return err

@@ -50,10 +50,12 @@ func TestServerInProcess(t *testing.T) {
 	var gotName string
 	var gotConfig string
 	drv := &loop{q: make(chan []byte, 16), done: make(chan struct{})}
+	hostEnd, pluginEnd := net.Pipe() // the packet channel
+	defer hostEnd.Close()
 	srv := shared.NewServer(func(_ context.Context, a shared.OpenArgs) (iface.Interface, error) {
 		gotName, gotConfig = a.Name, string(a.Config)
 		return drv, nil
-	}, shared.ServerOptions{})
+	}, shared.ServerOptions{Data: pluginEnd})
 	// Closing the client stops the server through go-plugin's controller.
 	client, _ := plugin.TestPluginGRPCConn(t, false, shared.PluginMap(srv))
 	defer client.Close()
@@ -77,10 +79,7 @@ func TestServerInProcess(t *testing.T) {
 	if _, err := c.Open(ctx, &pb.OpenRequest{Name: "again"}); status.Code(err) != codes.FailedPrecondition {
 		t.Fatalf("second Open: %v", err)
 	}
-	stream, err := c.Packets(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	stream := shared.NewBatchConn(hostEnd, shared.MaxBatchBytes, shared.MaxBatchPackets)
 	if err := stream.Send(&pb.Batch{Data: []byte("onetwo"), Sizes: []uint32{3, 3}}); err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +119,7 @@ func TestServerInProcess(t *testing.T) {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	stream.CloseSend()
+	stream.Close()
 	if _, err := c.Close(ctx, &pb.CloseRequest{}); err != nil {
 		t.Fatal(err)
 	}

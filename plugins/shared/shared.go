@@ -13,7 +13,7 @@ import (
 // the rules in this package). A host and a plugin with different versions
 // refuse each other during the go-plugin handshake. Bump it on every
 // incompatible change.
-const ProtocolVersion = 1
+const ProtocolVersion = 2
 
 // Handshake is the go-plugin handshake shared by mehrd and its plugins.
 // The magic cookie is not a security measure: it only lets a plugin

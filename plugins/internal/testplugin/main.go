@@ -39,8 +39,9 @@ type options struct {
 
 type server struct {
 	*shared.Server
-	mu  sync.Mutex
-	opt options
+	data net.Conn // the packet channel
+	mu   sync.Mutex
+	opt  options
 }
 
 func (s *server) Open(ctx context.Context, req *pb.OpenRequest) (*pb.OpenResponse, error) {
@@ -49,7 +50,11 @@ func (s *server) Open(ctx context.Context, req *pb.OpenRequest) (*pb.OpenRespons
 	s.mu.Lock()
 	s.opt = o
 	s.mu.Unlock()
-	return s.Server.Open(ctx, req)
+	resp, err := s.Server.Open(ctx, req)
+	if err == nil {
+		go s.stream(s.data)
+	}
+	return resp, err
 }
 
 func (s *server) behaviour() string {
@@ -58,9 +63,14 @@ func (s *server) behaviour() string {
 	return s.opt.Behaviour
 }
 
-func (s *server) Packets(stream pb.Driver_PacketsServer) error {
+// stream runs the packet channel once Open has succeeded: the server's
+// own loop, or garbage.
+func (s *server) stream(conn net.Conn) {
+	maxBytes, maxPkts := s.Server.Limits()
+	stream := shared.NewBatchConn(conn, maxBytes, maxPkts)
 	if s.behaviour() != "garbage" {
-		return s.Server.Packets(stream)
+		s.Server.ServeStream(stream)
+		return
 	}
 	mtu := s.opt.MTU
 	if mtu == 0 {
@@ -73,7 +83,7 @@ func (s *server) Packets(stream pb.Driver_PacketsServer) error {
 	}
 	for i := 0; ; i++ {
 		if err := stream.Send(bad[i%len(bad)]); err != nil {
-			return err
+			return
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -126,7 +136,12 @@ func main() {
 		os.Exit(1)
 	}
 	stderr := os.Stderr
-	s := &server{}
+	data, err := shared.DataConn()
+	if err != nil {
+		fmt.Fprintln(stderr, "testplugin:", err)
+		os.Exit(1)
+	}
+	s := &server{data: data}
 	s.Server = shared.NewServer(func(ctx context.Context, a shared.OpenArgs) (iface.Interface, error) {
 		mtu := s.opt.MTU
 		if mtu == 0 {
