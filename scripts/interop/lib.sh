@@ -30,14 +30,15 @@ interop_cleanup() {
 }
 
 # interop_build CMD...: build ./cmd/CMD into $work/CMD. With mehrd come
-# its interface plugins (UDPInterface runs in mehr-plugin-udp), next to it
-# where mehrd looks for them.
+# its interface plugins (UDP, serial, KISS and RNode interfaces run in
+# mehr-plugin-*), next to it where mehrd looks for them.
 interop_build() {
 	local c
 	for c in "$@"; do
 		(cd "$repo" && go build -o "$work/$c" "./cmd/$c")
 		if [ "$c" = mehrd ]; then
-			(cd "$repo" && go build -o "$work/" ./cmd/mehr-plugin-udp)
+			(cd "$repo" && go build -o "$work/" ./cmd/mehr-plugin-udp ./cmd/mehr-plugin-serial \
+				./cmd/mehr-plugin-kiss ./cmd/mehr-plugin-rnode)
 		fi
 	done
 }
