@@ -220,3 +220,18 @@ func TestDaemonsOverRNodePlugin(t *testing.T) {
 	pluginUp(t, ctx, b)
 	announceAndLink(t, ctx, a.Node, b.Node)
 }
+
+// TestDaemonsOverUDPPlugin: two mehrd instances with UDPInterface
+// sections on loopback, whose driver runs in mehr-plugin-udp, exchange an
+// announce and open a link.
+func TestDaemonsOverUDPPlugin(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	pa, pb := freePort(t, "udp"), freePort(t, "udp")
+	sec := "[[interfaces]]\nname = \"UDP\"\ntype = \"UDPInterface\"\nenabled = true\nlisten_ip = \"127.0.0.1\"\nlisten_port = %d\nforward_ip = \"127.0.0.1\"\nforward_port = %d\n"
+	a := daemonWith(t, ctx, fmt.Sprintf(sec, pa, pb))
+	b := daemonWith(t, ctx, fmt.Sprintf(sec, pb, pa))
+	pluginUp(t, ctx, a)
+	pluginUp(t, ctx, b)
+	announceAndLink(t, ctx, a.Node, b.Node)
+}
