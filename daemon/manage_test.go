@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -133,6 +134,25 @@ forward_port = %d
 	if r := call(t, ctx, adir, control.Request{Cmd: "interface_add", TOML: fmt.Sprintf(
 		"[[interfaces]]\nname = \"srv2\"\ntype = \"TCPServerInterface\"\nlisten_ip = \"127.0.0.1\"\nlisten_port = %d\n", port)}); r.Error != "" {
 		t.Fatalf("re-add on the same port: %+v", r)
+	}
+	// Removing the UDP interface stops its plugin process.
+	ps := a.Plugins()
+	if len(ps) != 1 || !ps[0].Up || ps[0].PID == 0 {
+		t.Fatalf("plugins before removal: %+v", ps)
+	}
+	pid := ps[0].PID
+	if r := call(t, ctx, adir, control.Request{Cmd: "interface_remove", Name: "u"}); r.Error != "" {
+		t.Fatalf("remove u: %+v", r)
+	}
+	if ps := a.Plugins(); len(ps) != 0 {
+		t.Fatalf("plugins after removal: %+v", ps)
+	}
+	for syscall.Kill(pid, 0) == nil {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("plugin process %d still running", pid)
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 	a.Close()
 	b.Close()
