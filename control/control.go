@@ -65,6 +65,19 @@ type ConfiguredInterface struct {
 	// the interface itself, or each accepted connection.
 	Listener bool     `json:"listener,omitempty"`
 	Attached []string `json:"attached,omitempty"`
+	// Plugin describes the plugin process of an interface whose driver
+	// runs out of process.
+	Plugin *PluginInfo `json:"plugin,omitempty"`
+}
+
+// PluginInfo is the supervision state of a plugin process.
+type PluginInfo struct {
+	Up        bool      `json:"up"`
+	PID       int       `json:"pid,omitempty"`
+	Restarts  int       `json:"restarts"`
+	Since     time.Time `json:"since"`
+	LastError string    `json:"last_error,omitempty"`
+	Garbage   uint64    `json:"garbage,omitempty"`
 }
 
 // Interfaces is what the control socket needs to list, add and remove

@@ -93,6 +93,11 @@ func (d *Daemon) ConfiguredInterfaces() []control.ConfiguredInterface {
 		switch {
 		case m.att.iface != nil:
 			ci.Attached = []string{m.att.iface.Name()}
+			if p := m.att.plugin; p != nil {
+				st := p.Status()
+				ci.Plugin = &control.PluginInfo{Up: st.Up, PID: st.PID, Restarts: st.Restarts, Since: st.Since,
+					LastError: st.LastError, Garbage: st.Garbage}
+			}
 		case m.att.listener != nil:
 			ci.Listener = true
 			ci.Attached = d.Node.Spawned(m.att.listener)

@@ -141,6 +141,11 @@ forward_port = %d
 		t.Fatalf("plugins before removal: %+v", ps)
 	}
 	pid := ps[0].PID
+	for _, ci := range call(t, ctx, adir, control.Request{Cmd: "interfaces"}).Interfaces {
+		if ci.Name == "u" && (ci.Plugin == nil || !ci.Plugin.Up || ci.Plugin.PID != pid) {
+			t.Fatalf("u listed as %+v", ci)
+		}
+	}
 	if r := call(t, ctx, adir, control.Request{Cmd: "interface_remove", Name: "u"}); r.Error != "" {
 		t.Fatalf("remove u: %+v", r)
 	}

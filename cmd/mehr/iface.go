@@ -102,6 +102,17 @@ func cmdInterface(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 			if i.Listener {
 				fmt.Fprintf(stdout, "    %d connected: %s\n", len(i.Attached), strings.Join(i.Attached, ", "))
 			}
+			if p := i.Plugin; p != nil {
+				state := fmt.Sprintf("up, pid %d", p.PID)
+				if !p.Up {
+					state = "down"
+				}
+				fmt.Fprintf(stdout, "    plugin %s for %s, %d restarts", state, time.Since(p.Since).Round(time.Second), p.Restarts)
+				if p.LastError != "" {
+					fmt.Fprintf(stdout, ", last: %s", p.LastError)
+				}
+				fmt.Fprintln(stdout)
+			}
 		}
 	}
 	return nil
