@@ -8,6 +8,17 @@ type Config struct {
 	Reticulum  Reticulum   `toml:"reticulum" comment:"Instance-wide settings, as in the [reticulum] section of the reference configuration."`
 	Logging    Logging     `toml:"logging" comment:"Logging, as in the [logging] section of the reference configuration."`
 	Interfaces []Interface `toml:"interfaces" comment:"Interfaces the node communicates over. Each [[interfaces]] entry is one [[Name]] section of the reference's [interfaces] section; the reference's section name becomes the name key."`
+	TUN        TUN         `toml:"tun" comment:"IP over mehr: a TUN device that gives this node an IPv6 address, so that ordinary IP programs reach other mehr nodes with it enabled. mehr only; the reference has no such section."`
+}
+
+// TUN configures the IP adapter. The device runs in a plugin process
+// (mehr-plugin-tun), the only part that needs CAP_NET_ADMIN.
+type TUN struct {
+	Enabled bool   `toml:"enabled" comment:"Bring up the TUN device and announce this node's IP service."`
+	Device  string `toml:"device" comment:"Name of the TUN device. Empty uses mehr0."`
+	Prefix  string `toml:"prefix" comment:"IPv6 unique-local prefix every node's address starts with; the rest of an address is the leading bits of the node's IP destination hash, so all nodes of one mesh must use the same prefix. At most /64. Empty uses the built-in default (see mehr ip)."`
+	MTU     int    `toml:"mtu" comment:"MTU of the TUN device in bytes, at least 1280. 0 uses 1280. Packets larger than a path's link MTU are fragmented inside the link."`
+	Plugin  string `toml:"plugin" comment:"Plugin that runs the TUN device: a path, or a name found as for interfaces. Empty uses mehr-plugin-tun."`
 }
 
 // Reticulum holds the instance-wide settings. Pointer fields are optional:

@@ -35,6 +35,11 @@ func (c *Config) Marshal() ([]byte, error) {
 	w.table("logging")
 	w.fields(reflect.ValueOf(n.Logging), reflect.ValueOf(def.Logging), loggingInfo(),
 		func(fi *fieldInfo) bool { return fi.name == "loglevel" }, nil)
+	if n.TUN != def.TUN {
+		w.line("")
+		w.table("tun")
+		w.fields(reflect.ValueOf(n.TUN), reflect.ValueOf(def.TUN), tunInfo(), func(fi *fieldInfo) bool { return fi.name == "enabled" }, nil)
+	}
 	for _, it := range n.Interfaces {
 		w.line("")
 		w.line("[[interfaces]]")
@@ -97,6 +102,10 @@ func Genconf() []byte {
 	w.comment(ci.byName["logging"].comment)
 	w.table("logging")
 	w.documented(reflect.ValueOf(def.Logging), loggingInfo(), nil, func(fi *fieldInfo) bool { return fi.name == "level" })
+	w.line("")
+	w.comment(ci.byName["tun"].comment)
+	w.table("tun")
+	w.documented(reflect.ValueOf(def.TUN), tunInfo(), nil, nil)
 	w.line("")
 	w.comment(ci.byName["interfaces"].comment)
 	w.comment("Keys without a type note are read by every interface type. Type-specific keys are shown for the default AutoInterface below and in the commented-out examples after it.")

@@ -143,6 +143,13 @@ func (d *tomlDecoder) top(raw map[string]any, c *Config) {
 			case hasNum && !hasLevel:
 				c.Logging.Level = ""
 			}
+		case "tun":
+			m, ok := v.(map[string]any)
+			if !ok {
+				d.fail(top(k), ErrType, "expected a table, got %s", tomlType(v))
+				continue
+			}
+			d.table(m, reflect.ValueOf(&c.TUN).Elem(), tunInfo(), tunPath, "")
 		case "interfaces":
 			list, ok := tables(v)
 			if !ok {

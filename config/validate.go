@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/netip"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,6 +22,7 @@ type fieldPath struct {
 
 func retPath(key string) fieldPath { return fieldPath{"reticulum", -1, -1, key} }
 func logPath(key string) fieldPath { return fieldPath{"logging", -1, -1, key} }
+func tunPath(key string) fieldPath { return fieldPath{"tun", -1, -1, key} }
 func ifPath(i int, key string) fieldPath {
 	return fieldPath{"interfaces", i, -1, key}
 }
@@ -293,6 +295,7 @@ func isHex(s string) bool {
 // validate checks a normalized configuration.
 func validate(c *Config) []problem {
 	v := &validator{}
+	validateTUN(v, &c.TUN)
 	r := &c.Reticulum
 	if r.InstanceName == "" {
 		v.add(retPath("instance_name"), ErrValue, "must not be empty")
@@ -658,4 +661,28 @@ func formatFloat(f float64) string {
 		s += ".0"
 	}
 	return s
+}
+
+// validateTUN checks the [tun] section; the prefix's length against the
+// address layout is checked where the adapter is built.
+func validateTUN(v *validator, t *TUN) {
+	if t.MTU != 0 && (t.MTU < 1280 || t.MTU > 65535) {
+		v.add(tunPath("mtu"), ErrValue, "%d is not from 1280 to 65535 (IPv6 needs at least 1280)", t.MTU)
+	}
+	if t.Prefix != "" {
+		p, err := netip.ParsePrefix(t.Prefix)
+		switch {
+		case err != nil:
+			v.add(tunPath("prefix"), ErrValue, "%q is not an IPv6 prefix such as fd00:1234::/48", t.Prefix)
+		case !p.Addr().Is6() || p.Addr().Is4In6():
+			v.add(tunPath("prefix"), ErrValue, "%s is not an IPv6 prefix", t.Prefix)
+		case p.Bits() > 64:
+			v.add(tunPath("prefix"), ErrValue, "%s is longer than /64, which leaves too few bits of the destination hash", t.Prefix)
+		case p.Masked() != p:
+			v.add(tunPath("prefix"), ErrValue, "%s has bits set after the prefix length (did you mean %s?)", t.Prefix, p.Masked())
+		}
+	}
+	if len(t.Device) > 15 {
+		v.add(tunPath("device"), ErrValue, "%q is longer than the 15 characters a device name may have", t.Device)
+	}
 }
