@@ -80,6 +80,13 @@ var importRules = map[string][]string{
 	"github.com/mehr-net/mehr/rns/transport":      {"encoding/json", "encoding/gob", "msgpack", "/interfaces/"},
 	"github.com/mehr-net/mehr/rns/iface":          {"github.com/mehr-net/mehr/"},
 	"github.com/mehr-net/mehr/interfaces/framing": {"github.com/mehr-net/mehr/"},
+	// Drivers see only the driver contract: no configuration schema, no
+	// transport, no plugin machinery (cmd and internal/pluginmain map the
+	// configuration onto each driver's Config).
+	"github.com/mehr-net/mehr/interfaces/": {
+		"github.com/mehr-net/mehr/config", "github.com/mehr-net/mehr/rns/transport",
+		"github.com/mehr-net/mehr/plugins", "github.com/mehr-net/mehr/daemon",
+	},
 }
 
 // TestImportRules enforces the dependency table of STYLE.md with go list.

@@ -19,7 +19,7 @@ import (
 )
 
 func open(ctx context.Context, ic config.Interface, logf func(string, ...any)) (sdk.Interface, error) {
-	cfg, err := kiss.FromConfig(ic)
+	cfg, err := pluginmain.KISS(ic)
 	if err != nil {
 		return nil, err
 	}

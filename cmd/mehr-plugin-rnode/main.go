@@ -21,7 +21,7 @@ import (
 )
 
 func open(ctx context.Context, ic config.Interface, logf func(string, ...any)) (sdk.Interface, error) {
-	cfg, err := rnode.FromConfig(ic)
+	cfg, err := pluginmain.RNode(ic)
 	if err != nil {
 		return nil, err
 	}

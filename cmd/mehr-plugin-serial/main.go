@@ -18,7 +18,7 @@ import (
 )
 
 func open(ctx context.Context, ic config.Interface, logf func(string, ...any)) (sdk.Interface, error) {
-	cfg, err := serial.FromConfig(ic)
+	cfg, err := pluginmain.Serial(ic)
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/mehr-net/mehr/config"
 	"github.com/mehr-net/mehr/interfaces/framing"
 	"github.com/mehr-net/mehr/interfaces/serial"
 	"github.com/mehr-net/mehr/rns/iface"
@@ -136,61 +135,6 @@ type Config struct {
 	Open func(serial.PortConfig) (serial.Port, error)
 	// Logf, if set, receives interface events (never per-packet ones).
 	Logf func(format string, args ...any)
-}
-
-// FromConfig maps a KISSInterface section of the configuration to a
-// Config. The section's type must be KISSInterface. Keys that transport
-// applies (IFAC, announce caps, ingress control) are left to the caller.
-func FromConfig(ic config.Interface) (Config, error) {
-	if ic.Type != config.TypeKISS {
-		return Config{}, fmt.Errorf("%w: interface %q has type %q, not %s", ErrBadConfig, ic.Name, ic.Type, config.TypeKISS)
-	}
-	m, err := serial.ModeFromConfig(ic)
-	if err != nil {
-		return Config{}, err
-	}
-	pc, err := serial.PortFromConfig(ic)
-	if err != nil {
-		return Config{}, err
-	}
-	bad := func(format string, args ...any) (Config, error) {
-		return Config{}, fmt.Errorf("%w: interface %q: %s", ErrBadConfig, ic.Name, fmt.Sprintf(format, args...))
-	}
-	c := Config{Name: ic.Name, Mode: m, Port: pc, Bitrate: ic.Bitrate, FlowControl: ic.FlowControl, IDCallsign: ic.IDCallsign}
-	if c.Bitrate != 0 && c.Bitrate < MinBitrate {
-		return bad("bitrate %d below %d", c.Bitrate, MinBitrate)
-	}
-	tnc := DefaultTNC()
-	for _, d := range []struct {
-		key string
-		v   *int
-		dst *time.Duration
-	}{{"preamble", ic.Preamble, &tnc.Preamble}, {"txtail", ic.TXTail, &tnc.TXTail}, {"slottime", ic.SlotTime, &tnc.SlotTime}} {
-		if d.v == nil {
-			continue
-		}
-		if *d.v < 0 {
-			return bad("%s %d ms is negative", d.key, *d.v)
-		}
-		*d.dst = time.Duration(*d.v) * time.Millisecond
-	}
-	if ic.Persistence != nil {
-		if *ic.Persistence < 0 || *ic.Persistence > 255 {
-			return bad("persistence %d outside 0..255", *ic.Persistence)
-		}
-		tnc.Persistence = *ic.Persistence
-	}
-	c.TNC = &tnc
-	if ic.IDInterval != nil {
-		if *ic.IDInterval < 0 {
-			return bad("id_interval %d is negative", *ic.IDInterval)
-		}
-		c.IDInterval = time.Duration(*ic.IDInterval) * time.Second
-	}
-	if len(c.IDCallsign) > HWMTU {
-		return bad("id_callsign is %d bytes long, more than %d", len(c.IDCallsign), HWMTU)
-	}
-	return c, nil
 }
 
 // settings are a Config with defaults applied and values checked.

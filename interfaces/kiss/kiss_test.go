@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mehr-net/mehr/config"
 	"github.com/mehr-net/mehr/interfaces/kiss"
 	"github.com/mehr-net/mehr/interfaces/serial"
 	"github.com/mehr-net/mehr/internal/testutil"
@@ -443,59 +442,6 @@ func TestNewFails(t *testing.T) {
 		if _, err := kiss.New(context.Background(), c); !errors.Is(err, kiss.ErrBadConfig) {
 			t.Errorf("%+v: %v", c, err)
 		}
-	}
-}
-
-func TestFromConfig(t *testing.T) {
-	base := config.NewInterface("tnc", config.TypeKISS)
-	base.Port = "/dev/ttyUSB0"
-	c, err := kiss.FromConfig(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.Name != "tnc" || c.Mode != iface.ModeFull || c.Bitrate != 0 || c.FlowControl || c.IDInterval != 0 ||
-		c.Port != (serial.PortConfig{Path: "/dev/ttyUSB0", Speed: 9600, DataBits: 8, StopBits: 1}) || *c.TNC != kiss.DefaultTNC() {
-		t.Fatalf("defaults: %+v", c)
-	}
-	ip := func(v int) *int { return &v }
-	full := base
-	full.Mode, full.Speed, full.Parity, full.Bitrate = "gw", 57600, "odd", 9600
-	full.Preamble, full.TXTail, full.Persistence, full.SlotTime = ip(150), ip(10), ip(200), ip(30)
-	full.FlowControl, full.IDCallsign, full.IDInterval = true, "N0CALL", ip(600)
-	c, err = kiss.FromConfig(full)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantTNC := kiss.TNC{Preamble: 150 * time.Millisecond, TXTail: 10 * time.Millisecond, Persistence: 200, SlotTime: 30 * time.Millisecond}
-	if c.Mode != iface.ModeGateway || c.Bitrate != 9600 || !c.FlowControl || c.IDCallsign != "N0CALL" ||
-		c.IDInterval != 10*time.Minute || *c.TNC != wantTNC || c.Port.Speed != 57600 || c.Port.Parity != serial.ParityOdd {
-		t.Fatalf("full: %+v", c)
-	}
-	for _, bad := range []struct {
-		name string
-		mod  func(*config.Interface)
-		msg  string
-	}{
-		{"type", func(i *config.Interface) { i.Type = config.TypeSerial }, "not KISSInterface"},
-		{"port", func(i *config.Interface) { i.Port = "" }, "no port"},
-		{"parity", func(i *config.Interface) { i.Parity = "space" }, "parity"},
-		{"preamble", func(i *config.Interface) { i.Preamble = ip(-1) }, "preamble"},
-		{"txtail", func(i *config.Interface) { i.TXTail = ip(-1) }, "txtail"},
-		{"slottime", func(i *config.Interface) { i.SlotTime = ip(-1) }, "slottime"},
-		{"persistence", func(i *config.Interface) { i.Persistence = ip(256) }, "persistence"},
-		{"id_interval", func(i *config.Interface) { i.IDInterval = ip(-1) }, "id_interval"},
-		{"id_callsign", func(i *config.Interface) { i.IDCallsign = strings.Repeat("x", 600) }, "id_callsign"},
-		{"mode", func(i *config.Interface) { i.Mode = "internal" }, "mode"},
-		{"bitrate", func(i *config.Interface) { i.Bitrate = 4 }, "bitrate"},
-	} {
-		t.Run(bad.name, func(t *testing.T) {
-			ic := base
-			bad.mod(&ic)
-			_, err := kiss.FromConfig(ic)
-			if !errors.Is(err, kiss.ErrBadConfig) || !strings.Contains(err.Error(), bad.msg) {
-				t.Fatalf("error %v, want %q", err, bad.msg)
-			}
-		})
 	}
 }
 

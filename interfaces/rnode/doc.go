@@ -30,7 +30,8 @@
 //   - a data frame longer than DataMTU is dropped and counted instead of
 //     being truncated and delivered.
 //
-// The driver layer, Interface (New, configured with Config or FromConfig),
+// The driver layer, Interface (New, configured with Config; mehrd maps its
+// configuration onto Config in internal/pluginmain),
 // implements iface.Interface on top of it, behaving as the reference does:
 // it opens the port at 115200 baud, waits for boards that reset on open,
 // detects the device, refuses firmware older than 1.52 (ErrFirmwareTooOld),

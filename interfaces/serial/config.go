@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/mehr-net/mehr/config"
 	"github.com/mehr-net/mehr/rns/iface"
 )
 
@@ -64,58 +63,6 @@ type Config struct {
 	Logf func(format string, args ...any)
 }
 
-// FromConfig maps a SerialInterface section of the configuration to a
-// Config. The section's type must be SerialInterface. Keys that
-// transport applies (IFAC, announce caps, ingress control) are left to the
-// caller.
-func FromConfig(ic config.Interface) (Config, error) {
-	if ic.Type != config.TypeSerial {
-		return Config{}, fmt.Errorf("%w: interface %q has type %q, not %s", ErrBadConfig, ic.Name, ic.Type, config.TypeSerial)
-	}
-	m, err := ModeFromConfig(ic)
-	if err != nil {
-		return Config{}, err
-	}
-	pc, err := PortFromConfig(ic)
-	if err != nil {
-		return Config{}, err
-	}
-	c := Config{Name: ic.Name, Mode: m, Port: pc, Bitrate: ic.Bitrate}
-	if c.Bitrate != 0 && c.Bitrate < MinBitrate {
-		return Config{}, fmt.Errorf("%w: interface %q: bitrate %d below %d", ErrBadConfig, ic.Name, c.Bitrate, MinBitrate)
-	}
-	return c, nil
-}
-
-// PortFromConfig maps the serial port keys (port, speed, databits,
-// parity, stopbits) of an interface section, for any serial-attached
-// interface type, with the reference's defaults for keys left out.
-func PortFromConfig(ic config.Interface) (PortConfig, error) {
-	par, ok := ParseParity(ic.Parity)
-	if !ok {
-		return PortConfig{}, fmt.Errorf("%w: interface %q: unknown parity %q (want none, even or odd)", ErrBadConfig, ic.Name, ic.Parity)
-	}
-	pc, err := PortConfig{Path: ic.Port, Speed: ic.Speed, DataBits: ic.DataBits, Parity: par, StopBits: ic.StopBits}.normalized()
-	if err != nil {
-		return PortConfig{}, fmt.Errorf("interface %q: %w", ic.Name, err)
-	}
-	return pc, nil
-}
-
-// ModeFromConfig maps an interface section's mode; empty means full. The
-// reference's internal mode has no driver-level meaning here and is
-// refused.
-func ModeFromConfig(ic config.Interface) (iface.Mode, error) {
-	if ic.Mode == "" {
-		return iface.ModeFull, nil
-	}
-	m, ok := iface.ParseMode(ic.Mode)
-	if !ok {
-		return 0, fmt.Errorf("%w: interface %q: mode %q is not supported", ErrBadConfig, ic.Name, ic.Mode)
-	}
-	return m, nil
-}
-
 // settings are a Config with defaults applied and values checked.
 type settings struct {
 	name    string
@@ -133,7 +80,7 @@ func (c *Config) settings() (settings, error) {
 	if _, ok := iface.ParseMode(s.mode.String()); !ok {
 		return s, fmt.Errorf("%w: mode %v", ErrBadConfig, s.mode)
 	}
-	pc, err := c.Port.normalized()
+	pc, err := c.Port.Normalized()
 	if err != nil {
 		return s, err
 	}

@@ -111,7 +111,7 @@ var ErrDown = errors.New("serial: port is down")
 // lost. It fails if the first open fails (unless cfg.WaitForDevice is
 // set), or when ctx ends first.
 func OpenLine(ctx context.Context, cfg LineConfig) (*Line, error) {
-	pc, err := cfg.Port.normalized()
+	pc, err := cfg.Port.Normalized()
 	if err != nil {
 		return nil, err
 	}

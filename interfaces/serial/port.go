@@ -76,9 +76,9 @@ type PortConfig struct {
 	StopBits int
 }
 
-// normalized returns c with defaults applied, or an error wrapping
+// Normalized returns c with defaults applied, or an error wrapping
 // ErrBadConfig for a value out of range.
-func (c PortConfig) normalized() (PortConfig, error) {
+func (c PortConfig) Normalized() (PortConfig, error) {
 	if c.Path == "" {
 		return c, fmt.Errorf("%w: no port (serial device) given", ErrBadConfig)
 	}
@@ -120,7 +120,7 @@ type Port interface {
 // without hardware or software flow control, as the reference opens its
 // ports (pyserial with xonxoff, rtscts and dsrdtr off).
 func OpenPort(c PortConfig) (Port, error) {
-	c, err := c.normalized()
+	c, err := c.Normalized()
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mehr-net/mehr/config"
 	"github.com/mehr-net/mehr/interfaces/serial"
 	"github.com/mehr-net/mehr/internal/testutil"
 	"github.com/mehr-net/mehr/rns/iface"
@@ -287,53 +286,6 @@ func TestSettleCancelled(t *testing.T) {
 	_, err := serial.New(ctx, serial.Config{Port: serial.PortConfig{Path: p.Path}, Settle: time.Hour})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("New: %v", err)
-	}
-}
-
-func TestFromConfig(t *testing.T) {
-	base := config.NewInterface("ser", config.TypeSerial)
-	base.Port = "/dev/ttyUSB0"
-	c, err := serial.FromConfig(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := serial.Config{Name: "ser", Mode: iface.ModeFull,
-		Port: serial.PortConfig{Path: "/dev/ttyUSB0", Speed: 9600, DataBits: 8, Parity: serial.ParityNone, StopBits: 1}}
-	if c.Name != want.Name || c.Mode != want.Mode || c.Port != want.Port || c.Bitrate != 0 {
-		t.Fatalf("defaults: %+v", c)
-	}
-	full := base
-	full.Mode, full.Speed, full.DataBits, full.Parity, full.StopBits, full.Bitrate = "ap", 115200, 7, "E", 2, 1200
-	c, err = serial.FromConfig(full)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.Mode != iface.ModeAccessPoint || c.Bitrate != 1200 ||
-		c.Port != (serial.PortConfig{Path: "/dev/ttyUSB0", Speed: 115200, DataBits: 7, Parity: serial.ParityEven, StopBits: 2}) {
-		t.Fatalf("full: %+v", c)
-	}
-	for _, bad := range []struct {
-		name string
-		mod  func(*config.Interface)
-		msg  string
-	}{
-		{"type", func(i *config.Interface) { i.Type = config.TypeKISS }, "not SerialInterface"},
-		{"port", func(i *config.Interface) { i.Port = "" }, "no port"},
-		{"parity", func(i *config.Interface) { i.Parity = "mark" }, "parity"},
-		{"databits", func(i *config.Interface) { i.DataBits = 4 }, "databits"},
-		{"stopbits", func(i *config.Interface) { i.StopBits = 3 }, "stopbits"},
-		{"speed", func(i *config.Interface) { i.Speed = -5 }, "speed"},
-		{"mode", func(i *config.Interface) { i.Mode = "internal" }, "mode"},
-		{"bitrate", func(i *config.Interface) { i.Bitrate = 3 }, "bitrate"},
-	} {
-		t.Run(bad.name, func(t *testing.T) {
-			ic := base
-			bad.mod(&ic)
-			_, err := serial.FromConfig(ic)
-			if !errors.Is(err, serial.ErrBadConfig) || !strings.Contains(err.Error(), bad.msg) {
-				t.Fatalf("error %v, want %q", err, bad.msg)
-			}
-		})
 	}
 }
 

@@ -1,8 +1,9 @@
-// Package pluginmain is the shared main of mehr's own interface plugins
-// whose drivers take a config.Interface (serial, KISS, RNode): it decodes
-// the table mehrd passes into mehr's configuration schema, so the plugin
-// reads exactly the keys and defaults the in-process configuration
-// documents, and logs driver events to mehrd's log.
+// Package pluginmain is the shared main of mehr's serial, KISS and RNode
+// plugins: it decodes the table mehrd passes into mehr's configuration
+// schema, so that a plugin reads exactly the keys and defaults the
+// configuration documents, maps the section onto the driver's own Config
+// (Serial, KISS, RNode: the drivers themselves know nothing of the
+// schema), and logs driver events to mehrd's log.
 package pluginmain
 
 import (
