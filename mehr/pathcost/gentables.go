@@ -1,8 +1,10 @@
 //go:build ignore
 
-// Command gentables writes tables.go: the exact bucket bounds of the
+// gentables writes tables.go: the exact bucket bounds of the
 // CompactPathCost log encodings, computed with integer square roots so no
-// floating-point rounding can creep in. Run it with go generate.
+// floating-point rounding can creep in. Run it with go generate. (Not a
+// package doc: package pathcost has its own.)
+
 package main
 
 import (
