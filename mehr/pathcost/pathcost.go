@@ -105,7 +105,9 @@ func (p *Compact) Decode(b []byte) error {
 
 // Hop is what a relay measures about the hop it adds: its cost per byte in
 // μMHR, the hop's latency, and the bandwidth (bit/s) and MTU (bytes) of the
-// interface the path continues on.
+// interface the path continues on. A bandwidth or MTU of 0 (unknown)
+// makes the path's bottleneck 0: a relay that cannot measure one should
+// report a safe lower bound instead.
 type Hop struct {
 	Cost      uint64
 	Latency   time.Duration
@@ -120,7 +122,7 @@ type Hop struct {
 func (p Compact) AddHop(h Hop) Compact {
 	return Compact{
 		Cost:      AddCost(p.Cost, h.Cost),
-		Latency:   MaxLatencyCode(p.Latency, h.Latency),
+		Latency:   WorseLatency(p.Latency, h.Latency),
 		Bandwidth: MinBandwidth(p.Bandwidth, h.Bandwidth),
 		Hops:      addHops(p.Hops, 1),
 		MTU:       MinMTU(p.MTU, h.MTU),
@@ -219,9 +221,10 @@ func DecodeLatency(c uint16) time.Duration {
 	return time.Duration(c) * time.Millisecond
 }
 
-// MaxLatencyCode returns the encoded worse of the path's latency c and one
-// hop's latency d (the spec's worst_latency_ms = max(existing, measured)).
-func MaxLatencyCode(c uint16, d time.Duration) uint16 {
+// WorseLatency returns the encoded worse of the path's latency c and one
+// hop's latency d: the spec's worst_latency_ms = max(existing, measured).
+// The field is the worst single hop, not the end-to-end sum.
+func WorseLatency(c uint16, d time.Duration) uint16 {
 	return max(c, EncodeLatency(d))
 }
 
