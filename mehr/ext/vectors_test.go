@@ -334,3 +334,29 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestCorrupted flips every bit of every valid vector: Decode returns nil
+// or one of the declared errors, and what it accepts re-encodes canonically.
+func TestCorrupted(t *testing.T) {
+	s := vectors.Open(t, filepath.Join("..", "mehr", vectorFile))
+	var valid []validVector
+	s.Section(t, "valid", &valid)
+	for _, v := range valid {
+		b := bytes.Clone(v.Encoded)
+		for i := range len(b) * 8 {
+			b[i/8] ^= 1 << (i % 8)
+			var e ext.Extension
+			if err := e.Decode(b); err != nil {
+				if errName(err)[0] == '?' {
+					t.Fatalf("%x: undeclared error %v", b, err)
+				}
+			} else {
+				var back ext.Extension
+				if err := back.Decode(e.Append(nil)); err != nil || back != e {
+					t.Fatalf("%x: canonical form decodes to %+v, %v", b, back, err)
+				}
+			}
+			b[i/8] ^= 1 << (i % 8)
+		}
+	}
+}
