@@ -80,6 +80,12 @@ var importRules = map[string][]string{
 	"github.com/mehr-net/mehr/rns/transport":      {"encoding/json", "encoding/gob", "msgpack", "/interfaces/"},
 	"github.com/mehr-net/mehr/rns/iface":          {"github.com/mehr-net/mehr/"},
 	"github.com/mehr-net/mehr/interfaces/framing": {"github.com/mehr-net/mehr/"},
+	// Mehr's extensions plug into rns; they never reach down into drivers,
+	// plugins or the daemon.
+	"github.com/mehr-net/mehr/mehr/": {
+		"github.com/mehr-net/mehr/interfaces", "github.com/mehr-net/mehr/plugins",
+		"github.com/mehr-net/mehr/daemon", "github.com/mehr-net/mehr/config",
+	},
 	// Drivers see only the driver contract: no configuration schema, no
 	// transport, no plugin machinery (cmd and internal/pluginmain map the
 	// configuration onto each driver's Config).
