@@ -68,6 +68,6 @@
 // (the oldest is evicted for a new one), each bounded by the adapter's MTU
 // and discarded after Config.ReassemblyTimeout; fragments that contradict
 // their packet's earlier ones discard it. A 1280-byte packet over a link
-// through an RNode hop (link MTU 500, MDU 431) takes 3 fragments. This
+// through an RNode hop (link MTU 500, MDU 431) takes 4 fragments. This
 // framing is mehr's own: the reference implementation has no IP service.
 package tun
