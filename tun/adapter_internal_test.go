@@ -243,3 +243,34 @@ func BenchmarkRouteUnknown(b *testing.B) {
 		a.handleOutbound(pkt)
 	}
 }
+
+// TestPendingBoundedAndLinkFailure sends packets to a peer that has no
+// path: the first ones wait (bounded), the rest are dropped, and when the
+// link cannot be opened the waiting ones are dropped and the failure
+// reported.
+func TestPendingBoundedAndLinkFailure(t *testing.T) {
+	a, _ := newTestAdapter(t, Config{Pending: 3, EstablishTimeout: 200 * time.Millisecond})
+	id, _ := identity.Generate(nil)
+	h := wire.Hash{0xbb, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}
+	a.handleAnnounce(transport.AnnounceInfo{Destination: h, Identity: id})
+	dst := Address(a.prefix, h)
+	for i := range 5 {
+		a.handleOutbound(echoPacket(a.Address(), dst, false, 1, uint16(i), 64))
+	}
+	st := a.Status()
+	if st.Counters.QueueDrops != 2 || st.Peers[0].Dropped < 2 {
+		t.Errorf("queue drops %d, peer dropped %d", st.Counters.QueueDrops, st.Peers[0].Dropped)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for a.Status().Counters.LinkFailures == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("link attempt did not fail")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	p := a.Status().Peers[0]
+	t.Logf("link attempt: %s", p.LastError)
+	if p.Dropped != 5 || p.Pending != 0 || p.Link != "none" || p.LastError == "" || p.Establishments != 0 {
+		t.Errorf("peer %+v", p)
+	}
+}

@@ -11,7 +11,9 @@ import (
 	"github.com/mehr-net/mehr/interfaces/ifacetest"
 	"github.com/mehr-net/mehr/internal/testutil"
 	"github.com/mehr-net/mehr/rns"
+	"github.com/mehr-net/mehr/rns/link"
 	"github.com/mehr-net/mehr/rns/transport"
+	"github.com/mehr-net/mehr/rns/wire"
 	"github.com/mehr-net/mehr/tun"
 	"github.com/mehr-net/mehr/tun/tuntest"
 )
@@ -388,5 +390,41 @@ func BenchmarkDeviceToLink(b *testing.B) {
 				a.a.HandleOutbound(pkt)
 			}
 		})
+	}
+}
+
+// TestUnidentifiedLinkDropped opens a link to A's IP destination by hand:
+// packets on it reach A's device only after the initiator identified
+// itself, and then only with its own address as source.
+func TestUnidentifiedLinkDropped(t *testing.T) {
+	a := newIPNode(t, false, tun.Config{})
+	c := newIPNode(t, false, tun.Config{})
+	join(t, a.n, c.n, 0)
+	announceAll(t, a, c)
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	l, err := link.Establish(ctx, c.n.Transport(), a.n.Identity(), a.a.Destination().Hash(), link.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	pkt := tun.EchoPacket(c.a.Address(), a.a.Address(), false, 3, 1, 64)
+	if _, err := l.SendPacket(wire.Data, wire.ContextNone, tun.AppendWhole(nil, pkt)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the unidentified packet to be counted", func() bool { return a.a.Status().Counters.Unidentified == 1 })
+	if err := l.Identify(c.n.Identity()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.SendPacket(wire.Data, wire.ContextNone, tun.AppendWhole(nil, pkt)); err != nil {
+		t.Fatal(err)
+	}
+	if got := recv(t, a.dev, "identified packet"); !bytes.Equal(got, pkt) {
+		t.Fatal("identified packet changed")
+	}
+	select {
+	case p := <-a.dev.Outbound:
+		t.Fatalf("unidentified packet of %d bytes was delivered", len(p))
+	default:
 	}
 }
