@@ -650,6 +650,11 @@ func (a *Adapter) deliver(p *peer, pkt []byte) {
 		a.c.notForUs.Add(1)
 		return
 	}
+	if h.Len > a.mtu {
+		p.dropped.Add(1)
+		a.c.badPackets.Add(1)
+		return
+	}
 	if _, err := a.dev.Write(pkt[:h.Len]); err != nil {
 		a.c.writeErrors.Add(1)
 		return

@@ -1,6 +1,7 @@
 package tun
 
 import (
+	"bytes"
 	"fmt"
 	"net"
 	"net/netip"
@@ -22,6 +23,8 @@ type nullDevice struct {
 	once    sync.Once
 	closed  chan struct{}
 	written atomic.Uint64
+	// check, if set, sees every written packet.
+	check func(p []byte)
 }
 
 func newNullDevice() *nullDevice { return &nullDevice{closed: make(chan struct{})} }
@@ -30,9 +33,15 @@ func (d *nullDevice) Read([]byte) (int, error) {
 	<-d.closed
 	return 0, net.ErrClosed
 }
-func (d *nullDevice) Write(p []byte) (int, error) { d.written.Add(1); return len(p), nil }
-func (d *nullDevice) MTU() int                    { return MinMTU }
-func (d *nullDevice) Close() error                { d.once.Do(func() { close(d.closed) }); return nil }
+func (d *nullDevice) Write(p []byte) (int, error) {
+	if d.check != nil {
+		d.check(p)
+	}
+	d.written.Add(1)
+	return len(p), nil
+}
+func (d *nullDevice) MTU() int     { return MinMTU }
+func (d *nullDevice) Close() error { d.once.Do(func() { close(d.closed) }); return nil }
 
 func newTestAdapter(t testing.TB, cfg Config) (*Adapter, *nullDevice) {
 	t.Helper()
@@ -273,4 +282,29 @@ func TestPendingBoundedAndLinkFailure(t *testing.T) {
 	if p.Dropped != 5 || p.Pending != 0 || p.Link != "none" || p.LastError == "" || p.Establishments != 0 {
 		t.Errorf("peer %+v", p)
 	}
+}
+
+// FuzzReceive feeds link plaintexts (split at 0xfe 0xfe) from one peer to
+// the inbound path: it must never panic, and whatever reaches the device
+// is a whole IPv6 packet from the peer's address to this node's, within
+// the MTU.
+func FuzzReceive(f *testing.F) {
+	a, dev, ls, p := inboundFixture(f)
+	from := netip.AddrFrom16(p.addr)
+	good := echoPacket(from, a.Address(), false, 1, 1, 1232)
+	f.Add(AppendWhole(nil, good[:0]))
+	f.Add(bytes.Join(fragmentFrames(good, 1, 431), []byte{0xfe, 0xfe}))
+	f.Add(AppendWhole(nil, echoPacket(from, a.Address(), false, 1, 1, 10)))
+	f.Add(AppendWhole(nil, echoPacket(a.Address(), a.Address(), false, 1, 1, 10)))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		dev.check = func(pkt []byte) {
+			var h Header
+			if err := h.Decode(pkt); err != nil || h.Len != len(pkt) || h.Src != p.addr || h.Dst != a.addr || len(pkt) > a.mtu {
+				t.Fatalf("device got a packet it should not: %x", pkt)
+			}
+		}
+		for _, b := range bytes.Split(in, []byte{0xfe, 0xfe}) {
+			a.receive(ls, b)
+		}
+	})
 }
