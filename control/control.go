@@ -52,6 +52,45 @@ type Response struct {
 	Paths      []PathInfo            `json:"paths,omitempty"`
 	Path       *PathInfo             `json:"path,omitempty"`
 	Interfaces []ConfiguredInterface `json:"interfaces,omitempty"`
+	IP         *IPStatus             `json:"ip,omitempty"`
+}
+
+// IPStatus describes the IP adapter (mehr ip).
+type IPStatus struct {
+	Device      string            `json:"device"`
+	Address     string            `json:"address"`
+	Prefix      string            `json:"prefix"`
+	Destination string            `json:"destination"`
+	MTU         int               `json:"mtu"`
+	Peers       []IPPeer          `json:"peers"`
+	Collisions  []IPCollision     `json:"collisions,omitempty"`
+	Counters    map[string]uint64 `json:"counters"`
+}
+
+// IPPeer is one node the adapter knows an address for.
+type IPPeer struct {
+	Address     string `json:"address"`
+	Destination string `json:"destination"`
+	Source      string `json:"source"`
+	Link        string `json:"link"`
+	LinkMTU     int    `json:"link_mtu,omitempty"`
+	Pending     int    `json:"pending,omitempty"`
+	LastError   string `json:"last_error,omitempty"`
+	TxPackets   uint64 `json:"tx_packets"`
+	RxPackets   uint64 `json:"rx_packets"`
+	TxBytes     uint64 `json:"tx_bytes"`
+	RxBytes     uint64 `json:"rx_bytes"`
+	Dropped     uint64 `json:"dropped,omitempty"`
+	Spoofed     uint64 `json:"spoofed,omitempty"`
+}
+
+// IPCollision is an address two destinations map to; the first one seen
+// keeps it.
+type IPCollision struct {
+	Address  string `json:"address"`
+	Kept     string `json:"kept"`
+	Rejected string `json:"rejected"`
+	Count    uint64 `json:"count"`
 }
 
 // ConfiguredInterface is one interface of the configuration that is open.
@@ -132,6 +171,15 @@ type Server struct {
 
 	mu     sync.Mutex
 	ifaces Interfaces
+	ip     func() *IPStatus
+}
+
+// SetIP enables the ip command, answered by f (nil when the adapter is
+// off).
+func (s *Server) SetIP(f func() *IPStatus) {
+	s.mu.Lock()
+	s.ip = f
+	s.mu.Unlock()
 }
 
 // SetInterfaces enables the interface commands, answered by m.
@@ -262,6 +310,18 @@ func (s *Server) handle(req Request) Response {
 		}
 		pi := pathInfo(h, pe)
 		return Response{Path: &pi}
+	case "ip":
+		s.mu.Lock()
+		f := s.ip
+		s.mu.Unlock()
+		var st *IPStatus
+		if f != nil {
+			st = f()
+		}
+		if st == nil {
+			return Response{Error: "IP over mehr is off ([tun] enabled = true turns it on)"}
+		}
+		return Response{IP: st}
 	case "interfaces", "interface_add", "interface_remove":
 		s.mu.Lock()
 		m := s.ifaces

@@ -31,6 +31,7 @@ import (
 	"github.com/mehr-net/mehr/rns/transport"
 	"github.com/mehr-net/mehr/rns/wire"
 	"github.com/mehr-net/mehr/rpc"
+	"github.com/mehr-net/mehr/tun"
 )
 
 // File names in a configuration directory.
@@ -97,6 +98,9 @@ type Daemon struct {
 
 	mu     sync.Mutex
 	ifaces map[string]*managed // configured interfaces by name, see manage.go
+
+	tun    *tun.Adapter    // the IP adapter, or nil
+	tunDev *host.Interface // its device's plugin
 }
 
 // Options adjust Start.
@@ -185,12 +189,17 @@ func Start(ctx context.Context, dir string, c *config.Config, o Options) (*Daemo
 		}
 	}
 
+	if err := d.startTUN(ctx); err != nil {
+		return fail(fmt.Errorf("daemon: %w", err))
+	}
+
 	if !o.NoControl {
 		d.control, err = control.Listen(dir, node)
 		if err != nil {
 			return fail(err)
 		}
 		d.control.SetInterfaces(d)
+		d.control.SetIP(d.IPStatus)
 	}
 	return d, nil
 }
@@ -358,6 +367,12 @@ func (d *Daemon) Close() error {
 	}
 	if d.Remote != nil {
 		d.Remote.Close()
+	}
+	if d.tun != nil {
+		d.tun.Close()
+	}
+	if d.tunDev != nil {
+		d.tunDev.Close()
 	}
 	err := d.Node.Close()
 	d.cancel()

@@ -54,6 +54,9 @@ func TestInterfaceCommand(t *testing.T) {
 	if out, _, err := runCmd(t, "interface", "list", "--json", "--config", dir); err != nil || strings.Contains(out, "Loop") {
 		t.Fatalf("list after remove: %q %v", out, err)
 	}
+	if _, _, err := runCmd(t, "ip", "--config", dir); err == nil || !strings.Contains(err.Error(), "IP over mehr is off") {
+		t.Errorf("ip with the adapter off: %v", err)
+	}
 	for _, args := range [][]string{{"interface"}, {"interface", "frob"}, {"interface", "add"}, {"interface", "remove", "a", "b"}} {
 		if _, _, err := runCmd(t, args...); exitCode(err) != 2 {
 			t.Errorf("%v: %v", args, err)

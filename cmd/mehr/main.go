@@ -8,6 +8,7 @@
 //	mehr cp FILE HASH | -f FILE HASH | -l [-n] [-a ID] [-s DIR] [-F]   like rncp
 //	mehr config import FILE                    convert a Reticulum config to TOML
 //	mehr interface list | add FILE | remove NAME   manage interfaces of the running mehrd
+//	mehr ip [--json]                           this node's IPv6 address and its IP peers
 //
 // Tables come from the running mehrd over its control socket; traffic goes
 // through its shared instance. With no daemon running, path and probe start
@@ -57,6 +58,7 @@ commands:
   cp       copy files to and from rncp listeners, or listen (like rncp)
   config   convert a Reticulum config file (mehr config import FILE)
   interface  list, add and remove interfaces of the running mehrd
+  ip       this node's IPv6 address over mehr and the known IP peers
   version  print the version
 
 Each command takes --config DIR (default ~/.mehr) and -h for help.
@@ -80,6 +82,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cmdConfig(args[1:], stdout, stderr)
 	case "cp":
 		return cmdCp(args[1:], stdout, stderr)
+	case "ip":
+		return cmdIP(args[1:], stdout, stderr)
 	case "interface", "interfaces":
 		return cmdInterface(args[1:], os.Stdin, stdout, stderr)
 	case "version", "--version", "-version":
