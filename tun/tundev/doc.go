@@ -8,9 +8,12 @@
 // it from Go, without running ip(8): the MTU (at least MinMTU, 1280, the
 // IPv6 minimum), one IPv6 address with its prefix length (added with
 // IFA_F_NODAD, so it is usable at once without duplicate address
-// detection), and link state up. Router solicitations on the device are
-// turned off where /proc/sys allows it. Close removes the device: it is
-// created non-persistent, so it disappears when its file descriptor closes.
+// detection), and link state up; Open returns once the kernel routes the
+// address locally. Router solicitations and duplicate address detection
+// of the link-local address are turned off on the device where /proc/sys
+// allows it, so the kernel sends little of its own through it. Close
+// removes the device: it is created non-persistent, so it disappears when
+// its file descriptor closes.
 //
 // Privileges: creating and configuring the device needs CAP_NET_ADMIN
 // (root, or `setcap cap_net_admin+ep` on the executable). Without it,

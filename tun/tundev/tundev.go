@@ -78,6 +78,8 @@ func (c Config) withDefaults() (Config, error) {
 	return c, nil
 }
 
+var _ io.ReadWriteCloser = (*Device)(nil)
+
 // Device is an open TUN device. Read and Write move one IP packet each;
 // Read may be called from one goroutine while Write is called from
 // others.

@@ -71,10 +71,13 @@ func configure(name string, cfg Config) error {
 	if err := nl.setMTU(ifi.Index, cfg.MTU); err != nil {
 		return opErr("set MTU of", name, err)
 	}
-	// Best effort: without router solicitations the kernel sends nothing
-	// of its own through the device after it comes up; a read-only
-	// /proc/sys only costs a few packets the IP adapter drops.
-	_ = os.WriteFile("/proc/sys/net/ipv6/conf/"+name+"/router_solicitations", []byte("0"), 0)
+	// Best effort: without router solicitations, and without duplicate
+	// address detection for the link-local address the kernel adds, the
+	// kernel sends less of its own through the device when it comes up;
+	// a read-only /proc/sys only costs a few packets the IP adapter drops.
+	for _, key := range []string{"router_solicitations", "accept_dad"} {
+		_ = os.WriteFile("/proc/sys/net/ipv6/conf/"+name+"/"+key, []byte("0"), 0)
+	}
 	if cfg.Address.IsValid() {
 		if err := nl.addAddr(ifi.Index, cfg.Address); err != nil {
 			return opErr("add address "+cfg.Address.String()+" to", name, err)
