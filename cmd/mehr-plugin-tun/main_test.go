@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -94,6 +95,8 @@ func start(t testing.TB, ns *netns.NS, keys string) (*host.Interface, error) {
 		Path:   ns.Wrap(bin),
 		Config: []byte("name = \"tun\"\ntype = \"TUNInterface\"\n" + keys),
 		Logf:   t.Logf,
+
+		MinBackoff: 50 * time.Millisecond,
 	})
 	if err == nil {
 		t.Cleanup(func() { i.Close() })
@@ -233,6 +236,37 @@ func TestPlugin(t *testing.T) {
 	})
 }
 
+// TestPluginRestart: a plugin killed with SIGKILL takes its device with
+// it; the host restarts it in the namespace and the device comes back,
+// configured, carrying packets.
+func TestPluginRestart(t *testing.T) {
+	ns := netns.New(t)
+	i, err := start(t, ns, fmt.Sprintf("device = \"mehrt0\"\naddress = %q\n", tunPrefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := i.Status().PID
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	netns.WaitFor(t, 20*time.Second, "plugin restarted", func() bool {
+		s := i.Status()
+		return s.Up && s.Restarts >= 1 && s.PID != pid
+	})
+	if out := ns.IP("-6", "addr", "show", "dev", "mehrt0"); !strings.Contains(out, "inet6 "+tunPrefix.String()) {
+		t.Fatalf("address not set after the restart:\n%s", out)
+	}
+	sock := socket(t, ns)
+	dst := netip.AddrPortFrom(tunAddr, uint16(sock.LocalAddr().(*net.UDPAddr).Port))
+	if err := i.Send(udpPacket(dst, []byte("after the restart"))); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 2048)
+	if n, _, err := sock.ReadFromUDPAddrPort(buf); err != nil || string(buf[:n]) != "after the restart" {
+		t.Fatalf("socket got %q, %v", buf[:n], err)
+	}
+}
+
 // TestPluginErrors: bad keys, and a plugin without CAP_NET_ADMIN, fail to
 // start with an error that says why.
 func TestPluginErrors(t *testing.T) {
@@ -297,6 +331,47 @@ func BenchmarkPlugin(b *testing.B) {
 			}
 			if _, _, err := sock.ReadFromUDPAddrPort(buf); err != nil {
 				b.Fatal(err)
+			}
+		}
+	})
+	// Bursts of 32 packets measure throughput rather than one round
+	// trip between the processes.
+	const burst = 32
+	sock.SetReadBuffer(4 << 20)
+	b.Run("SendBurst", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(burst * tundev.MinMTU)
+		for b.Loop() {
+			for range burst {
+				for i.Send(pkt) != nil {
+					time.Sleep(time.Millisecond)
+				}
+			}
+			for range burst {
+				if _, _, err := sock.ReadFromUDPAddrPort(buf); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+	b.Run("ReceiveBurst", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(burst * tundev.MinMTU)
+		to := netip.AddrPortFrom(peerAddr, 4242)
+		for b.Loop() {
+			for range burst {
+				if _, err := sock.WriteToUDPAddrPort(pkt[48:], to); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for got := 0; got < burst; {
+				n, err := i.Receive(buf)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if n == tundev.MinMTU {
+					got++
+				}
 			}
 		}
 	})
