@@ -343,3 +343,19 @@ func TestPermissionError(t *testing.T) {
 		t.Fatalf("%v blames a capability", err)
 	}
 }
+
+// FuzzAck: the netlink answer parser never panics and never reads past
+// its input, whatever the kernel (or a bug) puts in the buffer.
+func FuzzAck(f *testing.F) {
+	okAck := make([]byte, unix.NLMSG_HDRLEN+4+unix.NLMSG_HDRLEN)
+	binary.NativeEndian.PutUint32(okAck[0:], uint32(len(okAck)))
+	binary.NativeEndian.PutUint16(okAck[4:], unix.NLMSG_ERROR)
+	binary.NativeEndian.PutUint32(okAck[8:], 1)
+	f.Add(okAck, uint32(1))
+	f.Add(okAck[:10], uint32(1))
+	f.Add([]byte{}, uint32(0))
+	f.Fuzz(func(t *testing.T, b []byte, seq uint32) {
+		ack(b, seq, nil)
+		ack(b, seq, func(m []byte) bool { return len(m) >= unix.NLMSG_HDRLEN && m[len(m)-1] == 0 })
+	})
+}
