@@ -15,7 +15,7 @@ help: ## list the targets
 RUNDIR ?= $(CURDIR)/.mehr-run
 
 # Interface plugins; mehrd finds mehr-plugin-NAME next to its executable.
-PLUGINS   := ./cmd/mehr-plugin-udp ./cmd/mehr-plugin-serial ./cmd/mehr-plugin-kiss ./cmd/mehr-plugin-rnode
+PLUGINS   := ./cmd/mehr-plugin-udp ./cmd/mehr-plugin-serial ./cmd/mehr-plugin-kiss ./cmd/mehr-plugin-rnode ./cmd/mehr-plugin-tun
 
 run: plugins ## build mehrd and run it with the default config in .mehr-run (AutoInterface: run inside a network namespace)
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/mehrd ./cmd/mehrd

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package tundev
+
+func open(cfg Config) (*Device, error) {
+	return nil, ErrNotSupported
+}
