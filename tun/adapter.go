@@ -88,8 +88,9 @@ type Config struct {
 	// EstablishTimeout bounds finding a path and opening a link.
 	EstablishTimeout time.Duration
 	// AnnounceInterval is how often the IP destination is announced after
-	// the first announce at start; zero means DefaultAnnounceInterval,
-	// negative never (not even at start; call Announce).
+	// the first announce at start and its early repeats (2 s, 5 s, 15 s
+	// and 1 min after it); zero means DefaultAnnounceInterval, negative
+	// never (not even at start; call Announce).
 	AnnounceInterval time.Duration
 	// ICMPRate caps the ICMPv6 errors written to the device, per second
 	// (also the burst). Zero means DefaultICMPRate.
@@ -313,9 +314,18 @@ func (a *Adapter) Close() error {
 
 func (a *Adapter) routineAnnounce() {
 	defer a.wg.Done()
-	t := time.NewTicker(a.cfg.AnnounceInterval)
+	// The announce at start goes out while interfaces may still be
+	// connecting and peers starting, and peers can only learn an address
+	// from an announce (an address holds too little of the hash for a
+	// path request); a few early repeats make the first one count.
+	early := []time.Duration{2 * time.Second, 5 * time.Second, 15 * time.Second, time.Minute}
+	next := a.cfg.AnnounceInterval
+	if len(early) > 0 && early[0] < next {
+		next = early[0]
+	}
+	t := time.NewTimer(next)
 	defer t.Stop()
-	for {
+	for k := 1; ; k++ {
 		select {
 		case <-a.ctx.Done():
 			return
@@ -324,6 +334,11 @@ func (a *Adapter) routineAnnounce() {
 				a.logf("tun: announce: %v", err)
 			}
 		}
+		next = a.cfg.AnnounceInterval
+		if k < len(early) && early[k]-early[k-1] < next {
+			next = early[k] - early[k-1]
+		}
+		t.Reset(next)
 	}
 }
 
