@@ -115,8 +115,8 @@ func weightsOf(p *Policy) weights {
 // wins.
 const numTiers = 6
 
-func tierOf(e *Entry, c *Constraints) int {
-	t := int(e.State)
+func tierOf(st State, e *Entry, c *Constraints) int {
+	t := int(st)
 	if c.violatedBy(e) {
 		t += numTiers / 2
 	}
@@ -172,12 +172,12 @@ func score(e *Entry, m *maxima, w *weights, p *Policy, c *Constraints) float64 {
 	return s
 }
 
-// less orders two scored entries of the same tier: lower score, then fewer
-// hops, higher reliability, and the smaller next hop so that the order is
-// deterministic.
-func less(a, b *Entry) bool {
-	if a.Score != b.Score {
-		return a.Score < b.Score
+// less orders two entries of the same tier with scores sa and sb: lower
+// score, then fewer hops, higher reliability, and the smaller next hop so
+// that the order is deterministic.
+func less(sa float64, a *Entry, sb float64, b *Entry) bool {
+	if sa != sb {
+		return sa < sb
 	}
 	if a.Hops != b.Hops {
 		return a.Hops < b.Hops
@@ -204,7 +204,7 @@ func less(a, b *Entry) bool {
 //
 // Select does not allocate.
 func (t *Table) Select(dst wire.Hash, p Policy, c Constraints) (Entry, error) {
-	now := t.cfg.Now()
+	now := t.cfg.Now().UnixNano()
 	w := weightsOf(&p)
 	t.mu.RLock()
 	d := t.dests[dst]
@@ -212,49 +212,62 @@ func (t *Table) Select(dst wire.Hash, p Policy, c Constraints) (Entry, error) {
 		t.mu.RUnlock()
 		return Entry{}, ErrNoPath
 	}
-	var ms [numTiers]maxima
-	minTier := numTiers
-	for _, e := range d.entries {
-		if e.gone(now, t.cfg.AnnounceInterval) {
-			continue
+	// First pass: each entry's tier (kept for the second pass when the
+	// destination has few entries) and the maxima of the best tier.
+	const noTier = numTiers
+	var tiers [16]uint8
+	var m maxima
+	minTier := noTier
+	for i, e := range d.entries {
+		tier := noTier
+		if !e.gone(now) {
+			tier = tierOf(e.state(now), &e.Entry, &c)
 		}
-		// Entries are shared with other readers: score copies.
-		x := e.Entry
-		x.State = e.state(now)
-		tier := tierOf(&x, &c)
-		ms[tier].add(&x)
-		minTier = min(minTier, tier)
+		if i < len(tiers) {
+			tiers[i] = uint8(tier)
+		}
+		switch {
+		case tier < minTier:
+			minTier, m = tier, maxima{}
+			fallthrough
+		case tier == minTier && tier != noTier:
+			m.add(&e.Entry)
+		}
 	}
-	if minTier == numTiers {
+	if minTier == noTier {
 		t.mu.RUnlock()
 		return Entry{}, ErrNoPath
 	}
 	var best *entry
-	var bestE Entry
-	for _, e := range d.entries {
-		if e.gone(now, t.cfg.AnnounceInterval) {
+	var bestScore float64
+	for i, e := range d.entries {
+		var tier int
+		if i < len(tiers) {
+			tier = int(tiers[i])
+		} else if tier = noTier; !e.gone(now) {
+			tier = tierOf(e.state(now), &e.Entry, &c)
+		}
+		if tier != minTier {
 			continue
 		}
-		x := e.Entry
-		x.State = e.state(now)
-		if tierOf(&x, &c) != minTier {
-			continue
-		}
-		x.Score = score(&x, &ms[minTier], &w, &p, &c)
-		if best == nil || less(&x, &bestE) {
-			best, bestE = e, x
+		s := score(&e.Entry, &m, &w, &p, &c)
+		if best == nil || less(s, &e.Entry, bestScore, &best.Entry) {
+			best, bestScore = e, s
 		}
 	}
-	best.lastUsed.Store(now.UnixNano())
+	out := best.Entry
+	out.State = best.state(now)
+	out.Score = bestScore
+	best.lastUsed.Store(now)
 	t.mu.RUnlock()
 	if minTier >= numTiers/2 {
 		if c.Strict {
 			t.violation(dst, c, Entry{}, false)
 			return Entry{}, ErrConstraint
 		}
-		t.violation(dst, c, bestE, true)
+		t.violation(dst, c, out, true)
 	}
-	return bestE, nil
+	return out, nil
 }
 
 func (t *Table) violation(dst wire.Hash, c Constraints, got Entry, ok bool) {
@@ -270,7 +283,7 @@ func (t *Table) violation(dst wire.Hash, c Constraints, got Entry, ok bool) {
 // when the first entry does not meet c. Candidates allocates only to grow
 // out.
 func (t *Table) Candidates(dst wire.Hash, p Policy, c Constraints, out []Entry) ([]Entry, error) {
-	now := t.cfg.Now()
+	now := t.cfg.Now().UnixNano()
 	w := weightsOf(&p)
 	start := len(out)
 	t.mu.RLock()
@@ -282,13 +295,13 @@ func (t *Table) Candidates(dst wire.Hash, p Policy, c Constraints, out []Entry) 
 	var ms [numTiers]maxima
 	n, usable := 0, 0
 	for _, e := range d.entries {
-		if e.gone(now, t.cfg.AnnounceInterval) {
+		if e.gone(now) {
 			continue
 		}
 		usable++
 		x := e.Entry
 		x.State = e.state(now)
-		tier := tierOf(&x, &c)
+		tier := tierOf(x.State, &x, &c)
 		if c.Strict && tier >= numTiers/2 {
 			continue
 		}
@@ -306,7 +319,7 @@ func (t *Table) Candidates(dst wire.Hash, p Policy, c Constraints, out []Entry) 
 	}
 	list := out[start:]
 	for i := range list {
-		list[i].Score = score(&list[i], &ms[tierOf(&list[i], &c)], &w, &p, &c)
+		list[i].Score = score(&list[i], &ms[tierOf(list[i].State, &list[i], &c)], &w, &p, &c)
 	}
 	// Insertion sort: a destination has a handful of entries.
 	for i := 1; i < len(list); i++ {
@@ -314,16 +327,16 @@ func (t *Table) Candidates(dst wire.Hash, p Policy, c Constraints, out []Entry) 
 			list[j], list[j-1] = list[j-1], list[j]
 		}
 	}
-	if tierOf(&list[0], &c) >= numTiers/2 {
+	if tierOf(list[0].State, &list[0], &c) >= numTiers/2 {
 		t.violation(dst, c, list[0], true)
 	}
 	return out, nil
 }
 
 func before(a, b *Entry, c *Constraints) bool {
-	ta, tb := tierOf(a, c), tierOf(b, c)
+	ta, tb := tierOf(a.State, a, c), tierOf(b.State, b, c)
 	if ta != tb {
 		return ta < tb
 	}
-	return less(a, b)
+	return less(a.Score, a, b.Score, b)
 }

@@ -556,3 +556,28 @@ func assertDests(t *testing.T, tb *Table, want ...byte) {
 		t.Errorf("entries %d, want %d", s.Entries, len(want))
 	}
 }
+
+// TestManyEntries checks Select against Candidates on a destination with
+// more entries than Select's tier cache holds.
+func TestManyEntries(t *testing.T) {
+	c := newClock()
+	tb := newTable(t, c, func(cfg *Config) { cfg.MaxPerDestination = 24 })
+	for i := 0; i < 24; i++ {
+		p := topology[i%len(topology)]
+		p.cost += uint64(i * 37 % 11)
+		p.latency += time.Duration(i*13%7) * time.Millisecond
+		observe(t, tb, dstX, hop(byte(i)), p, 1)
+	}
+	for i := 0; i < 24; i += 5 {
+		tb.Fail(dstX, hop(byte(i)))
+	}
+	for _, pol := range []Policy{Cheapest, Fastest, MostReliable, LargestMTU, {}} {
+		for _, cs := range []Constraints{{}, {MinMTU: 1400}, {MinMTU: 5000}, {MinMTU: 99999}} {
+			e, err := tb.Select(dstX, pol, cs)
+			list, err2 := tb.Candidates(dstX, pol, cs, nil)
+			if err != nil || err2 != nil || len(list) != 24 || e.NextHop != list[0].NextHop || e.Score != list[0].Score || e.State != list[0].State {
+				t.Errorf("%v %+v: Select %v %v %v, Candidates[0] %v %v (%d, %v)", pol.Kind, cs, e.NextHop, e.Score, err, list[0].NextHop, list[0].Score, len(list), err2)
+			}
+		}
+	}
+}

@@ -38,8 +38,11 @@ type dest struct {
 // entry is an Entry with its bookkeeping.
 type entry struct {
 	Entry
-	failedUntil time.Time
-	lastUsed    atomic.Int64 // unix nanoseconds of the last Select or update
+	// Times in unix nanoseconds, so that selection compares integers.
+	failedUntil int64        // held back by Fail until then
+	staleAt     int64        // Expires
+	goneAt      int64        // Expires plus one announce interval
+	lastUsed    atomic.Int64 // of the last Select or update
 	nb          *neighbor
 }
 
@@ -105,10 +108,10 @@ func (t *Table) Observe(o Observation) error {
 	}
 	if e == nil {
 		if len(d.entries) >= t.cfg.MaxPerDestination {
-			t.removeLocked(o.Destination, d, victim(d.entries, now, t.cfg.AnnounceInterval))
+			t.removeLocked(o.Destination, d, victim(d.entries, now.UnixNano()))
 			t.evictions.Add(1)
 		}
-		t.makeRoomLocked(now)
+		t.makeRoomLocked(now.UnixNano())
 		if len(d.entries) == 0 {
 			t.tombs--
 		}
@@ -134,6 +137,8 @@ func (t *Table) Observe(o Observation) error {
 	e.setPath(o)
 	e.LastUpdated = now
 	e.Expires = now.Add(3 * t.cfg.AnnounceInterval)
+	e.staleAt = e.Expires.UnixNano()
+	e.goneAt = e.Expires.Add(t.cfg.AnnounceInterval).UnixNano()
 	e.lastUsed.Store(now.UnixNano())
 	return nil
 }
@@ -151,9 +156,9 @@ func (e *entry) setPath(o Observation) {
 }
 
 // state returns e's standing at now.
-func (e *entry) state(now time.Time) State {
+func (e *entry) state(now int64) State {
 	switch {
-	case now.Before(e.failedUntil):
+	case now < e.failedUntil:
 		return Failed
 	case e.stale(now):
 		return Stale
@@ -162,19 +167,17 @@ func (e *entry) state(now time.Time) State {
 }
 
 // gone reports whether e is past its stale interval.
-func (e *entry) gone(now time.Time, interval time.Duration) bool {
-	return !now.Before(e.Expires.Add(interval))
-}
+func (e *entry) gone(now int64) bool { return now >= e.goneAt }
 
 // stale reports whether e is stale at now, whatever its failure hold.
-func (e *entry) stale(now time.Time) bool {
-	return !now.Before(e.Expires) || e.nb.missed >= MissedStale
+func (e *entry) stale(now int64) bool {
+	return now >= e.staleAt || e.nb.missed >= MissedStale
 }
 
 // evictRank orders entries for eviction: gone, then stale, then active.
-func evictRank(e *entry, now time.Time, interval time.Duration) int {
+func evictRank(e *entry, now int64) int {
 	switch {
-	case e.gone(now, interval):
+	case e.gone(now):
 		return 0
 	case e.stale(now):
 		return 1
@@ -186,8 +189,8 @@ func evictRank(e *entry, now time.Time, interval time.Duration) int {
 // memory-pressure rule: least recently used stale entries first, then the
 // active entries with the lowest reliability (least recently used among
 // equals). Entries past their stale interval go before both.
-func evictFirst(a, b *entry, now time.Time, interval time.Duration) bool {
-	ra, rb := evictRank(a, now, interval), evictRank(b, now, interval)
+func evictFirst(a, b *entry, now int64) bool {
+	ra, rb := evictRank(a, now), evictRank(b, now)
 	if ra != rb {
 		return ra < rb
 	}
@@ -198,10 +201,10 @@ func evictFirst(a, b *entry, now time.Time, interval time.Duration) bool {
 }
 
 // victim picks the entry of es to evict first.
-func victim(es []*entry, now time.Time, interval time.Duration) *entry {
+func victim(es []*entry, now int64) *entry {
 	var v *entry
 	for _, e := range es {
-		if v == nil || evictFirst(e, v, now, interval) {
+		if v == nil || evictFirst(e, v, now) {
 			v = e
 		}
 	}
@@ -230,7 +233,7 @@ func (t *Table) dropTombLocked() {
 // makeRoomLocked evicts one entry, over all destinations, if the table is
 // at its cap. It scans the whole table: it runs only when a new entry
 // arrives at the cap.
-func (t *Table) makeRoomLocked(now time.Time) {
+func (t *Table) makeRoomLocked(now int64) {
 	if t.n < t.cfg.MaxEntries {
 		return
 	}
@@ -241,7 +244,7 @@ func (t *Table) makeRoomLocked(now time.Time) {
 		if len(d.entries) == 0 {
 			continue
 		}
-		if c := victim(d.entries, now, t.cfg.AnnounceInterval); v == nil || evictFirst(c, v, now, t.cfg.AnnounceInterval) {
+		if c := victim(d.entries, now); v == nil || evictFirst(c, v, now) {
 			v, vh, vd = c, h, d
 		}
 	}
@@ -286,7 +289,7 @@ func (t *Table) Fail(dst wire.Hash, nh NextHop) bool {
 		return false
 	}
 	e.Reliability -= e.Reliability / 4
-	e.failedUntil = now.Add(t.cfg.FailHold)
+	e.failedUntil = now.Add(t.cfg.FailHold).UnixNano()
 	return true
 }
 
@@ -301,7 +304,7 @@ func (t *Table) Confirm(dst wire.Hash, nh NextHop) bool {
 		return false
 	}
 	e.Reliability += (255 - e.Reliability + 7) / 8
-	e.failedUntil = time.Time{}
+	e.failedUntil = 0
 	return true
 }
 
@@ -370,7 +373,7 @@ func (t *Table) Expire() int {
 	removed := 0
 	for h, d := range t.dests {
 		for i := len(d.entries) - 1; i >= 0; i-- {
-			if e := d.entries[i]; e.gone(now, t.cfg.AnnounceInterval) {
+			if e := d.entries[i]; e.gone(now.UnixNano()) {
 				t.removeLocked(h, d, e)
 				removed++
 			}
@@ -388,16 +391,16 @@ func (t *Table) Expire() int {
 // order, with their current State; entries past their stale interval are
 // left out.
 func (t *Table) Lookup(h wire.Hash, out []Entry) []Entry {
-	now := t.cfg.Now()
+	ns := t.cfg.Now().UnixNano()
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	if d := t.dests[h]; d != nil {
 		for _, e := range d.entries {
-			if e.gone(now, t.cfg.AnnounceInterval) {
+			if e.gone(ns) {
 				continue
 			}
 			x := e.Entry
-			x.State = e.state(now)
+			x.State = e.state(ns)
 			out = append(out, x)
 		}
 	}
