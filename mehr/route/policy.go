@@ -280,8 +280,8 @@ func (t *Table) violation(dst wire.Hash, c Constraints, got Entry, ok bool) {
 // order Select prefers them: the fallback order when a next hop fails.
 // Entries that do not meet c come last (left out if c.Strict; then, if
 // none is left, it returns ErrConstraint). Config.OnViolation is called
-// when the first entry does not meet c. Candidates allocates only to grow
-// out.
+// when the first entry does not meet c. Unlike Select, it does not count
+// as use for LRU eviction. Candidates allocates only to grow out.
 func (t *Table) Candidates(dst wire.Hash, p Policy, c Constraints, out []Entry) ([]Entry, error) {
 	now := t.cfg.Now().UnixNano()
 	w := weightsOf(&p)

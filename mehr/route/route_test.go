@@ -581,3 +581,28 @@ func TestManyEntries(t *testing.T) {
 		}
 	}
 }
+
+func TestReliabilityBounds(t *testing.T) {
+	c := newClock()
+	tb := newTable(t, c, func(cfg *Config) { cfg.InitialReliability = 1 })
+	observe(t, tb, dstX, hop(1), topology[0], 1)
+	get := func() uint8 { return tb.Lookup(dstX, nil)[0].Reliability }
+	for i := 0; i < 10; i++ {
+		tb.Fail(dstX, hop(1))
+	}
+	if r := get(); r != 1 {
+		t.Errorf("after failures: %d", r)
+	}
+	prev := get()
+	for i := 0; i < 100; i++ {
+		tb.Confirm(dstX, hop(1))
+		r := get()
+		if r < prev || r == prev && r != 255 {
+			t.Fatalf("Confirm %d: %d after %d", i, r, prev)
+		}
+		prev = r
+	}
+	if prev != 255 {
+		t.Errorf("after confirmations: %d", prev)
+	}
+}

@@ -303,7 +303,7 @@ func (t *Table) Confirm(dst wire.Hash, nh NextHop) bool {
 	if e == nil {
 		return false
 	}
-	e.Reliability += (255 - e.Reliability + 7) / 8
+	e.Reliability += uint8((int(255-e.Reliability) + 7) / 8)
 	e.failedUntil = 0
 	return true
 }
@@ -387,9 +387,9 @@ func (t *Table) Expire() int {
 	return removed
 }
 
-// Lookup returns the entries of dst appended to dst, in no particular
-// order, with their current State; entries past their stale interval are
-// left out.
+// Lookup appends the entries of h to out, in no particular order, with
+// their current State; entries past their stale interval are left out.
+// Unlike Select, it does not count as use for LRU eviction.
 func (t *Table) Lookup(h wire.Hash, out []Entry) []Entry {
 	ns := t.cfg.Now().UnixNano()
 	t.mu.RLock()
