@@ -163,8 +163,10 @@ type Config struct {
 }
 
 // EntryBytes is an estimate of the memory one entry takes with its share of
-// the maps, for turning a byte budget into Config.MaxEntries.
-const EntryBytes = 320
+// the maps and slices when every destination has one entry (the worst
+// case), for turning a byte budget into Config.MaxEntries. TestEntryBytes
+// measures it.
+const EntryBytes = 400
 
 func (c *Config) setDefaults() {
 	if c.AnnounceInterval <= 0 {
