@@ -67,6 +67,9 @@ type UnknownHop struct {
 //   - without one, the path is the origin's CompactPathCost, Hops−1 unknown
 //     relays and the last hop, flagged Unknown when Hops > 1.
 //
+// The path's hop count is never below the header's (nor below what the
+// annotation accounts for).
+//
 // The extension must carry a Lamport timestamp (ErrNoLamport), Hops must
 // not be 0 (ErrHops) and the annotation must carry the announce's random
 // hash (ErrAnnotation). NewObservation does not allocate.

@@ -46,7 +46,8 @@ type Weights struct {
 var DefaultWeights = Weights{Cost: 0.4, Latency: 0.4, Reliability: 0.2}
 
 // Policy is a PathPolicy: how the application wants a packet routed. The
-// zero Policy is Balanced with DefaultWeights.
+// zero Policy is Balanced with DefaultWeights; a Kind this package does not
+// know is scored as Balanced. Weights should not be negative.
 type Policy struct {
 	Kind    Kind
 	Weights Weights // KindBalanced only

@@ -259,6 +259,11 @@ func TestFailFallsBack(t *testing.T) {
 		if !tb.Fail(dstX, e.NextHop) {
 			t.Fatal("Fail: no entry")
 		}
+		// Candidates lists the held entries last.
+		list, _ := tb.Candidates(dstX, Cheapest, Constraints{}, nil)
+		if last := list[len(list)-1]; last.State != Failed || len(order) < len(topology) && list[0].State != Fresh {
+			t.Errorf("after %d failures: first %v, last %v", len(order), list[0].State, last.State)
+		}
 	}
 	want := []string{"cheap-slow", "balanced", "reliable", "large-mtu", "fast-expensive"}
 	for i := range want {
