@@ -8,7 +8,14 @@ type Config struct {
 	Reticulum  Reticulum   `toml:"reticulum" comment:"Instance-wide settings, as in the [reticulum] section of the reference configuration."`
 	Logging    Logging     `toml:"logging" comment:"Logging, as in the [logging] section of the reference configuration."`
 	Interfaces []Interface `toml:"interfaces" comment:"Interfaces the node communicates over. Each [[interfaces]] entry is one [[Name]] section of the reference's [interfaces] section; the reference's section name becomes the name key."`
+	Mehr       Mehr        `toml:"mehr" comment:"Mehr's cost-aware routing (docs/design/path-cost.md). mehr only; the reference has no such section."`
 	TUN        TUN         `toml:"tun" comment:"IP over mehr: a TUN device that gives this node an IPv6 address, so that ordinary IP programs reach other mehr nodes with it enabled. mehr only; the reference has no such section."`
+}
+
+// Mehr configures Mehr's routing extensions.
+type Mehr struct {
+	Routing          bool `toml:"routing" comment:"Announce this node's Mehr destination (mehr.node) with its path cost, and keep a table of the paths heard to other Mehr nodes (mehr route shows it). Python nodes relay these announces like any other."`
+	AnnounceInterval int  `toml:"announce_interval" comment:"Seconds between this node's Mehr announces. 0 uses 1800 (the spec's 30-minute refresh)."`
 }
 
 // TUN configures the IP adapter. The device runs in a plugin process

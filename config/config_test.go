@@ -70,7 +70,7 @@ func TestGenconfLoadsDefault(t *testing.T) {
 // Genconf prints every key.
 func TestGenconfDocumentsEveryField(t *testing.T) {
 	out := string(Genconf())
-	for _, si := range []*structInfo{reticulumInfo(), loggingInfo(), interfaceInfo(), subInterfaceInfo(), tunInfo(), configInfo()} {
+	for _, si := range []*structInfo{reticulumInfo(), loggingInfo(), interfaceInfo(), subInterfaceInfo(), tunInfo(), mehrInfo(), configInfo()} {
 		for i := range si.fields {
 			fi := &si.fields[i]
 			if len(fi.comment) < 20 {

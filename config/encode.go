@@ -35,6 +35,11 @@ func (c *Config) Marshal() ([]byte, error) {
 	w.table("logging")
 	w.fields(reflect.ValueOf(n.Logging), reflect.ValueOf(def.Logging), loggingInfo(),
 		func(fi *fieldInfo) bool { return fi.name == "loglevel" }, nil)
+	if n.Mehr != def.Mehr {
+		w.line("")
+		w.table("mehr")
+		w.fields(reflect.ValueOf(n.Mehr), reflect.ValueOf(def.Mehr), mehrInfo(), func(fi *fieldInfo) bool { return fi.name == "routing" }, nil)
+	}
 	if n.TUN != def.TUN {
 		w.line("")
 		w.table("tun")
@@ -102,6 +107,10 @@ func Genconf() []byte {
 	w.comment(ci.byName["logging"].comment)
 	w.table("logging")
 	w.documented(reflect.ValueOf(def.Logging), loggingInfo(), nil, func(fi *fieldInfo) bool { return fi.name == "level" })
+	w.line("")
+	w.comment(ci.byName["mehr"].comment)
+	w.table("mehr")
+	w.documented(reflect.ValueOf(def.Mehr), mehrInfo(), nil, nil)
 	w.line("")
 	w.comment(ci.byName["tun"].comment)
 	w.table("tun")

@@ -60,6 +60,7 @@ func infoOf(t reflect.Type) *structInfo {
 var (
 	configInfo       = func() *structInfo { return infoOf(reflect.TypeFor[Config]()) }
 	tunInfo          = func() *structInfo { return infoOf(reflect.TypeFor[TUN]()) }
+	mehrInfo         = func() *structInfo { return infoOf(reflect.TypeFor[Mehr]()) }
 	reticulumInfo    = func() *structInfo { return infoOf(reflect.TypeFor[Reticulum]()) }
 	loggingInfo      = func() *structInfo { return infoOf(reflect.TypeFor[Logging]()) }
 	interfaceInfo    = func() *structInfo { return infoOf(reflect.TypeFor[Interface]()) }

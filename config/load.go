@@ -143,6 +143,13 @@ func (d *tomlDecoder) top(raw map[string]any, c *Config) {
 			case hasNum && !hasLevel:
 				c.Logging.Level = ""
 			}
+		case "mehr":
+			m, ok := v.(map[string]any)
+			if !ok {
+				d.fail(top(k), ErrType, "expected a table, got %s", tomlType(v))
+				continue
+			}
+			d.table(m, reflect.ValueOf(&c.Mehr).Elem(), mehrInfo(), mehrPath, "")
 		case "tun":
 			m, ok := v.(map[string]any)
 			if !ok {

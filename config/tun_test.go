@@ -41,3 +41,20 @@ func TestTUNSection(t *testing.T) {
 		}
 	}
 }
+
+func TestMehrSection(t *testing.T) {
+	c := mustDecode(t, "[mehr]\nrouting = true\nannounce_interval = 600\n")
+	if !c.Mehr.Routing || c.Mehr.AnnounceInterval != 600 {
+		t.Fatalf("%+v", c.Mehr)
+	}
+	out, err := c.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c2 := mustDecode(t, string(out)); c2.Mehr != c.Mehr {
+		t.Fatalf("round trip %+v\n%s", c2.Mehr, out)
+	}
+	if _, _, err := Decode(strings.NewReader("[mehr]\nannounce_interval = -1\n"), "t.toml"); err == nil || !strings.Contains(err.Error(), "mehr.announce_interval") {
+		t.Fatalf("negative interval: %v", err)
+	}
+}

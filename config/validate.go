@@ -20,9 +20,10 @@ type fieldPath struct {
 	key     string // TOML key; "" for a whole interface or subinterface
 }
 
-func retPath(key string) fieldPath { return fieldPath{"reticulum", -1, -1, key} }
-func logPath(key string) fieldPath { return fieldPath{"logging", -1, -1, key} }
-func tunPath(key string) fieldPath { return fieldPath{"tun", -1, -1, key} }
+func retPath(key string) fieldPath  { return fieldPath{"reticulum", -1, -1, key} }
+func logPath(key string) fieldPath  { return fieldPath{"logging", -1, -1, key} }
+func tunPath(key string) fieldPath  { return fieldPath{"tun", -1, -1, key} }
+func mehrPath(key string) fieldPath { return fieldPath{"mehr", -1, -1, key} }
 func ifPath(i int, key string) fieldPath {
 	return fieldPath{"interfaces", i, -1, key}
 }
@@ -296,6 +297,9 @@ func isHex(s string) bool {
 func validate(c *Config) []problem {
 	v := &validator{}
 	validateTUN(v, &c.TUN)
+	if c.Mehr.AnnounceInterval < 0 {
+		v.add(mehrPath("announce_interval"), ErrValue, "%d seconds is negative", c.Mehr.AnnounceInterval)
+	}
 	r := &c.Reticulum
 	if r.InstanceName == "" {
 		v.add(retPath("instance_name"), ErrValue, "must not be empty")

@@ -53,6 +53,30 @@ type Response struct {
 	Path       *PathInfo             `json:"path,omitempty"`
 	Interfaces []ConfiguredInterface `json:"interfaces,omitempty"`
 	IP         *IPStatus             `json:"ip,omitempty"`
+	Routes     *RouteTable           `json:"routes,omitempty"`
+}
+
+// RouteTable is Mehr's routing table (mehr route).
+type RouteTable struct {
+	// Self is this node's Mehr destination.
+	Self   string      `json:"self"`
+	Routes []RouteInfo `json:"routes"`
+}
+
+// RouteInfo is one path to a destination, with decoded values.
+type RouteInfo struct {
+	Destination string    `json:"destination"`
+	NextHop     string    `json:"next_hop"`
+	Hops        int       `json:"hops"`
+	Cost        uint64    `json:"cost"`
+	LatencyMS   float64   `json:"worst_latency_ms"`
+	Bandwidth   uint64    `json:"bottleneck_bps"`
+	MTU         uint64    `json:"bottleneck_mtu"`
+	Reliability int       `json:"reliability"`
+	Unknown     bool      `json:"unknown_segment"`
+	State       string    `json:"state"`
+	Lamport     uint64    `json:"lamport"`
+	Expires     time.Time `json:"expires"`
 }
 
 // IPStatus describes the IP adapter (mehr ip).
@@ -172,6 +196,15 @@ type Server struct {
 	mu     sync.Mutex
 	ifaces Interfaces
 	ip     func() *IPStatus
+	routes func() *RouteTable
+}
+
+// SetRoutes enables the routes command, answered by f (nil when Mehr
+// routing is off).
+func (s *Server) SetRoutes(f func() *RouteTable) {
+	s.mu.Lock()
+	s.routes = f
+	s.mu.Unlock()
 }
 
 // SetIP enables the ip command, answered by f (nil when the adapter is
@@ -310,6 +343,18 @@ func (s *Server) handle(req Request) Response {
 		}
 		pi := pathInfo(h, pe)
 		return Response{Path: &pi}
+	case "routes":
+		s.mu.Lock()
+		f := s.routes
+		s.mu.Unlock()
+		var rt *RouteTable
+		if f != nil {
+			rt = f()
+		}
+		if rt == nil {
+			return Response{Error: "Mehr routing is off ([mehr] routing = true turns it on)"}
+		}
+		return Response{Routes: rt}
 	case "ip":
 		s.mu.Lock()
 		f := s.ip

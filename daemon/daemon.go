@@ -23,6 +23,7 @@ import (
 	"github.com/mehr-net/mehr/interfaces/auto"
 	"github.com/mehr-net/mehr/interfaces/local"
 	"github.com/mehr-net/mehr/interfaces/tcp"
+	"github.com/mehr-net/mehr/mehr/routing"
 	"github.com/mehr-net/mehr/mgmt"
 	"github.com/mehr-net/mehr/plugins/host"
 	"github.com/mehr-net/mehr/rns"
@@ -101,6 +102,7 @@ type Daemon struct {
 
 	tun    *tun.Adapter    // the IP adapter, or nil
 	tunDev *host.Interface // its device's plugin
+	router *routing.Router // Mehr routing, or nil
 }
 
 // Options adjust Start.
@@ -192,6 +194,9 @@ func Start(ctx context.Context, dir string, c *config.Config, o Options) (*Daemo
 	if err := d.startTUN(ctx); err != nil {
 		return fail(fmt.Errorf("daemon: %w", err))
 	}
+	if err := d.startRouting(filepath.Join(dir, StorageDir)); err != nil {
+		return fail(fmt.Errorf("daemon: %w", err))
+	}
 
 	if !o.NoControl {
 		d.control, err = control.Listen(dir, node)
@@ -200,6 +205,7 @@ func Start(ctx context.Context, dir string, c *config.Config, o Options) (*Daemo
 		}
 		d.control.SetInterfaces(d)
 		d.control.SetIP(d.IPStatus)
+		d.control.SetRoutes(d.Routes)
 	}
 	return d, nil
 }
@@ -367,6 +373,9 @@ func (d *Daemon) Close() error {
 	}
 	if d.Remote != nil {
 		d.Remote.Close()
+	}
+	if d.router != nil {
+		d.router.Close()
 	}
 	if d.tun != nil {
 		d.tun.Close()

@@ -9,6 +9,7 @@
 //	mehr config import FILE                    convert a Reticulum config to TOML
 //	mehr interface list | add FILE | remove NAME   manage interfaces of the running mehrd
 //	mehr ip [--json]                           this node's IPv6 address and its IP peers
+//	mehr route [HASH] [--json]                 Mehr's routing table ([mehr] routing = true)
 //
 // Tables come from the running mehrd over its control socket; traffic goes
 // through its shared instance. With no daemon running, path and probe start
@@ -59,6 +60,7 @@ commands:
   config   convert a Reticulum config file (mehr config import FILE)
   interface  list, add and remove interfaces of the running mehrd
   ip       this node's IPv6 address over mehr and the known IP peers
+  route    Mehr's routing table: the paths heard to other Mehr nodes
   version  print the version
 
 Each command takes --config DIR (default ~/.mehr) and -h for help.
@@ -84,6 +86,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cmdCp(args[1:], stdout, stderr)
 	case "ip":
 		return cmdIP(args[1:], stdout, stderr)
+	case "route", "routes":
+		return cmdRoute(args[1:], stdout, stderr)
 	case "interface", "interfaces":
 		return cmdInterface(args[1:], os.Stdin, stdout, stderr)
 	case "version", "--version", "-version":

@@ -611,3 +611,20 @@ func TestReliabilityBounds(t *testing.T) {
 		t.Errorf("after confirmations: %d", prev)
 	}
 }
+
+func TestAll(t *testing.T) {
+	tb := New(Config{AnnounceInterval: time.Minute})
+	if got := tb.All(nil); len(got) != 0 {
+		t.Fatalf("empty table: %v", got)
+	}
+	for k := range 3 {
+		o := Observation{Destination: wire.Hash{byte(k + 1)}, NextHop: NextHop{Interface: uint64(k)}, Path: pathcost.Origin(), Lamport: 1}
+		o.Path.Hops = 1
+		if err := tb.Observe(o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := tb.All(nil); len(got) != 3 {
+		t.Fatalf("%d entries", len(got))
+	}
+}

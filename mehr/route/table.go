@@ -407,6 +407,25 @@ func (t *Table) Lookup(h wire.Hash, out []Entry) []Entry {
 	return out
 }
 
+// All appends every live entry of every destination to out, in no
+// particular order.
+func (t *Table) All(out []Entry) []Entry {
+	ns := t.cfg.Now().UnixNano()
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	for _, d := range t.dests {
+		for _, e := range d.entries {
+			if e.gone(ns) {
+				continue
+			}
+			x := e.Entry
+			x.State = e.state(ns)
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
 // Stats returns the table's counters.
 func (t *Table) Stats() Stats {
 	t.mu.RLock()
