@@ -54,6 +54,9 @@ func TestInterfaceCommand(t *testing.T) {
 	if out, _, err := runCmd(t, "interface", "list", "--json", "--config", dir); err != nil || strings.Contains(out, "Loop") {
 		t.Fatalf("list after remove: %q %v", out, err)
 	}
+	if _, _, err := runCmd(t, "route", "--config", dir); err == nil || !strings.Contains(err.Error(), "Mehr routing is off") {
+		t.Errorf("route with routing off: %v", err)
+	}
 	if _, _, err := runCmd(t, "ip", "--config", dir); err == nil || !strings.Contains(err.Error(), "IP over mehr is off") {
 		t.Errorf("ip with the adapter off: %v", err)
 	}
