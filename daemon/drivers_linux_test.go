@@ -4,17 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/mehr-net/mehr/daemon"
 	"github.com/mehr-net/mehr/interfaces/rnode/sim"
-	"github.com/mehr-net/mehr/internal/ptypair"
+	"github.com/mehr-net/mehr/interfaces/serial/serialtest"
 	"github.com/mehr-net/mehr/rns"
 	"github.com/mehr-net/mehr/rns/identity"
 	"github.com/mehr-net/mehr/rns/link"
@@ -22,55 +19,13 @@ import (
 	"github.com/mehr-net/mehr/rns/wire"
 )
 
-// heldPTY opens a pseudo-terminal whose controlling side is served by
-// Go's poller (so that Close ends a Read in progress) and whose device
-// side is held open, so that the controlling side does not read EIO
-// while no driver has the device open.
-func heldPTY(t *testing.T) (*os.File, string) {
-	t.Helper()
-	p, err := ptypair.Open()
-	if err != nil {
-		t.Skipf("no pseudo-terminals: %v", err)
-	}
-	fd, err := syscall.Dup(int(p.Master.Fd()))
-	if err == nil {
-		err = syscall.SetNonblock(fd, true)
-	}
-	p.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := os.NewFile(uintptr(fd), "ptmx")
-	hold, err := p.OpenSlave()
-	if err != nil {
-		m.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { hold.Close() })
-	return m, p.Path
-}
-
-// nullModem returns the device paths of two pseudo-terminals whose
-// controlling sides are cross-connected, as two serial ports joined by a
-// null-modem cable.
+// nullModem returns the device paths of two pseudo-terminals joined as
+// two serial ports by a null-modem cable.
 func nullModem(t *testing.T) (string, string) {
 	t.Helper()
-	ma, pa := heldPTY(t)
-	mb, pb := heldPTY(t)
-	var wg sync.WaitGroup
-	for _, d := range [][2]*os.File{{ma, mb}, {mb, ma}} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			io.Copy(d[1], d[0]) // ends when a side is closed
-		}()
-	}
-	t.Cleanup(func() {
-		ma.Close()
-		mb.Close()
-		wg.Wait()
-	})
-	return pa, pb
+	a, b := serialtest.OpenPTY(t), serialtest.OpenPTY(t)
+	serialtest.NullModem(t, a, b)
+	return a.Path, b.Path
 }
 
 // daemonWith starts a daemon whose only interface is section.

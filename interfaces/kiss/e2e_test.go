@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mehr-net/mehr/interfaces/kiss"
+	"github.com/mehr-net/mehr/interfaces/serial/serialtest"
 	"github.com/mehr-net/mehr/rns"
 	"github.com/mehr-net/mehr/rns/identity"
 	"github.com/mehr-net/mehr/rns/iface"
@@ -23,9 +24,9 @@ import (
 // exchange announces and talk over a link. Each driver's TNC setup
 // commands reach the other, which ignores them.
 func TestNodesOverKISS(t *testing.T) {
-	leakCheck(t)
-	pa, pb := openPTY(t), openPTY(t)
-	nullModem(t, pa, pb)
+	serialtest.LeakCheck(t)
+	pa, pb := serialtest.OpenPTY(t), serialtest.OpenPTY(t)
+	serialtest.NullModem(t, pa, pb)
 	runNodes(t, open(t, pa.Path, nil), open(t, pb.Path, nil))
 }
 
@@ -34,9 +35,9 @@ func TestNodesOverKISS(t *testing.T) {
 // command, which reads as one report): frames wait for the flow control
 // timeout, and the traffic still gets through.
 func TestNodesOverKISSFlowControl(t *testing.T) {
-	leakCheck(t)
-	pa, pb := openPTY(t), openPTY(t)
-	nullModem(t, pa, pb)
+	serialtest.LeakCheck(t)
+	pa, pb := serialtest.OpenPTY(t), serialtest.OpenPTY(t)
+	serialtest.NullModem(t, pa, pb)
 	fc := func(c *kiss.Config) { c.FlowControl, c.FlowControlTimeout = true, 20*time.Millisecond }
 	runNodes(t, open(t, pa.Path, fc), open(t, pb.Path, fc))
 }

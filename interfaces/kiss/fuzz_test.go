@@ -8,6 +8,7 @@ import (
 	"github.com/mehr-net/mehr/interfaces/framing"
 	"github.com/mehr-net/mehr/interfaces/kiss"
 	"github.com/mehr-net/mehr/interfaces/serial"
+	"github.com/mehr-net/mehr/interfaces/serial/serialtest"
 )
 
 // FuzzReceive feeds arbitrary bytes from the TNC, in chunks, followed by
@@ -23,7 +24,7 @@ func FuzzReceive(f *testing.F) {
 			return
 		}
 		in := framing.AppendKISS(bytes.Clone(junk), framing.KISSCmdData, pkt)
-		port := newFakePort(in, int(chunk))
+		port := serialtest.NewFakePort(in, int(chunk))
 		k, err := kiss.New(t.Context(), kiss.Config{
 			Port: serial.PortConfig{Path: "fake"}, Settle: -1, FlowControl: true,
 			Open: func(serial.PortConfig) (serial.Port, error) { return port, nil },
@@ -50,7 +51,7 @@ func FuzzReceive(f *testing.F) {
 			}
 		}()
 		select {
-		case <-port.drained:
+		case <-port.Drained():
 		case <-time.After(10 * time.Second):
 			t.Fatal("input not consumed")
 		}

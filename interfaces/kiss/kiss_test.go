@@ -14,6 +14,7 @@ import (
 
 	"github.com/mehr-net/mehr/interfaces/kiss"
 	"github.com/mehr-net/mehr/interfaces/serial"
+	"github.com/mehr-net/mehr/interfaces/serial/serialtest"
 	"github.com/mehr-net/mehr/internal/testutil"
 	"github.com/mehr-net/mehr/rns/iface"
 )
@@ -34,7 +35,7 @@ func open(t *testing.T, path string, mod func(*kiss.Config)) *kiss.Interface {
 	if mod != nil {
 		mod(&c)
 	}
-	k, err := kiss.New(timeout(t), c)
+	k, err := kiss.New(serialtest.Timeout(t), c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,15 +45,15 @@ func open(t *testing.T, path string, mod func(*kiss.Config)) *kiss.Interface {
 
 // setup opens a driver on a fresh pty and returns it with a reader of the
 // pty that has consumed the TNC setup commands.
-func setup(t *testing.T, mod func(*kiss.Config)) (*kiss.Interface, *pty, *reader) {
+func setup(t *testing.T, mod func(*kiss.Config)) (*kiss.Interface, *serialtest.PTY, *serialtest.Reader) {
 	t.Helper()
-	p := openPTY(t)
+	p := serialtest.OpenPTY(t)
 	k := open(t, p.Path, mod)
-	r := readPTY(t, p)
-	if got := r.waitFor(t, len(defaultSetup)/2); len(got) != len(defaultSetup)/2 {
+	r := serialtest.ReadPTY(t, p)
+	if got := r.WaitFor(t, len(defaultSetup)/2); len(got) != len(defaultSetup)/2 {
 		t.Fatalf("setup %x", got)
 	}
-	r.take()
+	r.Take()
 	return k, p, r
 }
 
@@ -67,7 +68,7 @@ func TestInterfaceValues(t *testing.T) {
 // TestSetupCommands checks the TNC parameter frames written after the
 // port opens against the bytes the reference writes.
 func TestSetupCommands(t *testing.T) {
-	leakCheck(t)
+	serialtest.LeakCheck(t)
 	for _, c := range []struct {
 		name string
 		tnc  *kiss.TNC
@@ -80,11 +81,11 @@ func TestSetupCommands(t *testing.T) {
 			"c001ffc0" + "c00400c0" + "c002ffc0" + "c003ffc0" + "c00f01c0"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			p := openPTY(t)
+			p := serialtest.OpenPTY(t)
 			k := open(t, p.Path, func(cfg *kiss.Config) { cfg.TNC = c.tnc })
-			r := readPTY(t, p)
-			want := unhex(t, c.want)
-			if got := r.waitFor(t, len(want)); !bytes.Equal(got, want) {
+			r := serialtest.ReadPTY(t, p)
+			want := serialtest.Unhex(t, c.want)
+			if got := r.WaitFor(t, len(want)); !bytes.Equal(got, want) {
 				t.Fatalf("setup %x, want %x", got, want)
 			}
 			k.Close()
@@ -96,7 +97,7 @@ func TestSetupCommands(t *testing.T) {
 // reference writes: FEND, command 0, the payload with 0xDB escaped first
 // and then 0xC0, FEND.
 func TestSendFrames(t *testing.T) {
-	leakCheck(t)
+	serialtest.LeakCheck(t)
 	k, _, r := setup(t, nil)
 	for _, c := range []struct{ pkt, wire string }{
 		{"0102030405", "c0000102030405c0"},
@@ -104,14 +105,14 @@ func TestSendFrames(t *testing.T) {
 		{"db", "c000dbddc0"},
 		{"01c0db02dcdd7e7d", "c00001dbdcdbdd02dcdd7e7dc0"},
 	} {
-		if err := k.Send(unhex(t, c.pkt)); err != nil {
+		if err := k.Send(serialtest.Unhex(t, c.pkt)); err != nil {
 			t.Fatal(err)
 		}
-		want := unhex(t, c.wire)
-		if got := r.waitFor(t, len(want)); !bytes.Equal(got, want) {
+		want := serialtest.Unhex(t, c.wire)
+		if got := r.WaitFor(t, len(want)); !bytes.Equal(got, want) {
 			t.Fatalf("send %s: wire %x, want %x", c.pkt, got, want)
 		}
-		r.take()
+		r.Take()
 	}
 	if err := k.Send(make([]byte, kiss.HWMTU+1)); !errors.Is(err, kiss.ErrTooLarge) {
 		t.Fatalf("oversized send: %v", err)
@@ -119,7 +120,7 @@ func TestSendFrames(t *testing.T) {
 	if err := k.Send(make([]byte, kiss.HWMTU)); err != nil {
 		t.Fatal(err)
 	}
-	r.waitFor(t, kiss.HWMTU+3)
+	r.WaitFor(t, kiss.HWMTU+3)
 	st := waitStats(t, k, func(st kiss.Stats) bool { return st.TxPackets == 5 })
 	if st.TxPackets != 5 || st.TxBytes != 5+1+1+8+kiss.HWMTU || st.TxFailed != 1 || st.Dropped != 1 {
 		t.Fatalf("stats %+v", st)
@@ -130,20 +131,20 @@ func TestSendFrames(t *testing.T) {
 // TestReceive feeds frames in pieces, with other commands, TNC port
 // numbers and garbage around them.
 func TestReceive(t *testing.T) {
-	leakCheck(t)
+	serialtest.LeakCheck(t)
 	k, p, _ := setup(t, nil)
-	ch, done := receiver(k.Receive)
+	ch, done := serialtest.Receiver(k.Receive)
 	write := func(s string) {
 		t.Helper()
-		if _, err := p.Master.Write(unhex(t, s)); err != nil {
+		if _, err := p.Master.Write(serialtest.Unhex(t, s)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	expect := func(s string) {
 		t.Helper()
-		r := next(t, ch)
-		if r.err != nil || !bytes.Equal(r.b, unhex(t, s)) {
-			t.Fatalf("received %x, %v; want %s", r.b, r.err, s)
+		r := serialtest.Next(t, ch)
+		if r.Err != nil || !bytes.Equal(r.B, serialtest.Unhex(t, s)) {
+			t.Fatalf("received %x, %v; want %s", r.B, r.Err, s)
 		}
 	}
 	// Garbage, then a frame split inside an escape.
@@ -169,8 +170,8 @@ func TestReceive(t *testing.T) {
 		t.Fatalf("stats %+v", st)
 	}
 	k.Close()
-	if r := next(t, ch); !errors.Is(r.err, net.ErrClosed) {
-		t.Fatalf("receive after close: %v", r.err)
+	if r := serialtest.Next(t, ch); !errors.Is(r.Err, net.ErrClosed) {
+		t.Fatalf("receive after close: %v", r.Err)
 	}
 	<-done
 }
@@ -178,10 +179,10 @@ func TestReceive(t *testing.T) {
 // TestInterByteTimeout: a partial frame followed by more than 100 ms of
 // silence is discarded, as the reference discards it.
 func TestInterByteTimeout(t *testing.T) {
-	leakCheck(t)
+	serialtest.LeakCheck(t)
 	k, p, _ := setup(t, nil)
-	ch, done := receiver(k.Receive)
-	if _, err := p.Master.Write(unhex(t, "c0004142")); err != nil {
+	ch, done := serialtest.Receiver(k.Receive)
+	if _, err := p.Master.Write(serialtest.Unhex(t, "c0004142")); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
@@ -191,11 +192,11 @@ func TestInterByteTimeout(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if _, err := p.Master.Write(unhex(t, "43c0c000444546c0")); err != nil {
+	if _, err := p.Master.Write(serialtest.Unhex(t, "43c0c000444546c0")); err != nil {
 		t.Fatal(err)
 	}
-	if r := next(t, ch); r.err != nil || string(r.b) != "DEF" {
-		t.Fatalf("received %q, %v", r.b, r.err)
+	if r := serialtest.Next(t, ch); r.Err != nil || string(r.B) != "DEF" {
+		t.Fatalf("received %q, %v", r.B, r.Err)
 	}
 	k.Close()
 	<-done
@@ -204,41 +205,41 @@ func TestInterByteTimeout(t *testing.T) {
 // TestFlowControl: with flow control, each frame waits for the TNC's
 // ready report after the previous one.
 func TestFlowControl(t *testing.T) {
-	leakCheck(t)
+	serialtest.LeakCheck(t)
 	k, p, r := setup(t, func(c *kiss.Config) { c.FlowControl = true; c.FlowControlTimeout = time.Hour })
-	_, done := receiver(k.Receive)
+	_, done := serialtest.Receiver(k.Receive)
 	for i := byte(1); i <= 3; i++ {
 		if err := k.Send([]byte{i}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	frame := func(i byte) []byte { return []byte{0xc0, 0, i, 0xc0} }
-	if got := r.waitFor(t, 4); !bytes.Equal(got, frame(1)) {
+	if got := r.WaitFor(t, 4); !bytes.Equal(got, frame(1)) {
 		t.Fatalf("first frame %x", got)
 	}
-	r.take()
+	r.Take()
 	for i := byte(2); i <= 3; i++ {
 		// Nothing more goes out before the ready report. (A wrong
 		// driver would have sent at once; 200 ms is plenty to see it.)
 		time.Sleep(200 * time.Millisecond)
-		if b := r.take(); len(b) != 0 {
+		if b := r.Take(); len(b) != 0 {
 			t.Fatalf("sent %x before the TNC was ready", b)
 		}
 		// A ready report without its parameter byte does not count.
-		if _, err := p.Master.Write(unhex(t, "c00fc0")); err != nil {
+		if _, err := p.Master.Write(serialtest.Unhex(t, "c00fc0")); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(100 * time.Millisecond)
-		if b := r.take(); len(b) != 0 {
+		if b := r.Take(); len(b) != 0 {
 			t.Fatalf("sent %x on an empty ready report", b)
 		}
-		if _, err := p.Master.Write(unhex(t, "c00f01c0")); err != nil {
+		if _, err := p.Master.Write(serialtest.Unhex(t, "c00f01c0")); err != nil {
 			t.Fatal(err)
 		}
-		if got := r.waitFor(t, 4); !bytes.Equal(got, frame(i)) {
+		if got := r.WaitFor(t, 4); !bytes.Equal(got, frame(i)) {
 			t.Fatalf("frame %d: %x", i, got)
 		}
-		r.take()
+		r.Take()
 	}
 	if st := waitStats(t, k, func(st kiss.Stats) bool { return st.TxPackets == 3 }); st.ReadyReports != 2 || st.FlowTimeouts != 0 || st.TxPackets != 3 {
 		t.Fatalf("stats %+v", st)
@@ -250,7 +251,7 @@ func TestFlowControl(t *testing.T) {
 // TestFlowControlTimeout: a TNC that never reports ready gets the next
 // frame after the timeout.
 func TestFlowControlTimeout(t *testing.T) {
-	leakCheck(t)
+	serialtest.LeakCheck(t)
 	k, _, r := setup(t, func(c *kiss.Config) { c.FlowControl = true; c.FlowControlTimeout = 50 * time.Millisecond })
 	start := time.Now()
 	for i := byte(1); i <= 3; i++ {
@@ -258,7 +259,7 @@ func TestFlowControlTimeout(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if got := r.waitFor(t, 12); !bytes.Equal(got, unhex(t, "c00001c0c00002c0c00003c0")) {
+	if got := r.WaitFor(t, 12); !bytes.Equal(got, serialtest.Unhex(t, "c00001c0c00002c0c00003c0")) {
 		t.Fatalf("frames %x", got)
 	}
 	if el := time.Since(start); el < 100*time.Millisecond {
@@ -271,14 +272,14 @@ func TestFlowControlTimeout(t *testing.T) {
 
 // TestQueueFull: packets beyond QueueLen waiting for the TNC are refused.
 func TestQueueFull(t *testing.T) {
-	leakCheck(t)
+	serialtest.LeakCheck(t)
 	k, _, r := setup(t, func(c *kiss.Config) {
 		c.FlowControl, c.FlowControlTimeout, c.QueueLen = true, time.Hour, 2
 	})
 	if err := k.Send([]byte{1}); err != nil {
 		t.Fatal(err)
 	}
-	r.waitFor(t, 4) // taken off the queue and sent; now waiting for ready
+	r.WaitFor(t, 4) // taken off the queue and sent; now waiting for ready
 	for i := byte(2); i <= 3; i++ {
 		if err := k.Send([]byte{i}); err != nil {
 			t.Fatal(err)
@@ -297,14 +298,14 @@ func TestQueueFull(t *testing.T) {
 // TestStationID: the ID goes out IDInterval after the first transmission
 // since the last ID, and not at all while the station is silent.
 func TestStationID(t *testing.T) {
-	leakCheck(t)
+	serialtest.LeakCheck(t)
 	const every = 300 * time.Millisecond
 	k, _, r := setup(t, func(c *kiss.Config) { c.IDCallsign, c.IDInterval = "N0CALL", every })
-	id := unhex(t, "c000"+"4e3043414c4c"+strings.Repeat("00", 9)+"c0")
+	id := serialtest.Unhex(t, "c000"+"4e3043414c4c"+strings.Repeat("00", 9)+"c0")
 
 	// A silent station does not identify.
 	time.Sleep(2 * every)
-	if b := r.take(); len(b) != 0 {
+	if b := r.Take(); len(b) != 0 {
 		t.Fatalf("sent %x without transmitting", b)
 	}
 	for round := 0; round < 2; round++ {
@@ -314,17 +315,17 @@ func TestStationID(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		want := append(unhex(t, "c00001c0c00002c0"), id...)
-		if got := r.waitFor(t, len(want)); !bytes.Equal(got, want) {
+		want := append(serialtest.Unhex(t, "c00001c0c00002c0"), id...)
+		if got := r.WaitFor(t, len(want)); !bytes.Equal(got, want) {
 			t.Fatalf("round %d: %x, want %x", round, got, want)
 		}
 		if el := time.Since(start); el < every {
 			t.Fatalf("round %d: ID after %v, before the interval", round, el)
 		}
-		r.take()
+		r.Take()
 		// The ID itself does not call for another one.
 		time.Sleep(2 * every)
-		if b := r.take(); len(b) != 0 {
+		if b := r.Take(); len(b) != 0 {
 			t.Fatalf("round %d: sent %x after the ID", round, b)
 		}
 	}
@@ -339,8 +340,8 @@ func TestStationIDLong(t *testing.T) {
 	if err := k.Send([]byte{1}); err != nil {
 		t.Fatal(err)
 	}
-	want := append(unhex(t, "c00001c0c000"), []byte("N0CALL/R MESH-NET\xc0")...)
-	if got := r.waitFor(t, len(want)); !bytes.Equal(got, want) {
+	want := append(serialtest.Unhex(t, "c00001c0c000"), []byte("N0CALL/R MESH-NET\xc0")...)
+	if got := r.WaitFor(t, len(want)); !bytes.Equal(got, want) {
 		t.Fatalf("%x, want %x", got, want)
 	}
 }
@@ -348,24 +349,24 @@ func TestStationIDLong(t *testing.T) {
 // TestReconnect unplugs the TNC and plugs a new one in at the same path:
 // the new one gets the setup commands before any data.
 func TestReconnect(t *testing.T) {
-	leakCheck(t)
+	serialtest.LeakCheck(t)
 	dir := t.TempDir()
-	p1 := openPTY(t)
-	k := open(t, p1.link(t, dir), func(c *kiss.Config) { c.FlowControl = true; c.FlowControlTimeout = time.Hour })
-	r1 := readPTY(t, p1)
-	r1.waitFor(t, len(defaultSetup)/2)
-	ch, done := receiver(k.Receive)
+	p1 := serialtest.OpenPTY(t)
+	k := open(t, p1.Link(t, dir), func(c *kiss.Config) { c.FlowControl = true; c.FlowControlTimeout = time.Hour })
+	r1 := serialtest.ReadPTY(t, p1)
+	r1.WaitFor(t, len(defaultSetup)/2)
+	ch, done := serialtest.Receiver(k.Receive)
 	if err := k.Send([]byte{1}); err != nil {
 		t.Fatal(err)
 	}
 	if err := k.Send([]byte{2}); err != nil { // queued, waiting for ready
 		t.Fatal(err)
 	}
-	r1.waitFor(t, len(defaultSetup)/2+4)
+	r1.WaitFor(t, len(defaultSetup)/2+4)
 
-	os.Remove(p1.link(t, dir))
-	p1.close()
-	ctx := timeout(t)
+	os.Remove(p1.Link(t, dir))
+	p1.Unplug()
+	ctx := serialtest.Timeout(t)
 	if err := k.WaitDown(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -374,28 +375,28 @@ func TestReconnect(t *testing.T) {
 	}
 	select {
 	case r := <-ch:
-		t.Fatalf("receive returned while down: %x, %v", r.b, r.err)
+		t.Fatalf("receive returned while down: %x, %v", r.B, r.Err)
 	case <-time.After(100 * time.Millisecond):
 	}
 
-	p2 := openPTY(t)
-	p2.link(t, dir)
+	p2 := serialtest.OpenPTY(t)
+	p2.Link(t, dir)
 	if err := k.WaitUp(ctx); err != nil {
 		t.Fatal(err)
 	}
-	r2 := readPTY(t, p2)
+	r2 := serialtest.ReadPTY(t, p2)
 	if err := k.Send([]byte{4}); err != nil {
 		t.Fatal(err)
 	}
-	want := unhex(t, defaultSetup+"c00004c0")
-	if got := r2.waitFor(t, len(want)); !bytes.Equal(got, want) {
+	want := serialtest.Unhex(t, defaultSetup+"c00004c0")
+	if got := r2.WaitFor(t, len(want)); !bytes.Equal(got, want) {
 		t.Fatalf("after reconnect %x, want %x", got, want)
 	}
-	if _, err := p2.Master.Write(unhex(t, "c00005c0")); err != nil {
+	if _, err := p2.Master.Write(serialtest.Unhex(t, "c00005c0")); err != nil {
 		t.Fatal(err)
 	}
-	if r := next(t, ch); r.err != nil || !bytes.Equal(r.b, []byte{5}) {
-		t.Fatalf("received %x, %v", r.b, r.err)
+	if r := serialtest.Next(t, ch); r.Err != nil || !bytes.Equal(r.B, []byte{5}) {
+		t.Fatalf("received %x, %v", r.B, r.Err)
 	}
 	if st := waitStats(t, k, func(st kiss.Stats) bool { return st.TxPackets == 2 }); st.Opens != 2 || st.Flushed != 1 || st.TxPackets != 2 {
 		t.Fatalf("stats %+v", st)
@@ -405,18 +406,18 @@ func TestReconnect(t *testing.T) {
 }
 
 func TestCloseWhileDown(t *testing.T) {
-	leakCheck(t)
-	p := openPTY(t)
-	k := open(t, p.link(t, t.TempDir()), nil)
-	ch, done := receiver(k.Receive)
-	p.close()
-	if err := k.WaitDown(timeout(t)); err != nil {
+	serialtest.LeakCheck(t)
+	p := serialtest.OpenPTY(t)
+	k := open(t, p.Link(t, t.TempDir()), nil)
+	ch, done := serialtest.Receiver(k.Receive)
+	p.Unplug()
+	if err := k.WaitDown(serialtest.Timeout(t)); err != nil {
 		t.Fatal(err)
 	}
 	k.Close()
 	k.Close()
-	if r := next(t, ch); !errors.Is(r.err, net.ErrClosed) {
-		t.Fatalf("receive: %v", r.err)
+	if r := serialtest.Next(t, ch); !errors.Is(r.Err, net.ErrClosed) {
+		t.Fatalf("receive: %v", r.Err)
 	}
 	<-done
 	if err := k.Send([]byte{1}); !errors.Is(err, net.ErrClosed) {
@@ -425,7 +426,7 @@ func TestCloseWhileDown(t *testing.T) {
 }
 
 func TestNewFails(t *testing.T) {
-	leakCheck(t)
+	serialtest.LeakCheck(t)
 	if _, err := kiss.New(context.Background(), kiss.Config{Port: serial.PortConfig{Path: t.TempDir() + "/none"}, Settle: -1}); err == nil {
 		t.Fatal("opened a missing device")
 	}
@@ -446,9 +447,9 @@ func TestNewFails(t *testing.T) {
 }
 
 func TestSendAllocs(t *testing.T) {
-	p := openPTY(t)
+	p := serialtest.OpenPTY(t)
 	k := open(t, p.Path, nil)
-	drainPTY(t, p)
+	serialtest.DrainPTY(t, p)
 	pkt := bytes.Repeat([]byte{0xc0, 1, 2, 3}, 100)
 	// Fill the free list: packets are allocated until as many exist as
 	// can be in flight, then recycled.
@@ -490,8 +491,8 @@ func sendRetry(tb testing.TB, k *kiss.Interface, pkt []byte) {
 
 // BenchmarkSend measures the send path: queueing, framing and writing.
 func BenchmarkSend(b *testing.B) {
-	p := openPTY(b)
-	drainPTY(b, p)
+	p := serialtest.OpenPTY(b)
+	serialtest.DrainPTY(b, p)
 	k, err := kiss.New(context.Background(), kiss.Config{Port: serial.PortConfig{Path: p.Path, Speed: 115200}, Settle: -1})
 	if err != nil {
 		b.Fatal(err)
@@ -508,9 +509,9 @@ func BenchmarkSend(b *testing.B) {
 // TestWaitForDevice: with WaitForDevice, New succeeds before the TNC is
 // plugged in, and configures it when it appears.
 func TestWaitForDevice(t *testing.T) {
-	leakCheck(t)
+	serialtest.LeakCheck(t)
 	dir := t.TempDir()
-	k, err := kiss.New(timeout(t), kiss.Config{
+	k, err := kiss.New(serialtest.Timeout(t), kiss.Config{
 		Name: "test", Port: serial.PortConfig{Path: dir + "/ttyTEST"},
 		Settle: -1, Retry: 20 * time.Millisecond, WaitForDevice: true, Logf: t.Logf,
 	})
@@ -521,17 +522,17 @@ func TestWaitForDevice(t *testing.T) {
 	if err := k.Send([]byte{1}); !errors.Is(err, kiss.ErrDown) {
 		t.Fatalf("send without a device: %v", err)
 	}
-	p := openPTY(t)
-	p.link(t, dir)
-	if err := k.WaitUp(timeout(t)); err != nil {
+	p := serialtest.OpenPTY(t)
+	p.Link(t, dir)
+	if err := k.WaitUp(serialtest.Timeout(t)); err != nil {
 		t.Fatal(err)
 	}
-	r := readPTY(t, p)
+	r := serialtest.ReadPTY(t, p)
 	if err := k.Send([]byte{2}); err != nil {
 		t.Fatal(err)
 	}
-	want := unhex(t, defaultSetup+"c00002c0")
-	if got := r.waitFor(t, len(want)); !bytes.Equal(got, want) {
+	want := serialtest.Unhex(t, defaultSetup+"c00002c0")
+	if got := r.WaitFor(t, len(want)); !bytes.Equal(got, want) {
 		t.Fatalf("wire %x, want %x", got, want)
 	}
 	k.Close()

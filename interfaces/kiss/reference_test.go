@@ -20,6 +20,7 @@ import (
 	"github.com/mehr-net/mehr/interfaces/framing"
 	"github.com/mehr-net/mehr/interfaces/kiss"
 	"github.com/mehr-net/mehr/interfaces/serial"
+	"github.com/mehr-net/mehr/interfaces/serial/serialtest"
 )
 
 // refRequest is what refwire.py reads.
@@ -90,9 +91,9 @@ func refPackets() [][]byte {
 }
 
 // newFake opens an interface on a fake port serving data in chunks.
-func newFake(t *testing.T, data []byte, chunk int, tnc *kiss.TNC) (*kiss.Interface, *fakePort) {
+func newFake(t *testing.T, data []byte, chunk int, tnc *kiss.TNC) (*kiss.Interface, *serialtest.FakePort) {
 	t.Helper()
-	port := newFakePort(data, chunk)
+	port := serialtest.NewFakePort(data, chunk)
 	k, err := kiss.New(t.Context(), kiss.Config{Port: serial.PortConfig{Path: "fake"}, Settle: -1, TNC: tnc,
 		QueueLen: 100, Open: func(serial.PortConfig) (serial.Port, error) { return port, nil }})
 	if err != nil {
@@ -120,7 +121,7 @@ func receiveAll(t *testing.T, data []byte, chunk int) [][]byte {
 		}
 	}()
 	select {
-	case <-port.drained:
+	case <-port.Drained():
 	case <-time.After(10 * time.Second):
 		t.Fatal("input not consumed")
 	}

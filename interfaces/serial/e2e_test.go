@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mehr-net/mehr/interfaces/serial/serialtest"
 	"github.com/mehr-net/mehr/rns"
 	"github.com/mehr-net/mehr/rns/identity"
 	"github.com/mehr-net/mehr/rns/iface"
@@ -20,9 +21,9 @@ import (
 // TestNodesOverSerial: two nodes joined by a null-modem cable between two
 // serial interfaces exchange announces and talk over a link.
 func TestNodesOverSerial(t *testing.T) {
-	leakCheck(t)
-	pa, pb := openPTY(t), openPTY(t)
-	nullModem(t, pa, pb)
+	serialtest.LeakCheck(t)
+	pa, pb := serialtest.OpenPTY(t), serialtest.OpenPTY(t)
+	serialtest.NullModem(t, pa, pb)
 	runNodes(t, open(t, pa.Path), open(t, pb.Path))
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/mehr-net/mehr/interfaces/framing"
 	"github.com/mehr-net/mehr/interfaces/serial"
+	"github.com/mehr-net/mehr/interfaces/serial/serialtest"
 )
 
 // FuzzReceive feeds arbitrary bytes from the device, in chunks, followed
@@ -22,7 +23,7 @@ func FuzzReceive(f *testing.F) {
 			return
 		}
 		in := framing.AppendHDLC(bytes.Clone(junk), pkt)
-		port := newFakePort(in, int(chunk))
+		port := serialtest.NewFakePort(in, int(chunk))
 		k, err := serial.New(t.Context(), serial.Config{
 			Port: serial.PortConfig{Path: "fake"}, Settle: -1,
 			Open: func(serial.PortConfig) (serial.Port, error) { return port, nil },
@@ -49,7 +50,7 @@ func FuzzReceive(f *testing.F) {
 			}
 		}()
 		select {
-		case <-port.drained:
+		case <-port.Drained():
 		case <-time.After(10 * time.Second):
 			t.Fatal("input not consumed")
 		}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/mehr-net/mehr/interfaces/framing"
 	"github.com/mehr-net/mehr/interfaces/serial"
+	"github.com/mehr-net/mehr/interfaces/serial/serialtest"
 )
 
 // refRequest is what refwire.py reads.
@@ -93,7 +94,7 @@ func refPackets() [][]byte {
 // packet it delivers.
 func receiveAll(t *testing.T, data []byte, chunk int) [][]byte {
 	t.Helper()
-	port := newFakePort(data, chunk)
+	port := serialtest.NewFakePort(data, chunk)
 	i, err := serial.New(t.Context(), serial.Config{Port: serial.PortConfig{Path: "fake"}, Settle: -1,
 		Open: func(serial.PortConfig) (serial.Port, error) { return port, nil }})
 	if err != nil {
@@ -113,7 +114,7 @@ func receiveAll(t *testing.T, data []byte, chunk int) [][]byte {
 		}
 	}()
 	select {
-	case <-port.drained:
+	case <-port.Drained():
 	case <-time.After(10 * time.Second):
 		t.Fatal("input not consumed")
 	}
@@ -137,7 +138,7 @@ func TestReference(t *testing.T) {
 	req.HDLCRead = hex.EncodeToString(stream)
 	resp := runReference(t, req)
 
-	port := newFakePort(nil, 1)
+	port := serialtest.NewFakePort(nil, 1)
 	i, err := serial.New(t.Context(), serial.Config{Port: serial.PortConfig{Path: "fake"}, Settle: -1,
 		Open: func(serial.PortConfig) (serial.Port, error) { return port, nil }})
 	if err != nil {

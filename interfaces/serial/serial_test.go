@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mehr-net/mehr/interfaces/serial"
+	"github.com/mehr-net/mehr/interfaces/serial/serialtest"
 	"github.com/mehr-net/mehr/internal/testutil"
 	"github.com/mehr-net/mehr/rns/iface"
 )
@@ -21,7 +22,7 @@ import (
 // reconnects.
 func open(t *testing.T, path string) *serial.Interface {
 	t.Helper()
-	i, err := serial.New(timeout(t), serial.Config{
+	i, err := serial.New(serialtest.Timeout(t), serial.Config{
 		Name: "test", Port: serial.PortConfig{Path: path, Speed: 115200},
 		Settle: -1, Retry: 20 * time.Millisecond, Logf: t.Logf,
 	})
@@ -33,7 +34,7 @@ func open(t *testing.T, path string) *serial.Interface {
 }
 
 func TestInterfaceValues(t *testing.T) {
-	p := openPTY(t)
+	p := serialtest.OpenPTY(t)
 	i := open(t, p.Path)
 	if i.Name() != "test" || i.MTU() != 564 || i.Bitrate() != 115200 || i.Mode() != iface.ModeFull ||
 		!i.IngressExempt() || i.DefaultIFACSize() != 8 || serial.DefaultIFACSize != 8 {
@@ -44,10 +45,10 @@ func TestInterfaceValues(t *testing.T) {
 // TestSendFrames checks the bytes on the wire against what the reference
 // writes: FLAG || payload with 0x7D escaped first, then 0x7E || FLAG.
 func TestSendFrames(t *testing.T) {
-	leakCheck(t)
-	p := openPTY(t)
+	serialtest.LeakCheck(t)
+	p := serialtest.OpenPTY(t)
 	i := open(t, p.Path)
-	r := readPTY(t, p)
+	r := serialtest.ReadPTY(t, p)
 	for _, c := range []struct{ pkt, wire string }{
 		{"0102030405", "7e01020304057e"},
 		{"7e", "7e7d5e7e"},
@@ -55,14 +56,14 @@ func TestSendFrames(t *testing.T) {
 		{"017e7d5e5d027d7e", "7e017d5e7d5d5e5d027d5d7d5e7e"},
 		{"c0dbdcdd", "7ec0dbdcdd7e"}, // KISS bytes pass unescaped
 	} {
-		if err := i.Send(unhex(t, c.pkt)); err != nil {
+		if err := i.Send(serialtest.Unhex(t, c.pkt)); err != nil {
 			t.Fatal(err)
 		}
-		want := unhex(t, c.wire)
-		if got := r.waitFor(t, len(want)); !bytes.Equal(got, want) {
+		want := serialtest.Unhex(t, c.wire)
+		if got := r.WaitFor(t, len(want)); !bytes.Equal(got, want) {
 			t.Fatalf("send %s: wire %x, want %x", c.pkt, got, want)
 		}
-		r.take()
+		r.Take()
 	}
 	if err := i.Send(make([]byte, serial.HWMTU+1)); !errors.Is(err, serial.ErrTooLarge) {
 		t.Fatalf("oversized send: %v", err)
@@ -70,7 +71,7 @@ func TestSendFrames(t *testing.T) {
 	if err := i.Send(make([]byte, serial.HWMTU)); err != nil {
 		t.Fatal(err)
 	}
-	r.waitFor(t, serial.HWMTU+2)
+	r.WaitFor(t, serial.HWMTU+2)
 	st := i.Stats()
 	if st.TxPackets != 6 || st.TxBytes != 5+1+1+8+4+serial.HWMTU || st.TxFailed != 1 || st.Dropped != 1 {
 		t.Fatalf("stats %+v", st)
@@ -81,21 +82,21 @@ func TestSendFrames(t *testing.T) {
 // TestReceiveSplit feeds frames in pieces, byte by byte, several in one
 // write and with garbage around them.
 func TestReceiveSplit(t *testing.T) {
-	leakCheck(t)
-	p := openPTY(t)
+	serialtest.LeakCheck(t)
+	p := serialtest.OpenPTY(t)
 	i := open(t, p.Path)
-	ch, done := receiver(i.Receive)
+	ch, done := serialtest.Receiver(i.Receive)
 	write := func(s string) {
 		t.Helper()
-		if _, err := p.Master.Write(unhex(t, s)); err != nil {
+		if _, err := p.Master.Write(serialtest.Unhex(t, s)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	expect := func(s string) {
 		t.Helper()
-		r := next(t, ch)
-		if r.err != nil || !bytes.Equal(r.b, unhex(t, s)) {
-			t.Fatalf("received %x, %v; want %s", r.b, r.err, s)
+		r := serialtest.Next(t, ch)
+		if r.Err != nil || !bytes.Equal(r.B, serialtest.Unhex(t, s)) {
+			t.Fatalf("received %x, %v; want %s", r.B, r.Err, s)
 		}
 	}
 
@@ -122,8 +123,8 @@ func TestReceiveSplit(t *testing.T) {
 		t.Fatalf("stats %+v", st)
 	}
 	i.Close()
-	if r := next(t, ch); !errors.Is(r.err, net.ErrClosed) {
-		t.Fatalf("receive after close: %v", r.err)
+	if r := serialtest.Next(t, ch); !errors.Is(r.Err, net.ErrClosed) {
+		t.Fatalf("receive after close: %v", r.Err)
 	}
 	<-done
 }
@@ -131,11 +132,11 @@ func TestReceiveSplit(t *testing.T) {
 // TestInterByteTimeout: a partial frame followed by silence longer than
 // the 100 ms timeout is discarded, as the reference discards it.
 func TestInterByteTimeout(t *testing.T) {
-	leakCheck(t)
-	p := openPTY(t)
+	serialtest.LeakCheck(t)
+	p := serialtest.OpenPTY(t)
 	i := open(t, p.Path)
-	ch, done := receiver(i.Receive)
-	if _, err := p.Master.Write(unhex(t, "7e4142")); err != nil {
+	ch, done := serialtest.Receiver(i.Receive)
+	if _, err := p.Master.Write(serialtest.Unhex(t, "7e4142")); err != nil {
 		t.Fatal(err)
 	}
 	// Wait well past the timeout, bounded.
@@ -147,20 +148,20 @@ func TestInterByteTimeout(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	// Without the timeout this would complete the frame as "ABC".
-	if _, err := p.Master.Write(unhex(t, "437e7e4445467e")); err != nil {
+	if _, err := p.Master.Write(serialtest.Unhex(t, "437e7e4445467e")); err != nil {
 		t.Fatal(err)
 	}
-	if r := next(t, ch); r.err != nil || string(r.b) != "DEF" {
-		t.Fatalf("received %q, %v", r.b, r.err)
+	if r := serialtest.Next(t, ch); r.Err != nil || string(r.B) != "DEF" {
+		t.Fatalf("received %q, %v", r.B, r.Err)
 	}
 	i.Close()
 	<-done
 }
 
 func TestReceiveShortBuffer(t *testing.T) {
-	p := openPTY(t)
+	p := serialtest.OpenPTY(t)
 	i := open(t, p.Path)
-	if _, err := p.Master.Write(unhex(t, "7e0102030405067e7e01027e")); err != nil {
+	if _, err := p.Master.Write(serialtest.Unhex(t, "7e0102030405067e7e01027e")); err != nil {
 		t.Fatal(err)
 	}
 	buf := make([]byte, 4)
@@ -177,21 +178,21 @@ func TestReceiveShortBuffer(t *testing.T) {
 // path (a re-pointed symlink): Send fails and Receive blocks meanwhile,
 // and traffic flows again once the driver has reopened the port.
 func TestReconnect(t *testing.T) {
-	leakCheck(t)
+	serialtest.LeakCheck(t)
 	dir := t.TempDir()
-	p1 := openPTY(t)
-	i := open(t, p1.link(t, dir))
-	ch, done := receiver(i.Receive)
-	if _, err := p1.Master.Write(unhex(t, "7e017e")); err != nil {
+	p1 := serialtest.OpenPTY(t)
+	i := open(t, p1.Link(t, dir))
+	ch, done := serialtest.Receiver(i.Receive)
+	if _, err := p1.Master.Write(serialtest.Unhex(t, "7e017e")); err != nil {
 		t.Fatal(err)
 	}
-	if r := next(t, ch); r.err != nil || !bytes.Equal(r.b, []byte{1}) {
-		t.Fatalf("received %x, %v", r.b, r.err)
+	if r := serialtest.Next(t, ch); r.Err != nil || !bytes.Equal(r.B, []byte{1}) {
+		t.Fatalf("received %x, %v", r.B, r.Err)
 	}
 
-	os.Remove(p1.link(t, dir)) // the device node goes with the device
-	p1.close()
-	ctx := timeout(t)
+	os.Remove(p1.Link(t, dir)) // the device node goes with the device
+	p1.Unplug()
+	ctx := serialtest.Timeout(t)
 	if err := i.WaitDown(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -200,27 +201,27 @@ func TestReconnect(t *testing.T) {
 	}
 	select {
 	case r := <-ch:
-		t.Fatalf("receive returned while down: %x, %v", r.b, r.err)
+		t.Fatalf("receive returned while down: %x, %v", r.B, r.Err)
 	case <-time.After(100 * time.Millisecond): // several failed reopen attempts
 	}
 
-	p2 := openPTY(t)
-	p2.link(t, dir)
+	p2 := serialtest.OpenPTY(t)
+	p2.Link(t, dir)
 	if err := i.WaitUp(ctx); err != nil {
 		t.Fatal(err)
 	}
-	r := readPTY(t, p2)
+	r := serialtest.ReadPTY(t, p2)
 	if err := i.Send([]byte{0x7e}); err != nil {
 		t.Fatal(err)
 	}
-	if got := r.waitFor(t, 4); !bytes.Equal(got, unhex(t, "7e7d5e7e")) {
+	if got := r.WaitFor(t, 4); !bytes.Equal(got, serialtest.Unhex(t, "7e7d5e7e")) {
 		t.Fatalf("wire %x", got)
 	}
-	if _, err := p2.Master.Write(unhex(t, "7e027e")); err != nil {
+	if _, err := p2.Master.Write(serialtest.Unhex(t, "7e027e")); err != nil {
 		t.Fatal(err)
 	}
-	if r := next(t, ch); r.err != nil || !bytes.Equal(r.b, []byte{2}) {
-		t.Fatalf("received %x, %v", r.b, r.err)
+	if r := serialtest.Next(t, ch); r.Err != nil || !bytes.Equal(r.B, []byte{2}) {
+		t.Fatalf("received %x, %v", r.B, r.Err)
 	}
 	if st := i.Stats(); st.Opens != 2 || st.TxFailed != 1 {
 		t.Fatalf("stats %+v", st)
@@ -232,18 +233,18 @@ func TestReconnect(t *testing.T) {
 // TestCloseWhileDown: Close ends a Receive that waits for the port to come
 // back, and stops the reopen attempts.
 func TestCloseWhileDown(t *testing.T) {
-	leakCheck(t)
-	p := openPTY(t)
-	i := open(t, p.link(t, t.TempDir()))
-	ch, done := receiver(i.Receive)
-	p.close()
-	if err := i.WaitDown(timeout(t)); err != nil {
+	serialtest.LeakCheck(t)
+	p := serialtest.OpenPTY(t)
+	i := open(t, p.Link(t, t.TempDir()))
+	ch, done := serialtest.Receiver(i.Receive)
+	p.Unplug()
+	if err := i.WaitDown(serialtest.Timeout(t)); err != nil {
 		t.Fatal(err)
 	}
 	i.Close()
 	i.Close()
-	if r := next(t, ch); !errors.Is(r.err, net.ErrClosed) {
-		t.Fatalf("receive: %v", r.err)
+	if r := serialtest.Next(t, ch); !errors.Is(r.Err, net.ErrClosed) {
+		t.Fatalf("receive: %v", r.Err)
 	}
 	<-done
 	if err := i.Send([]byte{1}); !errors.Is(err, net.ErrClosed) {
@@ -255,7 +256,7 @@ func TestCloseWhileDown(t *testing.T) {
 }
 
 func TestOpenFails(t *testing.T) {
-	leakCheck(t)
+	serialtest.LeakCheck(t)
 	_, err := serial.New(context.Background(), serial.Config{Port: serial.PortConfig{Path: t.TempDir() + "/none"}, Settle: -1})
 	if err == nil {
 		t.Fatal("opened a missing device")
@@ -279,8 +280,8 @@ func TestOpenFails(t *testing.T) {
 // TestSettleCancelled: New gives up waiting for the port to settle when
 // its context ends.
 func TestSettleCancelled(t *testing.T) {
-	leakCheck(t)
-	p := openPTY(t)
+	serialtest.LeakCheck(t)
+	p := serialtest.OpenPTY(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	_, err := serial.New(ctx, serial.Config{Port: serial.PortConfig{Path: p.Path}, Settle: time.Hour})
@@ -305,9 +306,9 @@ func TestParity(t *testing.T) {
 }
 
 func TestSendAllocs(t *testing.T) {
-	p := openPTY(t)
+	p := serialtest.OpenPTY(t)
 	i := open(t, p.Path)
-	drainPTY(t, p)
+	serialtest.DrainPTY(t, p)
 	pkt := bytes.Repeat([]byte{0x7e, 1, 2, 3}, 100)
 	testutil.MaxAllocs(t, 100, 0, func() {
 		if err := i.Send(pkt); err != nil {
@@ -317,8 +318,8 @@ func TestSendAllocs(t *testing.T) {
 }
 
 func BenchmarkSend(b *testing.B) {
-	p := openPTY(b)
-	drainPTY(b, p)
+	p := serialtest.OpenPTY(b)
+	serialtest.DrainPTY(b, p)
 	i, err := serial.New(context.Background(), serial.Config{Port: serial.PortConfig{Path: p.Path, Speed: 115200}, Settle: -1})
 	if err != nil {
 		b.Fatal(err)
@@ -337,9 +338,9 @@ func BenchmarkSend(b *testing.B) {
 // TestWaitForDevice: with WaitForDevice, New succeeds before the device
 // exists, and the interface comes up when it appears.
 func TestWaitForDevice(t *testing.T) {
-	leakCheck(t)
+	serialtest.LeakCheck(t)
 	dir := t.TempDir()
-	i, err := serial.New(timeout(t), serial.Config{
+	i, err := serial.New(serialtest.Timeout(t), serial.Config{
 		Name: "test", Port: serial.PortConfig{Path: dir + "/ttyTEST"},
 		Settle: -1, Retry: 20 * time.Millisecond, WaitForDevice: true, Logf: t.Logf,
 	})
@@ -353,17 +354,17 @@ func TestWaitForDevice(t *testing.T) {
 	if err := i.Send([]byte{1}); !errors.Is(err, serial.ErrDown) {
 		t.Fatalf("send without a device: %v", err)
 	}
-	ch, done := receiver(i.Receive)
-	p := openPTY(t)
-	p.link(t, dir)
-	if err := i.WaitUp(timeout(t)); err != nil {
+	ch, done := serialtest.Receiver(i.Receive)
+	p := serialtest.OpenPTY(t)
+	p.Link(t, dir)
+	if err := i.WaitUp(serialtest.Timeout(t)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.Master.Write(unhex(t, "7e017e")); err != nil {
+	if _, err := p.Master.Write(serialtest.Unhex(t, "7e017e")); err != nil {
 		t.Fatal(err)
 	}
-	if r := next(t, ch); r.err != nil || !bytes.Equal(r.b, []byte{1}) {
-		t.Fatalf("received %x, %v", r.b, r.err)
+	if r := serialtest.Next(t, ch); r.Err != nil || !bytes.Equal(r.B, []byte{1}) {
+		t.Fatalf("received %x, %v", r.B, r.Err)
 	}
 	i.Close()
 	<-done
