@@ -67,9 +67,8 @@ type Interface struct {
 	free chan *packet
 
 	// Receive state, owned by the one goroutine that calls Receive.
-	rbuf     []byte
-	pending  []byte // unconsumed bytes of the last read, aliasing rbuf
-	rgen     uint64 // line generation the decoder is synchronised to
+	reader   *serial.LineReader
+	pending  []byte // unconsumed bytes of the last read, aliasing the reader's buffer
 	dec      framing.KISSDecoder
 	partial  bool   // bytes arrived since the last complete frame
 	lastDisc uint64 // decoder's Discarded count already added to stats
@@ -153,6 +152,7 @@ func New(ctx context.Context, cfg Config) (*Interface, error) {
 	if err != nil {
 		return nil, err
 	}
+	k.reader = serial.NewLineReader(k.line, readBufSize)
 	if k.line.Up() {
 		s.logf("kiss %s: %s open at %d baud, TNC configured", s.name, s.line.Port.Path, s.line.Port.Speed)
 	}
@@ -268,33 +268,23 @@ func (k *Interface) Receive(buf []byte) (int, error) {
 			}
 		}
 		k.countDiscarded()
-		port, gen, err := k.line.Wait()
+		b, reopened, err := k.reader.Read(k.closed.Load)
 		if err != nil {
 			return 0, net.ErrClosed
 		}
-		if gen != k.rgen {
-			k.rgen = gen
+		if reopened {
 			k.dec.Reset()
 		}
-		if k.rbuf == nil {
-			k.rbuf = make([]byte, readBufSize)
-		}
-		n, err := port.Read(k.rbuf)
-		switch {
-		case n > 0:
-			k.pending = k.rbuf[:n]
-		case err != nil:
-			if !k.closed.Load() {
-				k.line.Lost(gen, err)
-			}
-		default:
+		if b == nil {
 			// The inter-byte timeout: drop any partial frame.
 			if k.partial {
 				k.st.timeouts.Add(1)
 				k.partial = false
 			}
 			k.dec.Reset()
+			continue
 		}
+		k.pending = b
 	}
 }
 

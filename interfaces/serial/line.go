@@ -402,3 +402,51 @@ func (l *Line) Close() error {
 	})
 	return nil
 }
+
+// LineReader is the read side of a framed driver's Receive on a Line: it
+// waits while the port is down, reads into its own buffer, reports a lost
+// port to the Line, and says when the driver must resynchronise its
+// deframer. It is not safe for concurrent use.
+type LineReader struct {
+	line *Line
+	gen  uint64
+	buf  []byte
+}
+
+// NewLineReader returns a reader of l that asks the port for up to size
+// bytes at a time.
+func NewLineReader(l *Line, size int) *LineReader {
+	return &LineReader{line: l, buf: make([]byte, size)}
+}
+
+// Read blocks until the port delivers bytes or its inter-byte timeout
+// passes without any. It returns the bytes (valid until the next Read;
+// nil after a timeout, when a partial frame is to be dropped) and
+// whether the port was reopened since the last Read, in which case the
+// deframer must start over. A failed read takes the port down, unless
+// closing reports that the driver is closing, and Read waits for it to
+// come back. Read returns net.ErrClosed once the Line is closed.
+func (r *LineReader) Read(closing func() bool) (b []byte, reopened bool, err error) {
+	for {
+		port, gen, err := r.line.Wait()
+		if err != nil {
+			return nil, reopened, net.ErrClosed
+		}
+		if gen != r.gen {
+			r.gen, reopened = gen, true
+		}
+		n, err := port.Read(r.buf)
+		switch {
+		case n > 0:
+			// A read error that came with data shows again on the next
+			// read, after the data is used.
+			return r.buf[:n], reopened, nil
+		case err != nil:
+			if !closing() {
+				r.line.Lost(gen, err)
+			}
+		default:
+			return nil, reopened, nil
+		}
+	}
+}

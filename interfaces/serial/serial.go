@@ -31,9 +31,8 @@ type Interface struct {
 	sbuf []byte
 
 	// Receive state, owned by the one goroutine that calls Receive.
-	rbuf     []byte
-	pending  []byte // unconsumed bytes of the last read, aliasing rbuf
-	rgen     uint64 // line generation the decoder is synchronised to
+	reader   *LineReader
+	pending  []byte // unconsumed bytes of the last read, aliasing the reader's buffer
 	dec      framing.HDLCDecoder
 	partial  bool   // bytes arrived since the last complete frame
 	lastDisc uint64 // decoder's Discarded count already added to stats
@@ -88,10 +87,11 @@ func New(ctx context.Context, cfg Config) (*Interface, error) {
 		s.logf("serial %s: %s open at %d baud", s.name, s.line.Port.Path, s.line.Port.Speed)
 	}
 	return &Interface{
-		s:    s,
-		line: line,
-		sbuf: make([]byte, 0, 2*HWMTU+2),
-		dec:  framing.HDLCDecoder{MaxFrame: HWMTU},
+		s:      s,
+		line:   line,
+		reader: NewLineReader(line, readBufSize),
+		sbuf:   make([]byte, 0, 2*HWMTU+2),
+		dec:    framing.HDLCDecoder{MaxFrame: HWMTU},
 	}, nil
 }
 
@@ -178,35 +178,23 @@ func (i *Interface) Receive(buf []byte) (int, error) {
 			return n, nil
 		}
 		i.countDiscarded()
-		port, gen, err := i.line.Wait()
+		b, reopened, err := i.reader.Read(i.closed.Load)
 		if err != nil {
 			return 0, net.ErrClosed
 		}
-		if gen != i.rgen {
-			i.rgen = gen
+		if reopened {
 			i.dec.Reset()
 		}
-		if i.rbuf == nil {
-			i.rbuf = make([]byte, readBufSize)
-		}
-		n, err := port.Read(i.rbuf)
-		switch {
-		case n > 0:
-			// A read error that came with data shows again on the next
-			// read, after the data is used.
-			i.pending = i.rbuf[:n]
-		case err != nil:
-			if !i.closed.Load() {
-				i.line.Lost(gen, err)
-			}
-		default:
+		if b == nil {
 			// The inter-byte timeout: drop any partial frame.
 			if i.partial {
 				i.st.timeouts.Add(1)
 				i.partial = false
 			}
 			i.dec.Reset()
+			continue
 		}
+		i.pending = b
 	}
 }
 
