@@ -3,7 +3,8 @@
 // pseudo-terminals a driver opens as its serial port, with the device side
 // held open so the controlling side never reads EIO while the driver has
 // the port closed (Linux); a null modem joining two of them; collectors of
-// what a driver writes; a fake port serving fixed bytes; and small helpers.
+// what a driver writes; a fake port serving fixed bytes; RunNodes, two
+// nodes talking over a pair of driver interfaces; and small helpers.
 package serialtest
 
 import (
