@@ -9,11 +9,6 @@ package kiss_test
 import (
 	"bytes"
 	"encoding/hex"
-	"encoding/json"
-	"math/rand/v2"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -22,73 +17,6 @@ import (
 	"github.com/mehr-net/mehr/interfaces/serial"
 	"github.com/mehr-net/mehr/interfaces/serial/serialtest"
 )
-
-// refRequest is what refwire.py reads.
-type refRequest struct {
-	TNC      map[string]int `json:"tnc"`
-	Packets  []string       `json:"packets"`
-	KISSRead string         `json:"kiss_read"`
-	HDLCRead string         `json:"hdlc_read"`
-}
-
-// refResponse is what refwire.py writes.
-type refResponse struct {
-	KISSSetup  string   `json:"kiss_setup"`
-	KISSFrames []string `json:"kiss_frames"`
-	HDLCFrames []string `json:"hdlc_frames"`
-	KISSRead   []string `json:"kiss_read"`
-	HDLCRead   []string `json:"hdlc_read"`
-}
-
-// runReference runs refwire.py, or skips the test without a reference.
-func runReference(t *testing.T, req refRequest) refResponse {
-	t.Helper()
-	ref := os.Getenv("MEHR_RETICULUM_REF")
-	if ref == "" {
-		t.Skip("set MEHR_RETICULUM_REF to a Reticulum checkout to run against the Python reference")
-	}
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not found")
-	}
-	in, err := json.Marshal(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(python, filepath.Join("..", "serial", "testdata", "refwire.py"))
-	cmd.Env = append(os.Environ(), "PYTHONPATH="+ref, "PYTHONDONTWRITEBYTECODE=1")
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("refwire.py: %v\n%s", err, stderr.String())
-	}
-	var resp refResponse
-	if err := json.Unmarshal(out, &resp); err != nil {
-		t.Fatalf("refwire.py output %q: %v", out, err)
-	}
-	return resp
-}
-
-// refPackets returns packets full of the bytes both framings escape.
-func refPackets() [][]byte {
-	r := rand.New(rand.NewPCG(6, 564))
-	special := []byte{0x7e, 0x7d, 0x5e, 0x5d, 0xc0, 0xdb, 0xdc, 0xdd}
-	pkts := [][]byte{{0}, {0x7e}, {0x7d}, {0xc0}, {0xdb}, bytes.Repeat([]byte{0x7d, 0x7e}, kiss.HWMTU/2)}
-	for range 40 {
-		p := make([]byte, 1+r.IntN(kiss.HWMTU))
-		for i := range p {
-			if r.IntN(4) == 0 {
-				p[i] = special[r.IntN(len(special))]
-			} else {
-				p[i] = byte(r.Uint32())
-			}
-		}
-		pkts = append(pkts, p)
-	}
-	return pkts
-}
 
 // newFake opens an interface on a fake port serving data in chunks.
 func newFake(t *testing.T, data []byte, chunk int, tnc *kiss.TNC) (*kiss.Interface, *serialtest.FakePort) {
@@ -133,9 +61,9 @@ func receiveAll(t *testing.T, data []byte, chunk int) [][]byte {
 // the reference writes, and delivers the packets the reference's reader
 // delivers from the same byte stream.
 func TestReference(t *testing.T) {
-	pkts := refPackets()
+	pkts := serialtest.RefPackets(kiss.HWMTU)
 	tnc := kiss.TNC{Preamble: 3 * time.Second, TXTail: 15 * time.Millisecond, Persistence: 300, SlotTime: 0}
-	req := refRequest{TNC: map[string]int{"preamble": 3000, "txtail": 15, "persistence": 300, "slottime": 0}}
+	req := serialtest.RefRequest{TNC: map[string]int{"preamble": 3000, "txtail": 15, "persistence": 300, "slottime": 0}}
 	// The stream to read: noise before the first frame, then the frames
 	// back to back, with command frames and a frame for TNC port 1 among
 	// them.
@@ -155,7 +83,7 @@ func TestReference(t *testing.T) {
 		stream = framing.AppendKISS(stream, cmd, p)
 	}
 	req.KISSRead = hex.EncodeToString(stream)
-	resp := runReference(t, req)
+	resp := serialtest.RunReference(t, req)
 
 	k, port := newFake(t, nil, 1, &tnc)
 	defer k.Close()

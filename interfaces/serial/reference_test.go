@@ -10,11 +10,6 @@ package serial_test
 import (
 	"bytes"
 	"encoding/hex"
-	"encoding/json"
-	"math/rand/v2"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -22,73 +17,6 @@ import (
 	"github.com/mehr-net/mehr/interfaces/serial"
 	"github.com/mehr-net/mehr/interfaces/serial/serialtest"
 )
-
-// refRequest is what refwire.py reads.
-type refRequest struct {
-	TNC      map[string]int `json:"tnc"`
-	Packets  []string       `json:"packets"`
-	KISSRead string         `json:"kiss_read"`
-	HDLCRead string         `json:"hdlc_read"`
-}
-
-// refResponse is what refwire.py writes.
-type refResponse struct {
-	KISSSetup  string   `json:"kiss_setup"`
-	KISSFrames []string `json:"kiss_frames"`
-	HDLCFrames []string `json:"hdlc_frames"`
-	KISSRead   []string `json:"kiss_read"`
-	HDLCRead   []string `json:"hdlc_read"`
-}
-
-// runReference runs refwire.py, or skips the test without a reference.
-func runReference(t *testing.T, req refRequest) refResponse {
-	t.Helper()
-	ref := os.Getenv("MEHR_RETICULUM_REF")
-	if ref == "" {
-		t.Skip("set MEHR_RETICULUM_REF to a Reticulum checkout to run against the Python reference")
-	}
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not found")
-	}
-	in, err := json.Marshal(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(python, filepath.Join("testdata", "refwire.py"))
-	cmd.Env = append(os.Environ(), "PYTHONPATH="+ref, "PYTHONDONTWRITEBYTECODE=1")
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("refwire.py: %v\n%s", err, stderr.String())
-	}
-	var resp refResponse
-	if err := json.Unmarshal(out, &resp); err != nil {
-		t.Fatalf("refwire.py output %q: %v", out, err)
-	}
-	return resp
-}
-
-// refPackets returns packets full of the bytes both framings escape.
-func refPackets() [][]byte {
-	r := rand.New(rand.NewPCG(6, 564))
-	special := []byte{0x7e, 0x7d, 0x5e, 0x5d, 0xc0, 0xdb, 0xdc, 0xdd}
-	pkts := [][]byte{{0}, {0x7e}, {0x7d}, {0xc0}, {0xdb}, bytes.Repeat([]byte{0x7d, 0x7e}, serial.HWMTU/2)}
-	for range 40 {
-		p := make([]byte, 1+r.IntN(serial.HWMTU))
-		for i := range p {
-			if r.IntN(4) == 0 {
-				p[i] = special[r.IntN(len(special))]
-			} else {
-				p[i] = byte(r.Uint32())
-			}
-		}
-		pkts = append(pkts, p)
-	}
-	return pkts
-}
 
 // receiveAll feeds data to a fresh interface in chunks and returns every
 // packet it delivers.
@@ -126,8 +54,8 @@ func receiveAll(t *testing.T, data []byte, chunk int) [][]byte {
 // the same packets, and delivers the packets the reference's reader
 // delivers from the same byte stream.
 func TestReference(t *testing.T) {
-	pkts := refPackets()
-	req := refRequest{TNC: map[string]int{"preamble": 350, "txtail": 20, "persistence": 64, "slottime": 20}}
+	pkts := serialtest.RefPackets(serial.HWMTU)
+	req := serialtest.RefRequest{TNC: map[string]int{"preamble": 350, "txtail": 20, "persistence": 64, "slottime": 20}}
 	// The stream to read: noise before the first frame, then the frames
 	// back to back.
 	stream := []byte{0x01, 0x7d, 0x02}
@@ -136,7 +64,7 @@ func TestReference(t *testing.T) {
 		stream = framing.AppendHDLC(stream, p)
 	}
 	req.HDLCRead = hex.EncodeToString(stream)
-	resp := runReference(t, req)
+	resp := serialtest.RunReference(t, req)
 
 	port := serialtest.NewFakePort(nil, 1)
 	i, err := serial.New(t.Context(), serial.Config{Port: serial.PortConfig{Path: "fake"}, Settle: -1,
