@@ -230,26 +230,22 @@ func sharedType(s string) local.Type {
 }
 
 // InterfaceOptions derives transport's options for one interface from
-// the node's configuration and the interface's, for a driver whose type
-// defaults to defaultIFACBytes of interface access code.
-func InterfaceOptions(r config.Reticulum, ic config.Interface, defaultIFACBytes int) (transport.InterfaceOptions, error) {
-	return options(r, ic, defaultIFACBytes)
-}
-
-// options derives transport's per-interface options from the config.
-func options(r config.Reticulum, ic config.Interface, defaultIFACBytes int) (transport.InterfaceOptions, error) {
+// the node's configuration, the interface's, and its type's defaults.
+func InterfaceOptions(r config.Reticulum, ic config.Interface, t TypeInfo) (transport.InterfaceOptions, error) {
 	o := transport.InterfaceOptions{NoOutgoing: !ic.Outgoing}
 	o.AnnounceRateTarget, o.AnnounceRateGrace, o.AnnounceRatePenalty = AnnounceRate(r, ic)
-	t, ok := BuiltinType(ic.Type)
-	if !ok || defaultIFACBytes != 0 {
-		t.DefaultIFACSize = defaultIFACBytes
-	}
 	s, err := Synthesize(r, ic, t)
 	if err != nil {
 		return o, err
 	}
 	o.Mode, o.AnnounceCap, o.IFAC, o.Ingress = s.Mode, s.AnnounceCap, s.IFAC, s.Ingress
 	return o, nil
+}
+
+// options is InterfaceOptions for an interface of a built-in type.
+func options(r config.Reticulum, ic config.Interface) (transport.InterfaceOptions, error) {
+	t, _ := BuiltinType(ic.Type)
+	return InterfaceOptions(r, ic, t)
 }
 
 // mode is the mode drivers are configured with; options reports a mode
@@ -271,14 +267,14 @@ func (d *Daemon) openInterface(ctx context.Context, ic config.Interface, logf fu
 	// An interface with a plugin key, and a type mehrd runs out of
 	// process (UDPInterface), is opened through its plugin.
 	if name := ic.Plugin; name != "" {
-		return d.openPlugin(ctx, ic, name, 16, logf)
+		return d.openPlugin(ctx, ic, name, logf)
 	}
 	if name, ok := builtinPlugins[ic.Type]; ok {
-		return d.openPlugin(ctx, ic, name, 16, logf)
+		return d.openPlugin(ctx, ic, name, logf)
 	}
 	switch ic.Type {
 	case config.TypeTCPClient:
-		o, err := options(d.cfg.Reticulum, ic, tcp.DefaultIFACSize)
+		o, err := options(d.cfg.Reticulum, ic)
 		if err != nil {
 			return attachment{}, err
 		}
@@ -297,7 +293,7 @@ func (d *Daemon) openInterface(ctx context.Context, ic config.Interface, logf fu
 		ti, err := d.Node.AddInterface(c, o)
 		return attachment{iface: ti}, err
 	case config.TypeTCPServer:
-		o, err := options(d.cfg.Reticulum, ic, tcp.DefaultIFACSize)
+		o, err := options(d.cfg.Reticulum, ic)
 		if err != nil {
 			return attachment{}, err
 		}
@@ -314,7 +310,7 @@ func (d *Daemon) openInterface(ctx context.Context, ic config.Interface, logf fu
 		// The reference's Backbone types are TCP with HDLC framing and
 		// faster bitrate guesses; a BackboneInterface with a target host
 		// is a client, as in the reference.
-		o, err := options(d.cfg.Reticulum, ic, tcp.DefaultIFACSize)
+		o, err := options(d.cfg.Reticulum, ic)
 		if err != nil {
 			return attachment{}, err
 		}
@@ -344,7 +340,7 @@ func (d *Daemon) openInterface(ctx context.Context, ic config.Interface, logf fu
 		logf("mehrd: %s listening on %v", ic.Name, s.Addr())
 		return attachment{listener: s}, nil
 	case config.TypeAuto:
-		o, err := options(d.cfg.Reticulum, ic, 16)
+		o, err := options(d.cfg.Reticulum, ic)
 		if err != nil {
 			return attachment{}, err
 		}

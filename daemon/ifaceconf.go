@@ -73,9 +73,9 @@ type Settings struct {
 	// IFACSize is the interface access code length in bytes, and IFAC
 	// the access code itself, nil when no network name or passphrase is
 	// configured.
-	IFACSize             int
-	NetworkName, Passphr string
-	IFAC                 *ifac.IFAC
+	IFACSize                int
+	NetworkName, Passphrase string
+	IFAC                    *ifac.IFAC
 	// Discoverable interfaces are published in discovery announces every
 	// DiscoveryInterval.
 	Discoverable      bool
@@ -122,9 +122,9 @@ func Synthesize(r config.Reticulum, ic config.Interface, t TypeInfo) (Settings, 
 	if ic.IFACSize >= 8 {
 		s.IFACSize = ic.IFACSize / 8
 	}
-	s.NetworkName, s.Passphr = ic.NetworkName, ic.Passphrase
-	if s.NetworkName != "" || s.Passphr != "" {
-		if s.IFAC, err = ifac.New(s.NetworkName, s.Passphr, s.IFACSize); err != nil {
+	s.NetworkName, s.Passphrase = ic.NetworkName, ic.Passphrase
+	if s.NetworkName != "" || s.Passphrase != "" {
+		if s.IFAC, err = ifac.New(s.NetworkName, s.Passphrase, s.IFACSize); err != nil {
 			return s, err
 		}
 	}

@@ -56,7 +56,7 @@ func TestSynthesize(t *testing.T) {
 		{"ifac_size = 64", func(s daemon.Settings) bool { return s.IFACSize == 8 }},
 		{"ifac_size = 512", func(s daemon.Settings) bool { return s.IFACSize == 64 }},
 		{"networkname = alpha", func(s daemon.Settings) bool { return s.NetworkName == "alpha" && s.IFAC != nil }},
-		{"networkname =\npassphrase = k", func(s daemon.Settings) bool { return s.NetworkName == "" && s.Passphr == "k" && s.IFAC != nil }},
+		{"networkname =\npassphrase = k", func(s daemon.Settings) bool { return s.NetworkName == "" && s.Passphrase == "k" && s.IFAC != nil }},
 		{"passphrase =", func(s daemon.Settings) bool { return s.IFAC == nil }},
 		{"discoverable = true", func(s daemon.Settings) bool {
 			return s.Mode == iface.ModeGateway && s.Discoverable && s.DiscoveryInterval == 6*time.Hour

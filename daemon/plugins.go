@@ -112,9 +112,8 @@ func pluginTable(ic config.Interface) ([]byte, error) {
 
 // openPlugin opens an interface whose driver is the plugin name, and
 // registers it with the node. The plugin's default IFAC size applies
-// unless the section sets ifac_size; fallbackIFAC is used if it names
-// none.
-func (d *Daemon) openPlugin(ctx context.Context, ic config.Interface, name string, fallbackIFAC int, logf func(string, ...any)) (attachment, error) {
+// unless the section sets ifac_size.
+func (d *Daemon) openPlugin(ctx context.Context, ic config.Interface, name string, logf func(string, ...any)) (attachment, error) {
 	path, err := FindPlugin(name, d.cfg.Reticulum.PluginDir)
 	if err != nil {
 		return attachment{}, err
@@ -127,11 +126,15 @@ func (d *Daemon) openPlugin(ctx context.Context, ic config.Interface, name strin
 	if err != nil {
 		return attachment{}, err
 	}
-	ifac := hi.DefaultIFACSize()
-	if ifac == 0 {
-		ifac = fallbackIFAC
+	// The plugin knows its type's IFAC default; a built-in type's is
+	// known here too, and 16 bytes (packet media) is the fallback.
+	t, ok := BuiltinType(ic.Type)
+	if n := hi.DefaultIFACSize(); n != 0 {
+		t.DefaultIFACSize = n
+	} else if !ok {
+		t.DefaultIFACSize = 16
 	}
-	o, err := options(d.cfg.Reticulum, ic, ifac)
+	o, err := InterfaceOptions(d.cfg.Reticulum, ic, t)
 	if err != nil {
 		hi.Close()
 		return attachment{}, err

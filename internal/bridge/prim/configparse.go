@@ -83,7 +83,7 @@ func configParseInterface(p bridge.Params) (bridge.Result, error) {
 		"discoverable":                s.Discoverable,
 		"discovery_announce_interval": interval,
 		"ifac_netname":                opt(s.NetworkName),
-		"ifac_netkey":                 opt(s.Passphr),
+		"ifac_netkey":                 opt(s.Passphrase),
 		"ifac_active":                 s.IFAC != nil,
 		"ic_max_held_announces":       ing.MaxHeld,
 		"ic_burst_hold":               ing.BurstHold.Seconds(),

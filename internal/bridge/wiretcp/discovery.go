@@ -25,7 +25,8 @@ func cmdDiscoveryAutoconnectGate(in *instance, _ bridge.Params) (bridge.Result, 
 	r := config.Default().Reticulum
 	r.EnableTransport = true
 	a := &daemon.Autoconnector{Reticulum: r, Max: 4, Open: func(ctx context.Context, ic config.Interface) error {
-		o, err := daemon.InterfaceOptions(r, ic, tcp.DefaultIFACSize)
+		t, _ := daemon.BuiltinType(ic.Type)
+		o, err := daemon.InterfaceOptions(r, ic, t)
 		if err != nil {
 			return err
 		}
