@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -31,19 +29,7 @@ func nullModem(t *testing.T) (string, string) {
 // daemonWith starts a daemon whose only interface is section.
 func daemonWith(t *testing.T, ctx context.Context, section string) *daemon.Daemon {
 	t.Helper()
-	dir := t.TempDir()
-	cfg := "[reticulum]\nshare_instance = false\n\n" + section
-	if err := os.WriteFile(filepath.Join(dir, daemon.TOMLConfigFile), []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	c, _, _, err := daemon.LoadConfig(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := daemon.Start(ctx, dir, c, daemon.Options{NoControl: true, Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, _ := startDaemon(t, ctx, "[reticulum]\nshare_instance = false\n\n"+section)
 	t.Cleanup(func() { d.Close() })
 	return d
 }

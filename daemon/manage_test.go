@@ -25,7 +25,7 @@ func startDaemon(t *testing.T, ctx context.Context, cfg string) (*daemon.Daemon,
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := daemon.Start(ctx, dir, c, daemon.Options{})
+	d, err := daemon.Start(ctx, dir, c, daemon.Options{Logf: t.Logf})
 	if err != nil {
 		t.Fatal(err)
 	}
