@@ -5,42 +5,12 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/mehr-net/mehr/rns/dest"
 	"github.com/mehr-net/mehr/rns/identity"
-	"github.com/mehr-net/mehr/rns/stamp"
 	"github.com/mehr-net/mehr/rns/wire"
-)
-
-// Keys of the info map in a discovery announce. They are the reference's
-// and are append-only.
-const (
-	KeyName            = 0xFF
-	KeyTransportID     = 0xFE
-	KeyInterfaceType   = 0x00
-	KeyTransport       = 0x01
-	KeyReachableOn     = 0x02
-	KeyLatitude        = 0x03
-	KeyLongitude       = 0x04
-	KeyHeight          = 0x05
-	KeyPort            = 0x06
-	KeyIFACNetname     = 0x07
-	KeyIFACNetkey      = 0x08
-	KeyFrequency       = 0x09
-	KeyBandwidth       = 0x0A
-	KeySpreadingFactor = 0x0B
-	KeyCodingRate      = 0x0C
-	KeyModulation      = 0x0D
-	KeyChannel         = 0x0E
-)
-
-// Bits of the flag byte that starts a discovery announce's app data.
-const (
-	FlagSigned    = 0x01
-	FlagEncrypted = 0x02
 )
 
 // AppName and Aspects name the discovery destination.
@@ -48,25 +18,6 @@ const AppName = "rnstransport"
 
 // Aspects are the aspects of the discovery destination.
 var Aspects = []string{"discovery", "interface"}
-
-// DefaultStampValue is the proof-of-work value the announcer puts on its
-// announces when the interface sets none; package stamp owns it.
-const DefaultStampValue = stamp.DefaultDiscoveryValue
-
-// Thresholds after which a discovered record counts as unknown, stale, and
-// is removed, measured from when it was last heard.
-const (
-	ThresholdUnknown = 24 * time.Hour
-	ThresholdStale   = 3 * 24 * time.Hour
-	ThresholdRemove  = 7 * 24 * time.Hour
-)
-
-// Status codes of a discovered record, in the order listings sort them.
-const (
-	StatusStale     = 0
-	StatusUnknown   = 100
-	StatusAvailable = 1000
-)
 
 // DiscoverableTypes are the interface types an announcer publishes; any
 // other type is never announced, and a receiver drops records of others.
