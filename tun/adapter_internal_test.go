@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mehr-net/mehr/interfaces/ifacetest"
 	"github.com/mehr-net/mehr/internal/testutil"
 	"github.com/mehr-net/mehr/rns"
 	"github.com/mehr-net/mehr/rns/identity"
@@ -259,6 +260,12 @@ func BenchmarkRouteUnknown(b *testing.B) {
 // reported.
 func TestPendingBoundedAndLinkFailure(t *testing.T) {
 	a, _ := newTestAdapter(t, Config{Pending: 3, EstablishTimeout: 200 * time.Millisecond})
+	// An interface that sends the path request nowhere keeps the attempt
+	// waiting until EstablishTimeout; with none at all it would fail at
+	// once, racing the packets below.
+	if _, err := a.node.AddInterface(ifacetest.NewMock(ifacetest.MockConfig{Name: "void"}), transport.InterfaceOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	id, _ := identity.Generate(nil)
 	h := wire.Hash{0xbb, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}
 	a.handleAnnounce(transport.AnnounceInfo{Destination: h, Identity: id})
