@@ -2,9 +2,9 @@ package rns
 
 import (
 	"bytes"
-	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -213,10 +213,10 @@ func (d *Destination) announcePacket(appData []byte, pathResponse bool) ([]byte,
 		}
 	}
 	var random [16]byte
-	if _, err := rand.Read(random[:]); err != nil {
+	if _, err := io.ReadFull(d.node.random(), random[:]); err != nil {
 		return nil, err
 	}
-	now := time.Now()
+	now := d.node.now()
 	var ratchet []byte
 	if d.RatchetsEnabled() {
 		// As the reference's announce: rotate when due, carry the newest

@@ -10,8 +10,10 @@ package rns
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"slices"
 	"sync"
@@ -56,9 +58,18 @@ type Options struct {
 	// ExplicitProofs makes destinations send explicit proofs instead of
 	// implicit ones (the reference's use_implicit_proof = No).
 	ExplicitProofs bool
-	// Now and NoJobs are passed to the transport (tests).
+	// Now and NoJobs are passed to the transport (tests, simulations).
+	// Now also dates the node's announces.
 	Now    func() time.Time
 	NoJobs bool
+	// Rand, when set, is the randomness of announce random hashes and of
+	// transport's jitter and tags (a simulation's seeded source); nil
+	// means crypto/rand. It must be safe for concurrent use unless one
+	// goroutine drives the node (NoJobs, frames handed in).
+	Rand io.Reader
+	// Validated is passed to the transport (simulations of many nodes in
+	// one process share checked announces).
+	Validated *transport.ValidatedAnnounces
 }
 
 // Node is a running Reticulum node.
@@ -107,6 +118,7 @@ func NewNode(opts Options) (*Node, error) {
 	var n *Node
 	tcfg := transport.Config{
 		Identity: id, Enabled: opts.TransportEnabled, Logf: logf, Now: opts.Now, NoJobs: opts.NoJobs,
+		Rand: opts.Rand, Validated: opts.Validated,
 		ExplicitProofs: opts.ExplicitProofs,
 		Ratchets:       identity.NewKnownRatchets(ratchetStore, opts.Now),
 	}
@@ -523,6 +535,15 @@ func (n *Node) Close() error {
 		n.wg.Wait()
 	})
 	return err
+}
+
+// random is the node's source of randomness (Options.Rand, or
+// crypto/rand).
+func (n *Node) random() io.Reader {
+	if n.opts.Rand != nil {
+		return n.opts.Rand
+	}
+	return rand.Reader
 }
 
 // now is the node's clock (Options.Now, or the wall clock).

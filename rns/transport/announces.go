@@ -52,15 +52,18 @@ type announcedRatchet struct {
 // what announce handlers should hear, or nil, and the ratchet a valid
 // announce carried, which the reference remembers whether or not the path
 // table changes.
-func (t *Transport) inboundAnnounceLocked(p *Packet, raw []byte, q *sendQueue) (info *AnnounceInfo, rat announcedRatchet) {
-	a, err := announce.Validate(&p.Packet)
+//
+// When observers are registered, a copy that is valid, of another node's
+// destination and within the hop limit is also described for them (cp).
+func (t *Transport) inboundAnnounceLocked(p *Packet, raw []byte, q *sendQueue) (info *AnnounceInfo, rat announcedRatchet, cp *AnnounceCopy) {
+	a, err := t.validateAnnounce(p)
 	if err != nil {
-		return nil, rat
+		return nil, rat, cp
 	}
 	if len(t.blackholed) > 0 {
 		// The reference invalidates announces of blackholed identities.
 		if _, bad := t.blackholed[a.IdentityHash()]; bad {
-			return nil, rat
+			return nil, rat, cp
 		}
 	}
 	in := p.Interface
@@ -76,15 +79,15 @@ func (t *Transport) inboundAnnounceLocked(p *Packet, raw []byte, q *sendQueue) (
 			_, discovering := t.discoveryPRs[p.Destination]
 			if !requested && !discovering && in.ingress.limit(now) {
 				in.ingress.hold(p.Destination, raw, p.Hops)
-				return nil, rat
+				return nil, rat, cp
 			}
 		}
 	}
 	if _, local := t.destinations[p.Destination]; local {
-		return nil, rat
+		return nil, rat, cp
 	}
 	if !t.knownKeyMatchesLocked(p.Destination, a.PublicKey) {
-		return nil, rat
+		return nil, rat, cp
 	}
 	t.rememberLocked(p, &a, now)
 	// As validate_announce does, the ratchet is known before the path
@@ -111,7 +114,10 @@ func (t *Transport) inboundAnnounceLocked(p *Packet, raw []byte, q *sendQueue) (
 	}
 
 	if int(p.Hops) >= wire.MaxHops+1 {
-		return nil, rat
+		return nil, rat, cp
+	}
+	if len(t.observers) > 0 {
+		cp = newCopy(p, &a, receivedFrom)
 	}
 	emitted := announce.EmittedSeconds(a.RandomHash)
 	blob := randomBlob(p.Data)
@@ -152,7 +158,7 @@ func (t *Transport) inboundAnnounceLocked(p *Packet, raw []byte, q *sendQueue) (
 		}
 	}
 	if !shouldAdd {
-		return nil, rat
+		return nil, rat, cp
 	}
 
 	fromLocal := in != nil && in.local
@@ -230,7 +236,7 @@ func (t *Transport) inboundAnnounceLocked(p *Packet, raw []byte, q *sendQueue) (
 
 	id, err := identity.FromPublicKey(a.PublicKey)
 	if err != nil {
-		return nil, rat
+		return nil, rat, cp
 	}
 	info = &AnnounceInfo{
 		Destination:  p.Destination,
@@ -240,7 +246,7 @@ func (t *Transport) inboundAnnounceLocked(p *Packet, raw []byte, q *sendQueue) (
 		PathResponse: p.Context == wire.ContextPathResponse,
 		PacketHash:   p.Hash,
 	}
-	return info, rat
+	return info, rat, cp
 }
 
 // rebroadcast builds the HEADER_2 form this node transmits an announce in

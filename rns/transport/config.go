@@ -104,4 +104,9 @@ type Config struct {
 	// Ratchets receives the ratchets that valid announces carry; nil means
 	// a table kept in memory only.
 	Ratchets *identity.KnownRatchets
+
+	// Validated, when set, is a set of checked announces shared with other
+	// transports in this process (simulations of many nodes); nil checks
+	// every announce copy's signature, as the reference does.
+	Validated *ValidatedAnnounces
 }

@@ -76,6 +76,7 @@ func (t *Transport) inbound(raw []byte, in *Iface, pp *Packet) {
 	var ann *AnnounceInfo
 	var rat announcedRatchet
 	var proved *Receipt
+	var cp *AnnounceCopy // only when announce observers are registered
 
 	t.mu.Lock()
 	if t.closed || !t.filterLocked(p) {
@@ -185,7 +186,7 @@ func (t *Transport) inbound(raw []byte, in *Iface, pp *Packet) {
 
 	switch p.PacketType {
 	case wire.Announce:
-		ann, rat = t.inboundAnnounceLocked(p, raw, &q)
+		ann, rat, cp = t.inboundAnnounceLocked(p, raw, &q)
 	case wire.LinkRequest:
 		if !linkRequestHandled && (p.HeaderType == wire.Header1 || p.TransportID == t.id) {
 			if dst, ok := t.destinations[p.Destination]; ok && dst.Type() == p.DestType {
@@ -208,6 +209,9 @@ func (t *Transport) inbound(raw []byte, in *Iface, pp *Packet) {
 	}
 	if rat.ok {
 		t.persistRatchet(rat)
+	}
+	if cp != nil {
+		t.callObservers(cp)
 	}
 	if ann != nil {
 		t.callAnnounceHandlers(ann)

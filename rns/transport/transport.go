@@ -156,6 +156,7 @@ type Transport struct {
 	pendingLocal  map[wire.Hash]*Iface
 	receipts      map[wire.Hash]*Receipt // by truncated packet hash
 	handlers      []*announceHandler
+	observers     []AnnounceObserver
 	known         map[wire.Hash]*Known
 	unresponsive  map[wire.Hash]bool
 	lastCulled    time.Time
