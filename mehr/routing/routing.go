@@ -5,11 +5,14 @@
 // announce of that aspect into a route.Table, from which a PathPolicy
 // picks among the paths heard.
 //
-// Announces reach the table through the node's announce handler, after
-// Reticulum's own processing: the announce is validated and forwarded
-// exactly as a Python node would, whatever Mehr makes of it. Hops without
-// a neighbour annotation (today: every hop, until neighbour links carry
-// annotations, §2) are priced as unknown (§3).
+// Announces reach the table through transport's announce-copy observer:
+// every valid copy, from each neighbour that offered one, becomes an
+// entry for that next hop (§4), while Reticulum's own processing is
+// unchanged: the announce is validated and forwarded exactly as a Python
+// node would, whatever Mehr makes of it. Hops without a neighbour
+// annotation are priced as unknown (§3); annotations come from
+// Config.Annotation, since the neighbour link that carries them between
+// nodes (§2) is not built yet.
 package routing
 
 import (
@@ -56,6 +59,20 @@ type Config struct {
 	Origin *pathcost.Compact
 	// Unknown prices hops that sent no annotation.
 	Unknown route.UnknownHop
+	// Policy is the node's default PathPolicy: the one its annotations
+	// describe (and, on a Mehr relay, the one transit traffic follows).
+	// The zero value is Balanced.
+	Policy route.Policy
+	// LastHop measures the hop to a neighbour: the interface's bitrate
+	// and MTU, the link's latency, the neighbour's price. nil takes the
+	// interface's bitrate and MTU with Unknown's price and latency.
+	LastHop func(i *transport.Iface, neighbour wire.Hash) pathcost.Hop
+	// Annotation returns a Mehr neighbour's annotation for the announce
+	// copy it sent (docs/design/path-cost.md §2): what the neighbour's
+	// Router.Annotation returned. nil means none arrive (the neighbour
+	// link that carries them is not built yet; a simulation supplies
+	// them), so every relay is an unknown hop.
+	Annotation func(i *transport.Iface, neighbour, dst wire.Hash, rh [route.RandomHashLen]byte) (route.Annotation, bool)
 	// Table configures the routing table.
 	Table route.Config
 	// StateDir keeps the Lamport counter; empty keeps it in memory only
@@ -108,7 +125,9 @@ func New(n *rns.Node, cfg Config) (*Router, error) {
 			r.lamport = binary.LittleEndian.Uint64(b)
 		}
 	}
-	n.Transport().RegisterAnnounceHandler(AppName+"."+Aspect, true, r.handleAnnounce)
+	// Path responses carry the extension too, with a fresh timestamp.
+	d.SetDefaultAppDataFunc(r.AppData)
+	n.Transport().ObserveAnnounceCopies(r.handleCopy)
 	if cfg.Interval > 0 {
 		r.wg.Add(1)
 		go r.routineAnnounce()
@@ -177,39 +196,58 @@ func ifaceKey(i *transport.Iface) uint64 {
 	return h.Sum64()
 }
 
-// handleAnnounce turns a validated Mehr announce into an observation.
-func (r *Router) handleAnnounce(ai transport.AnnounceInfo) {
+// handleCopy turns each valid copy of a Mehr announce, from whichever
+// neighbour, into an observation: one routing entry per next hop.
+func (r *Router) handleCopy(c *transport.AnnounceCopy) {
 	select {
 	case <-r.done:
 		return
 	default:
 	}
-	if ai.Destination == r.dest.Hash() {
+	if dest.NameHash(c.NameHash) != r.name || c.Destination == r.dest.Hash() {
 		return
 	}
-	t := r.node.Transport()
-	pe, ok := t.Path(ai.Destination)
-	if !ok {
-		return
-	}
-	a := route.Announce{Destination: ai.Destination, NextHop: route.NextHop{Transport: pe.NextHop, Interface: ifaceKey(pe.Interface)},
-		Hops: ai.Hops}
+	a := route.Announce{Destination: c.Destination, NextHop: route.NextHop{Transport: c.NextHop, Interface: ifaceKey(c.Interface)},
+		Hops: c.Hops, RandomHash: c.RandomHash}
 	if a.Hops == 0 {
 		a.Hops = 1 // a shared-instance client's hop counts as none; the table counts from one
 	}
-	if pe.Interface != nil {
-		st := pe.Interface.Stats()
-		a.LastHop = pathcost.Hop{Cost: r.cfg.Unknown.Cost, Latency: r.cfg.Unknown.Latency,
-			Bandwidth: uint64(max(st.Bitrate, 0)), MTU: uint64(max(st.MTU, 0))}
+	a.LastHop = r.lastHop(c.Interface, c.NextHop)
+	if a.Hops > 1 && r.cfg.Annotation != nil {
+		a.Annotation, a.HasAnnotation = r.cfg.Annotation(c.Interface, c.NextHop, c.Destination, c.RandomHash)
 	}
-	o, err := route.ParseObservation(&a, ai.AppData, r.cfg.Unknown)
+	o, err := route.ParseObservation(&a, c.AppData, r.cfg.Unknown)
 	if err != nil {
-		r.cfg.Logf("routing: announce of %s: %v", ai.Destination, err)
+		r.cfg.Logf("routing: announce of %s: %v", c.Destination, err)
 		return
 	}
 	if err := r.table.Observe(o); err != nil && !errors.Is(err, route.ErrReplay) {
-		r.cfg.Logf("routing: %s: %v", ai.Destination, err)
+		r.cfg.Logf("routing: %s: %v", c.Destination, err)
 	}
+}
+
+// lastHop measures the hop to neighbour on i.
+func (r *Router) lastHop(i *transport.Iface, neighbour wire.Hash) pathcost.Hop {
+	if r.cfg.LastHop != nil {
+		return r.cfg.LastHop(i, neighbour)
+	}
+	h := pathcost.Hop{Cost: r.cfg.Unknown.Cost, Latency: r.cfg.Unknown.Latency}
+	if i != nil {
+		st := i.Stats()
+		h.Bandwidth, h.MTU = uint64(max(st.Bitrate, 0)), uint64(max(st.MTU, 0))
+	}
+	return h
+}
+
+// Annotation is what this node tells its Mehr neighbours about its own
+// path to dst for the announce with random hash rh: the entry its
+// default policy selects, if that entry came from this announce.
+func (r *Router) Annotation(dst wire.Hash, rh [route.RandomHashLen]byte) (route.Annotation, bool) {
+	e, err := r.table.Select(dst, r.cfg.Policy, route.Constraints{})
+	if err != nil || e.RandomHash != rh {
+		return route.Annotation{}, false
+	}
+	return route.Annotation{RandomHash: rh, Path: e.Path, Unknown: e.Unknown}, true
 }
 
 // Close stops announcing. The announce handler stays registered with

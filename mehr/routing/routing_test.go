@@ -1,16 +1,20 @@
 package routing_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/mehr-net/mehr/interfaces/ifacetest"
 	"github.com/mehr-net/mehr/internal/testutil"
 	"github.com/mehr-net/mehr/mehr/ext"
+	"github.com/mehr-net/mehr/mehr/pathcost"
 	"github.com/mehr-net/mehr/mehr/route"
 	"github.com/mehr-net/mehr/mehr/routing"
 	"github.com/mehr-net/mehr/rns"
+	"github.com/mehr-net/mehr/rns/dest"
 	"github.com/mehr-net/mehr/rns/transport"
+	"github.com/mehr-net/mehr/rns/wire"
 )
 
 func node(t *testing.T, transportOn bool) *rns.Node {
@@ -23,9 +27,13 @@ func node(t *testing.T, transportOn bool) *rns.Node {
 	return n
 }
 
+var joins int // names interfaces apart
+
 func join(t *testing.T, a, b *rns.Node, bitrate int64) {
 	t.Helper()
-	pa, pb := ifacetest.NewPair(ifacetest.Config{Name: "ab", MTU: 500, Bitrate: bitrate}, ifacetest.Config{Name: "ba", MTU: 500, Bitrate: bitrate})
+	joins++
+	pa, pb := ifacetest.NewPair(ifacetest.Config{Name: fmt.Sprint("ab", joins), MTU: 500, Bitrate: bitrate},
+		ifacetest.Config{Name: fmt.Sprint("ba", joins), MTU: 500, Bitrate: bitrate})
 	if _, err := a.AddInterface(pa, transport.InterfaceOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -118,5 +126,95 @@ func TestLamportPersists(t *testing.T) {
 	}
 	if !e1.HasLamport || !e2.HasLamport || e2.Lamport <= e1.Lamport {
 		t.Fatalf("lamport %d then %d", e1.Lamport, e2.Lamport)
+	}
+}
+
+// TestMultipathWithAnnotations: D hears A's announce from two Mehr relays,
+// B (cheap, slow) and C (expensive, fast), and keeps one entry per next
+// hop with the relays' annotations added to its own last hop, so
+// Cheapest and Fastest pick different neighbours and neither path is
+// unknown.
+func TestMultipathWithAnnotations(t *testing.T) {
+	t.Cleanup(testutil.LeakCheck(t))
+	a, b, c, d := node(t, false), node(t, true), node(t, true), node(t, false)
+	join(t, a, b, 1_000_000)
+	join(t, a, c, 1_000_000)
+	join(t, b, d, 1_000_000)
+	join(t, c, d, 1_000_000)
+	// Each relay's hops are priced by who it is: through B cheap and slow,
+	// through C dear and fast.
+	// A direct neighbour's copy names the announced destination as next
+	// hop, a relayed one the relay's transport ID.
+	aid := wire.Hash(a.Identity().Hash())
+	ah, err := dest.Hash(&aid, routing.AppName, routing.Aspect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	price := map[wire.Hash]pathcost.Hop{
+		ah:                             {Cost: 1, Latency: time.Millisecond, Bandwidth: 1_000_000, MTU: 500},
+		wire.Hash(b.Identity().Hash()): {Cost: 1, Latency: 200 * time.Millisecond, Bandwidth: 1_000_000, MTU: 500},
+		wire.Hash(c.Identity().Hash()): {Cost: 100, Latency: 2 * time.Millisecond, Bandwidth: 1_000_000, MTU: 500},
+	}
+	routers := map[wire.Hash]*routing.Router{}
+	cfg := routing.Config{Interval: -1,
+		LastHop: func(_ *transport.Iface, nb wire.Hash) pathcost.Hop {
+			if h, ok := price[nb]; ok {
+				return h
+			}
+			return pathcost.Hop{Cost: 1000, Latency: time.Second, Bandwidth: 1000, MTU: 500}
+		},
+		Annotation: func(_ *transport.Iface, nb, dst wire.Hash, rh [route.RandomHashLen]byte) (route.Annotation, bool) {
+			r := routers[nb]
+			if r == nil {
+				return route.Annotation{}, false
+			}
+			return r.Annotation(dst, rh)
+		},
+	}
+	var rs []*routing.Router
+	for _, n := range []*rns.Node{a, b, c, d} {
+		r, err := routing.New(n, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		rs = append(rs, r)
+	}
+	for k, n := range []*rns.Node{a, b, c, d} {
+		routers[wire.Hash(n.Identity().Hash())] = rs[k]
+	}
+	// The map is complete before any announce is heard.
+	if err := rs[0].Announce(); err != nil {
+		t.Fatal(err)
+	}
+	h := rs[0].Destination().Hash()
+	deadline := time.Now().Add(10 * time.Second)
+	var es []route.Entry
+	for {
+		es = rs[3].Table().Lookup(h, es[:0])
+		if len(es) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("D has %d entries for A, want 2: %+v", len(es), es)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cheap, err := rs[3].Table().Select(h, route.Cheapest, route.Constraints{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast, err := rs[3].Table().Select(h, route.Fastest, route.Constraints{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bh, ch := wire.Hash(b.Identity().Hash()), wire.Hash(c.Identity().Hash())
+	if cheap.NextHop.Transport != bh || fast.NextHop.Transport != ch {
+		t.Errorf("cheapest via %s, fastest via %s; want B %s and C %s", cheap.NextHop.Transport, fast.NextHop.Transport, bh, ch)
+	}
+	for _, e := range []route.Entry{cheap, fast} {
+		if e.Unknown || e.Hops != 2 {
+			t.Errorf("entry %+v: want a known 2-hop path", e)
+		}
 	}
 }
