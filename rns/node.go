@@ -59,7 +59,9 @@ type Options struct {
 	// implicit ones (the reference's use_implicit_proof = No).
 	ExplicitProofs bool
 	// Now and NoJobs are passed to the transport (tests, simulations).
-	// Now also dates the node's announces.
+	// Now also dates the node's announces; NoJobs also stops the node's
+	// own housekeeping (management announces, periodic saves), so that
+	// nothing runs unless the caller drives it.
 	Now    func() time.Time
 	NoJobs bool
 	// Rand, when set, is the randomness of announce random hashes and of
@@ -153,8 +155,10 @@ func NewNode(opts Options) (*Node, error) {
 		n.probe.SetProofStrategy(ProveAll)
 		n.mgmt = append(n.mgmt, n.probe)
 	}
-	n.wg.Add(1)
-	go n.routineHousekeeping()
+	if !opts.NoJobs {
+		n.wg.Add(1)
+		go n.routineHousekeeping()
+	}
 	return n, nil
 }
 

@@ -94,6 +94,10 @@ type InterfaceOptions struct {
 	// example "TCPInterface[name/host:port]"), whose full hash is the
 	// interface hash tunnels are built on; empty means the name.
 	Descriptor string
+	// NoReceive starts no receive routine: the caller hands the
+	// interface's frames to InboundFrame itself (a harness, or a
+	// simulator driving thousands of interfaces from one goroutine).
+	NoReceive bool
 }
 
 // Name returns the interface's name.
@@ -241,7 +245,8 @@ func (t *Transport) Identity() *identity.Identity { return t.cfg.Identity }
 // Enabled reports whether this node is a transport node.
 func (t *Transport) Enabled() bool { return t.cfg.Enabled }
 
-// AddInterface attaches an interface and starts its receive routine.
+// AddInterface attaches an interface and starts its receive routine
+// (unless opts.NoReceive).
 func (t *Transport) AddInterface(in iface.Interface, opts InterfaceOptions) (*Iface, error) {
 	i := &Iface{
 		Interface: in,
@@ -299,6 +304,10 @@ func (t *Transport) AddInterface(in iface.Interface, opts InterfaceOptions) (*If
 		t.sharedIfaces++
 	}
 	t.mu.Unlock()
+	if opts.NoReceive {
+		close(i.done)
+		return i, nil
+	}
 	t.wg.Add(1)
 	go t.routineReceive(i)
 	return i, nil
