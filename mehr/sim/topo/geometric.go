@@ -146,7 +146,7 @@ func keep(g *Graph, comp []int32, c int32, size int) *Graph {
 			y = append(y, g.Y[v])
 		}
 	}
-	var links []Link
+	links := make([]Link, 0, len(g.Links))
 	for _, l := range g.Links {
 		if comp[l.A] == c {
 			l.A, l.B = idx[l.A], idx[l.B]

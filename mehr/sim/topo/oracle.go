@@ -137,26 +137,45 @@ func (g *Graph) PathValue(path []int32, m Metric) (float64, error) {
 // Oracle runs single-source optimum searches on one Graph with reusable
 // scratch space. It is not safe for concurrent use; use one per goroutine.
 // After the first call of From for a metric, From does not allocate.
+//
+// The searches walk arcs (the entries of Graph.LinkIdx) rather than links:
+// nbr and w are laid out like LinkIdx, so a node's neighbours and weights
+// are read sequentially instead of through Graph.Links.
 type Oracle struct {
-	g *Graph
-	// w[m] holds each link's weight for metric m in the search's key
-	// space (see From), built on first use; Latency and WorstLatency share
+	g   *Graph
+	nbr []int32 // nbr[i] is the far end of arc i
+	// w[m] holds each arc's weight for metric m in the search's key space
+	// (see weights), built on first use; Latency and WorstLatency share
 	// theirs.
 	w      [numMetrics][]float64
-	heap   []int32 // binary heap of nodes ordered by (key, node); the BFS queue for Hops
+	heap   []entry // binary heap ordered by (key, node)
+	queue  []int32 // the BFS queue for Hops
 	pos    []int32 // pos[v] is v's index in heap, or -1
 	parent []int32 // parent[v] is v's predecessor on the best path found, or -1
 	src    int32   // the source of the last From, or -1
+}
+
+// entry is a heap entry: a node and its key, kept together for locality.
+type entry struct {
+	k float64
+	v int32
 }
 
 // NewOracle returns an Oracle for g.
 func NewOracle(g *Graph) *Oracle {
 	o := &Oracle{
 		g:      g,
-		heap:   make([]int32, 0, g.N),
+		nbr:    make([]int32, len(g.LinkIdx)),
+		heap:   make([]entry, 0, g.N),
+		queue:  make([]int32, 0, g.N),
 		pos:    make([]int32, g.N),
 		parent: make([]int32, g.N),
 		src:    -1,
+	}
+	for v := range g.N {
+		for i := g.Off[v]; i < g.Off[v+1]; i++ {
+			o.nbr[i] = int32(g.Other(g.LinkIdx[i], v))
+		}
 	}
 	for i := range o.pos {
 		o.pos[i] = -1
@@ -164,7 +183,7 @@ func NewOracle(g *Graph) *Oracle {
 	return o
 }
 
-// weights returns the per-link weights of m in key space: the additive
+// weights returns the per-arc weights of m in key space: the additive
 // weight (Cost, Latency), the latency (WorstLatency), the negated
 // bottleneck (Bandwidth, MTU: key = -value, so maximin becomes minimax) or
 // the delivery probability 1-Loss (Reliability: key = -value, multiplied).
@@ -175,9 +194,9 @@ func (o *Oracle) weights(m Metric) []float64 {
 	if w := o.w[m]; w != nil {
 		return w
 	}
-	w := make([]float64, len(o.g.Links))
-	for i := range o.g.Links {
-		l := &o.g.Links[i]
+	w := make([]float64, len(o.g.LinkIdx))
+	for i, li := range o.g.LinkIdx {
+		l := &o.g.Links[li]
 		switch m {
 		case Cost:
 			w[i] = float64(l.Cost)
@@ -236,30 +255,31 @@ func (o *Oracle) From(src int, m Metric, dist []float64) {
 		dist[src] = 0
 	}
 	o.heap = o.heap[:0]
-	o.push(int32(src), dist)
+	o.push(int32(src), dist[src])
 	for len(o.heap) > 0 {
-		u := o.pop(dist)
-		du := dist[u]
-		for _, l := range g.LinkIdx[g.Off[u]:g.Off[u+1]] {
-			v := g.Links[l].A + g.Links[l].B - u
+		top := o.pop()
+		u, du := top.v, top.k
+		for i := g.Off[u]; i < g.Off[u+1]; i++ {
+			v := o.nbr[i]
 			var k float64
 			switch m {
 			case Cost, Latency:
-				k = du + w[l]
+				k = du + w[i]
 			case Reliability:
-				k = du * w[l]
+				k = du * w[i]
 			default: // WorstLatency, Bandwidth, MTU
-				k = max(du, w[l])
+				k = max(du, w[i])
 			}
 			// Every extension is monotone (k >= du), so settled nodes
 			// never improve and need no flag.
 			if k < dist[v] {
 				dist[v] = k
 				o.parent[v] = u
-				if o.pos[v] < 0 {
-					o.push(v, dist)
+				if p := o.pos[v]; p < 0 {
+					o.push(v, k)
 				} else {
-					o.up(int(o.pos[v]), dist)
+					o.heap[p].k = k
+					o.up(int(p))
 				}
 			}
 		}
@@ -278,21 +298,21 @@ func (o *Oracle) From(src int, m Metric, dist []float64) {
 // bfs is From for Hops.
 func (o *Oracle) bfs(src int, dist []float64) {
 	g := o.g
-	q := o.heap[:0]
+	q := o.queue[:0]
 	dist[src] = 0
 	q = append(q, int32(src))
 	for h := 0; h < len(q); h++ {
 		u := q[h]
 		du := dist[u] + 1
-		for _, l := range g.LinkIdx[g.Off[u]:g.Off[u+1]] {
-			if v := g.Links[l].A + g.Links[l].B - u; dist[v] > du {
+		for _, v := range o.nbr[g.Off[u]:g.Off[u+1]] {
+			if dist[v] > du {
 				dist[v] = du
 				o.parent[v] = u
 				q = append(q, v)
 			}
 		}
 	}
-	o.heap = q[:0]
+	o.queue = q[:0]
 }
 
 // Path appends to buf[:0] the best path (source first) that the last From
@@ -313,65 +333,63 @@ func (o *Oracle) Path(dst int, buf []int32) []int32 {
 }
 
 // less orders heap entries by (key, node).
-func less(a, b int32, key []float64) bool {
-	return key[a] < key[b] || key[a] == key[b] && a < b
+func less(a, b entry) bool {
+	return a.k < b.k || a.k == b.k && a.v < b.v
 }
 
-func (o *Oracle) push(v int32, key []float64) {
-	o.heap = append(o.heap, v)
-	o.pos[v] = int32(len(o.heap) - 1)
-	o.up(len(o.heap)-1, key)
+func (o *Oracle) push(v int32, k float64) {
+	o.heap = append(o.heap, entry{k, v})
+	o.up(len(o.heap) - 1)
 }
 
-func (o *Oracle) pop(key []float64) int32 {
+func (o *Oracle) pop() entry {
 	h := o.heap
 	top := h[0]
 	last := len(h) - 1
 	h[0] = h[last]
-	o.pos[h[0]] = 0
 	o.heap = h[:last]
-	o.pos[top] = -1
+	o.pos[top.v] = -1
 	if last > 0 {
-		o.down(0, key)
+		o.down(0)
 	}
 	return top
 }
 
-func (o *Oracle) up(i int, key []float64) {
+func (o *Oracle) up(i int) {
 	h := o.heap
-	v := h[i]
+	e := h[i]
 	for i > 0 {
 		p := (i - 1) / 2
-		if !less(v, h[p], key) {
+		if !less(e, h[p]) {
 			break
 		}
 		h[i] = h[p]
-		o.pos[h[i]] = int32(i)
+		o.pos[h[i].v] = int32(i)
 		i = p
 	}
-	h[i] = v
-	o.pos[v] = int32(i)
+	h[i] = e
+	o.pos[e.v] = int32(i)
 }
 
-func (o *Oracle) down(i int, key []float64) {
+func (o *Oracle) down(i int) {
 	h := o.heap
 	n := len(h)
-	v := h[i]
+	e := h[i]
 	for {
 		c := 2*i + 1
 		if c >= n {
 			break
 		}
-		if c+1 < n && less(h[c+1], h[c], key) {
+		if c+1 < n && less(h[c+1], h[c]) {
 			c++
 		}
-		if !less(h[c], v, key) {
+		if !less(h[c], e) {
 			break
 		}
 		h[i] = h[c]
-		o.pos[h[i]] = int32(i)
+		o.pos[h[i].v] = int32(i)
 		i = c
 	}
-	h[i] = v
-	o.pos[v] = int32(i)
+	h[i] = e
+	o.pos[e.v] = int32(i)
 }
