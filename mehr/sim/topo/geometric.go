@@ -18,11 +18,11 @@ type GeometricConfig struct {
 	Short  Profile // zero value means DefaultShort
 }
 
-// GeometricRange is the radio range at which n nodes uniform in the unit
-// square have degree mean degree away from the border: the expected number
-// of other nodes within range, π r² n, is degree. Nodes near the border
-// have fewer neighbours, so the mean degree of the graph is a little lower
-// (by a factor of about 1 - 8r/(3π)).
+// GeometricRange is the radio range at which a node, one of n uniform in
+// the unit square, has on average degree neighbours (π r² n = degree) if
+// it is away from the border. Nodes near the border have fewer, so the mean
+// degree of the graph is a little lower (by a factor of about 1 - 8r/(3π):
+// 3 % at n = 2,000 and degree 8).
 func GeometricRange(n int, degree float64) float64 {
 	return math.Sqrt(degree / (math.Pi * float64(n)))
 }

@@ -137,12 +137,11 @@ func (g *Graph) PathValue(path []int32, m Metric) (float64, error) {
 // Oracle runs single-source optimum searches on one Graph with reusable
 // scratch space. It is not safe for concurrent use; use one per goroutine.
 // After the first call of From for a metric, From does not allocate.
-//
-// The searches walk arcs (the entries of Graph.LinkIdx) rather than links:
-// nbr and w are laid out like LinkIdx, so a node's neighbours and weights
-// are read sequentially instead of through Graph.Links.
 type Oracle struct {
-	g   *Graph
+	g *Graph
+	// The searches walk arcs (the entries of Graph.LinkIdx) rather than
+	// links: nbr and w are laid out like LinkIdx, so a node's neighbours
+	// and weights are read sequentially instead of through Graph.Links.
 	nbr []int32 // nbr[i] is the far end of arc i
 	// w[m] holds each arc's weight for metric m in the search's key space
 	// (see weights), built on first use; Latency and WorstLatency share
@@ -225,7 +224,8 @@ func (o *Oracle) weights(m Metric) []float64 {
 // Ties are broken deterministically: nodes are settled in order of (value,
 // index), and a node's predecessor (see Path) changes only on a strict
 // improvement, so among equally good paths the one through the node
-// settled first wins. From panics if src is out of range or dist has the
+// settled first wins (for Hops: the first discoverer in breadth-first
+// order, each node's neighbours taken by index). From panics if src is out of range or dist has the
 // wrong length.
 func (o *Oracle) From(src int, m Metric, dist []float64) {
 	g := o.g
