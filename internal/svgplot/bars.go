@@ -50,7 +50,7 @@ func (b *Bars) check() (extent, error) {
 			}
 		}
 		for j, v := range s.Values {
-			if err := checkValue(v, b.LogY, fmt.Sprintf("%s: Values[%d]", sn, j)); err != nil {
+			if err := checkValue(v, b.LogY, "%s: Values[%d]", sn, j); err != nil {
 				return ys, err
 			}
 			ys.add(v)
@@ -61,7 +61,7 @@ func (b *Bars) check() (extent, error) {
 				if e.v == nil {
 					continue
 				}
-				if err := checkValue(e.v[j], b.LogY, fmt.Sprintf("%s: %s[%d]", sn, e.name, j)); err != nil {
+				if err := checkValue(e.v[j], b.LogY, "%s: %s[%d]", sn, e.name, j); err != nil {
 					return ys, err
 				}
 				ys.add(e.v[j])
@@ -69,7 +69,7 @@ func (b *Bars) check() (extent, error) {
 		}
 	}
 	for i, h := range b.HLines {
-		if err := checkValue(h.Y, b.LogY, fmt.Sprintf("HLines[%d]", i)); err != nil {
+		if err := checkValue(h.Y, b.LogY, "HLines[%d]", i); err != nil {
 			return ys, err
 		}
 		ys.add(h.Y)
@@ -102,7 +102,7 @@ func (b *Bars) WriteSVG(out io.Writer) error {
 				x+4, y-6, fill, color)
 		}})
 	}
-	leg := planLegend(entries, width)
+	leg := planLegend(entries, width, height)
 
 	pa := plotArea{top: 20, right: width - 20}
 	if b.Title != "" {

@@ -43,15 +43,19 @@ func (s *Series) whiskerEnds(j int) (lo, hi float64, ok bool) {
 	return 0, 0, false
 }
 
-// checkValue validates one value for an axis.
-func checkValue(v float64, log bool, what string) error {
-	if !finite(v) {
-		return fmt.Errorf("%s = %g: %w", what, v, ErrNotFinite)
+// checkValue validates one value for an axis; what and args name the value
+// in the error, and are only formatted when there is one.
+func checkValue(v float64, log bool, what string, args ...any) error {
+	var err error
+	switch {
+	case !finite(v):
+		err = ErrNotFinite
+	case log && v <= 0:
+		err = ErrLogNonPositive
+	default:
+		return nil
 	}
-	if log && v <= 0 {
-		return fmt.Errorf("%s = %g: %w", what, v, ErrLogNonPositive)
-	}
-	return nil
+	return fmt.Errorf("%s = %g: %w", fmt.Sprintf(what, args...), v, err)
 }
 
 // extents validates the chart's data and returns the x and y data extents.
@@ -77,19 +81,19 @@ func (c *Chart) extents() (xs, ys extent, err error) {
 			return xs, ys, fmt.Errorf("%s: %w", sn, ErrWhiskers)
 		}
 		for j := range s.X {
-			if err := checkValue(s.X[j], c.LogX, fmt.Sprintf("%s: X[%d]", sn, j)); err != nil {
+			if err := checkValue(s.X[j], c.LogX, "%s: X[%d]", sn, j); err != nil {
 				return xs, ys, err
 			}
-			if err := checkValue(s.Y[j], c.LogY, fmt.Sprintf("%s: Y[%d]", sn, j)); err != nil {
+			if err := checkValue(s.Y[j], c.LogY, "%s: Y[%d]", sn, j); err != nil {
 				return xs, ys, err
 			}
 			xs.add(s.X[j])
 			ys.add(s.Y[j])
 			if lo, hi, ok := s.whiskerEnds(j); ok {
-				if err := checkValue(lo, c.LogY, fmt.Sprintf("%s: whisker low end %d", sn, j)); err != nil {
+				if err := checkValue(lo, c.LogY, "%s: whisker low end %d", sn, j); err != nil {
 					return xs, ys, err
 				}
-				if err := checkValue(hi, c.LogY, fmt.Sprintf("%s: whisker high end %d", sn, j)); err != nil {
+				if err := checkValue(hi, c.LogY, "%s: whisker high end %d", sn, j); err != nil {
 					return xs, ys, err
 				}
 				ys.add(lo)
@@ -101,7 +105,7 @@ func (c *Chart) extents() (xs, ys extent, err error) {
 		return xs, ys, ErrNoData
 	}
 	for i, h := range c.HLines {
-		if err := checkValue(h.Y, c.LogY, fmt.Sprintf("HLines[%d]", i)); err != nil {
+		if err := checkValue(h.Y, c.LogY, "HLines[%d]", i); err != nil {
 			return xs, ys, err
 		}
 		ys.add(h.Y)
@@ -138,7 +142,7 @@ func (c *Chart) WriteSVG(out io.Writer) error {
 			w.marker(mk, x+legendSampleW/2, y, color, !s.NoLine)
 		}})
 	}
-	leg := planLegend(entries, width)
+	leg := planLegend(entries, width, height)
 
 	pa := plotArea{top: 20, bottom: height - 30, right: width - 20}
 	if c.Title != "" {

@@ -326,9 +326,10 @@ type legend struct {
 	w, h    float64
 }
 
-// planLegend sizes a legend for a chart of the given width. It goes right of
-// the plot when that costs at most 30 % of the width, else below it.
-func planLegend(entries []legendEntry, chartW float64) legend {
+// planLegend sizes a legend for a chart of the given size. It goes right of
+// the plot when that costs at most 30 % of the width and it fits the height,
+// else below the plot.
+func planLegend(entries []legendEntry, chartW, chartH float64) legend {
 	l := legend{entries: entries}
 	if len(entries) == 0 {
 		return l
@@ -341,7 +342,7 @@ func planLegend(entries []legendEntry, chartW float64) legend {
 		tw = max(tw, textWidth(entries[i].name, fontSize))
 	}
 	l.colW = legendSampleW + 6 + tw + 14
-	if 8+l.colW <= 0.3*chartW {
+	if 8+l.colW <= 0.3*chartW && 8+float64(len(entries))*legendRowH <= chartH-70 {
 		l.right, l.cols = true, 1
 	} else {
 		l.cols = max(1, min(len(entries), int((chartW-40)/l.colW)))

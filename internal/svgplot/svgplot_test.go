@@ -476,6 +476,13 @@ func TestEdgeCases(t *testing.T) {
 		{"YMax at data log", &Chart{LogY: true, YMax: ptr(100), Series: []Series{{X: []float64{1, 2}, Y: []float64{100, 100}}}}},
 		{"long legend below", &Chart{Series: []Series{{Name: strings.Repeat("a very long series name ", 4), X: []float64{1, 2}, Y: []float64{1, 2}}}}},
 		{"markup in names", &Chart{Title: `"<&>'`, Series: []Series{{Name: "</g>\x01", X: []float64{1}, Y: []float64{1}}}}},
+		{"twenty series", func() *Chart {
+			c := &Chart{Title: "legend below when too tall"}
+			for i := range 20 {
+				c.Series = append(c.Series, Series{Name: fmt.Sprintf("series %d", i), X: []float64{0, 1}, Y: []float64{float64(i), float64(i + 1)}})
+			}
+			return c
+		}()},
 		{"negative bars", &Bars{Groups: []string{"x", "y"}, Series: []BarSeries{{Name: "d", Values: []float64{-3, 4}}}}},
 		{"long group names", &Bars{Groups: []string{"lattice + Kleinberg r=2", "random geometric", "c"}, Series: []BarSeries{{Values: []float64{1, 2, 3}}}}},
 		{"rotated group names", &Bars{Groups: []string{"lattice + Kleinberg r=2", "random geometric", "c", "d", "e", "f"}, Series: []BarSeries{{Values: []float64{1, 2, 3, 4, 5, 6}}}}},
@@ -484,5 +491,29 @@ func TestEdgeCases(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			parse(t, render(t, tc.chart))
 		})
+	}
+}
+
+func TestErrorMessage(t *testing.T) {
+	c := &Chart{LogY: true, Series: []Series{{Name: "hops", X: []float64{1, 2}, Y: []float64{1, 0}}}}
+	err := c.WriteSVG(io.Discard)
+	if want := `series 0 ("hops"): Y[1] = 0: svgplot: non-positive value on a log axis`; err == nil || err.Error() != want {
+		t.Errorf("error %q, want %q", err, want)
+	}
+}
+
+// BenchmarkScatter10k draws one point per node of a 10,000-node run.
+func BenchmarkScatter10k(b *testing.B) {
+	var x, y []float64
+	for i := range 10000 {
+		x = append(x, float64(i%100+1))
+		y = append(y, float64(i%37+1))
+	}
+	c := &Chart{LogX: true, Series: []Series{{Name: "stretch", X: x, Y: y, NoLine: true}}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := c.WriteSVG(io.Discard); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
