@@ -28,8 +28,12 @@ func (a *axis) pos(v float64) float64 {
 	if a.log {
 		t = (math.Log10(v) - math.Log10(a.lo)) / (math.Log10(a.hi) - math.Log10(a.lo))
 	} else {
-		t = (v - a.lo) / (a.hi - a.lo)
+		t = v/(a.hi-a.lo) - a.lo/(a.hi-a.lo) // no overflow in v - lo
 	}
+	// Points far outside a fixed range are clipped anyway; keeping them
+	// within a thousand axis lengths keeps coordinates finite, and line
+	// segments towards them still leave the plot in the right direction.
+	t = max(-1000, min(t, 1000))
 	return a.p0 + t*(a.p1-a.p0)
 }
 
@@ -115,7 +119,10 @@ func makeAxis(s rangeSpec) (*axis, error) {
 		}
 		a.lo, a.hi, a.ticks = linearTicks(lo, hi, s.target, s.fixLo == nil, s.fixHi == nil)
 	}
-	if !(a.hi > a.lo) || !finite(a.lo) || !finite(a.hi) {
+	if !finite(a.hi - a.lo) {
+		return nil, fmt.Errorf("%s axis range [%g, %g] too wide: %w", s.axisName, a.lo, a.hi, ErrNotFinite)
+	}
+	if !(a.hi > a.lo) || (a.log && a.lo <= 0) {
 		return nil, fmt.Errorf("%s axis range [%g, %g]: %w", s.axisName, a.lo, a.hi, ErrRange)
 	}
 	return a, nil

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -515,5 +516,87 @@ func BenchmarkScatter10k(b *testing.B) {
 		if err := c.WriteSVG(io.Discard); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestRandom draws random charts, with extreme and invalid values mixed in:
+// WriteSVG must never panic, and must either fail with one of the package's
+// errors and write nothing, or write a well-formed document.
+func TestRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	special := []float64{0, -1, 1, 1e-300, 5e-324, 1e300, math.MaxFloat64, -math.MaxFloat64,
+		math.NaN(), math.Inf(1), 1e15, 1 + 1e-15, 0.1, 42}
+	val := func() float64 {
+		if rng.IntN(8) == 0 {
+			return special[rng.IntN(len(special))]
+		}
+		return (rng.Float64() - 0.2) * math.Pow(10, float64(rng.IntN(12)-4))
+	}
+	vals := func(n int) []float64 {
+		if n < 0 {
+			return nil
+		}
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = val()
+		}
+		return v
+	}
+	optional := func(n int) []float64 {
+		if rng.IntN(4) == 0 {
+			return vals(n + rng.IntN(2)) // sometimes one too long
+		}
+		return nil
+	}
+	known := []error{ErrNoSeries, ErrNoData, ErrLength, ErrNotFinite, ErrLogNonPositive, ErrRange, ErrSize, ErrWhiskers}
+	check := func(i int, c svgWriterTo) {
+		var b bytes.Buffer
+		err := c.WriteSVG(&b)
+		if err != nil {
+			ok := false
+			for _, k := range known {
+				ok = ok || errors.Is(err, k)
+			}
+			if !ok || b.Len() != 0 {
+				t.Fatalf("case %d: error %v (known: %v), %d bytes written", i, err, ok, b.Len())
+			}
+			return
+		}
+		if bytes.Contains(b.Bytes(), []byte("NaN")) || bytes.Contains(b.Bytes(), []byte("Inf")) {
+			t.Fatalf("case %d: NaN or Inf in output:\n%s", i, b.Bytes())
+		}
+		parse(t, b.Bytes())
+	}
+	drawn := 0
+	for i := range 3000 {
+		c := &Chart{LogX: rng.IntN(2) == 0, LogY: rng.IntN(2) == 0, Title: "t"}
+		if rng.IntN(5) == 0 {
+			c.YMin = ptr(val())
+		}
+		if rng.IntN(5) == 0 {
+			c.YMax = ptr(val())
+		}
+		for range rng.IntN(4) {
+			n := rng.IntN(6)
+			c.Series = append(c.Series, Series{Name: "s", X: vals(n), Y: vals(n), Lo: optional(n), Hi: optional(n),
+				NoLine: rng.IntN(2) == 0, Dashed: rng.IntN(2) == 0})
+		}
+		if rng.IntN(3) == 0 {
+			c.HLines = []HLine{{Y: val(), Label: "h"}}
+		}
+		check(i, c)
+		g := rng.IntN(4)
+		bc := &Bars{LogY: rng.IntN(2) == 0, Groups: make([]string, g)}
+		for range rng.IntN(4) {
+			bc.Series = append(bc.Series, BarSeries{Name: "b", Values: vals(g), Lo: optional(g), Hi: optional(g)})
+		}
+		check(i, bc)
+		var b bytes.Buffer
+		if c.WriteSVG(&b) == nil {
+			drawn++
+		}
+	}
+	if drawn < 100 {
+		t.Errorf("only %d of 3000 random charts were valid; the generator is too harsh", drawn)
 	}
 }
