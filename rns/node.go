@@ -72,6 +72,10 @@ type Options struct {
 	// Validated is passed to the transport (simulations of many nodes in
 	// one process share checked announces).
 	Validated *transport.ValidatedAnnounces
+	// HashlistSize is passed to the transport: how many packet hashes the
+	// duplicate filter remembers (its table is allocated up front); zero
+	// means transport.DefaultHashlistSize.
+	HashlistSize int
 }
 
 // Node is a running Reticulum node.
@@ -120,7 +124,7 @@ func NewNode(opts Options) (*Node, error) {
 	var n *Node
 	tcfg := transport.Config{
 		Identity: id, Enabled: opts.TransportEnabled, Logf: logf, Now: opts.Now, NoJobs: opts.NoJobs,
-		Rand: opts.Rand, Validated: opts.Validated,
+		Rand: opts.Rand, Validated: opts.Validated, HashlistSize: opts.HashlistSize,
 		ExplicitProofs: opts.ExplicitProofs,
 		Ratchets:       identity.NewKnownRatchets(ratchetStore, opts.Now),
 	}

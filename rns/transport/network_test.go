@@ -215,6 +215,35 @@ func TestAnnounceCap(t *testing.T) {
 	t.Logf("%d announces in %v on a 1200 bit/s link (cap allows %d)", sent, elapsed, maxSent)
 }
 
+// TestAnnounceCapKeepsPace: on a link fast enough for several announces
+// a second within the cap, a job round releases every queued announce
+// whose turn came since the previous round, as the reference's timer
+// would, not one per round; and never more than the cap allows.
+func TestAnnounceCapKeepsPace(t *testing.T) {
+	nw := newNetwork(t, 3, [][2]int{{0, 1}})
+	fast := ifacetest.Config{Bitrate: 400_000} // ~200 ms per 200-byte announce at 2 %
+	fastA, _ := nw.link(1, 2, fast, fast)
+	const n = 30
+	var apps []*app
+	for i := range n {
+		a := newApp(t, nw.nodes[0], fmt.Sprint("pace", i))
+		apps = append(apps, a)
+		a.announce(t)
+	}
+	start := nw.clock.Now()
+	const rounds = 4
+	nw.settle(time.Second, rounds, func() bool { return false })
+	elapsed := nw.clock.Now().Sub(start)
+	sent := fastA.Stats().AnnouncesOut
+	raw := apps[0].announceRaw(false)
+	perAnnounce := time.Duration(float64(len(raw)+wire.HashLen) * 8 / 400_000 / transport.AnnounceCap * float64(time.Second))
+	maxSent := uint64(elapsed/perAnnounce) + 2
+	if sent <= 2*rounds || sent > maxSent {
+		t.Fatalf("%d announces in %v on the capped link; want more than one per round and at most %d", sent, elapsed, maxSent)
+	}
+	t.Logf("%d announces in %v (cap allows %d)", sent, elapsed, maxSent)
+}
+
 // TestClosedInterfaceDetaches: when a driver's medium goes away for good
 // (Receive returns net.ErrClosed, as a spawned TCP client does when the
 // peer leaves), transport forgets the interface.

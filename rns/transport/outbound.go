@@ -146,8 +146,17 @@ func capWait(n int, i *Iface) time.Duration {
 
 // announceQueuesLocked releases queued announces on capped interfaces when
 // their turn has come: the lowest hop count first, oldest first among
-// those (the reference's process_announce_queue).
+// those (the reference's process_announce_queue). The reference releases
+// each one by a timer the moment the cap allows it; jobs run only every
+// JobInterval, so a round releases every announce whose turn came since
+// the previous round (at most a second back), each one cap-wait after the
+// other, and the interface keeps the same share of its bitrate.
 func (t *Transport) announceQueuesLocked(now time.Time, q *sendQueue) {
+	since := now.Add(-time.Second)
+	if t.lastQueues.After(since) {
+		since = t.lastQueues
+	}
+	t.lastQueues = now
 	for _, i := range t.ifaces {
 		if len(i.announceQueue) == 0 || now.Before(i.announceAllowedAt) {
 			continue
@@ -158,21 +167,28 @@ func (t *Transport) announceQueuesLocked(now time.Time, q *sendQueue) {
 				kept = append(kept, e)
 			}
 		}
+		clear(i.announceQueue[len(kept):])
 		i.announceQueue = kept
-		if len(kept) == 0 {
-			continue
+		at := i.announceAllowedAt
+		if at.Before(since) {
+			at = since
 		}
-		best := 0
-		for n, e := range kept {
-			b := kept[best]
-			if e.hops < b.hops || e.hops == b.hops && e.time.Before(b.time) {
-				best = n
+		for len(i.announceQueue) > 0 && !now.Before(at) {
+			kept := i.announceQueue
+			best := 0
+			for n, e := range kept {
+				b := kept[best]
+				if e.hops < b.hops || e.hops == b.hops && e.time.Before(b.time) {
+					best = n
+				}
 			}
+			sel := kept[best]
+			i.announceQueue = append(kept[:best], kept[best+1:]...)
+			kept[len(kept)-1] = queuedAnnounce{}
+			at = at.Add(capWait(len(sel.raw), i))
+			i.announcesOut.Add(1)
+			q.add(i, sel.raw)
 		}
-		sel := kept[best]
-		i.announceQueue = append(kept[:best], kept[best+1:]...)
-		i.announceAllowedAt = now.Add(capWait(len(sel.raw), i))
-		i.announcesOut.Add(1)
-		q.add(i, sel.raw)
+		i.announceAllowedAt = at
 	}
 }

@@ -181,6 +181,13 @@ func (t *Transport) Path(h wire.Hash) (PathEntry, bool) {
 	return *pe, true
 }
 
+// PathCount returns the number of path-table entries.
+func (t *Transport) PathCount() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.paths)
+}
+
 // Paths returns a copy of the path table.
 func (t *Transport) Paths() map[wire.Hash]PathEntry {
 	t.mu.Lock()

@@ -165,6 +165,7 @@ type Transport struct {
 	unresponsive  map[wire.Hash]bool
 	lastCulled    time.Time
 	lastAnnounces time.Time
+	lastQueues    time.Time // the last announce-queue round
 	lastIfaceJobs time.Time
 	detachedOpen  []*Iface // detached by Detach but not closed; Close closes them
 	tunnels       map[[identity.FullHashLen]byte]*tunnelEntry
