@@ -7,7 +7,7 @@ BENCHTIME ?= 1s
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X main.version=$(VERSION)
 
-.PHONY: help run build plugins proto proto-tools test test-short bench fuzz-short lint vet fmt check
+.PHONY: help run build plugins proto proto-tools test test-short bench sim fuzz-short lint vet fmt check
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -49,6 +49,10 @@ test-short: ## run every test once without the race detector
 
 bench: ## run every benchmark with allocation counts
 	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) $(PKGS)
+
+sim: ## run the Mehr routing simulations of docs/SIMULATION.md (N = 100, 1,000, 10,000; about 10 minutes) into docs/sim
+	$(GO) build -o bin/mehr-sim ./cmd/mehr-sim
+	bin/mehr-sim report -out docs/sim -jobs 2
 
 fuzz-short: ## run each fuzz target for FUZZTIME (default 30s)
 	@set -e; for pkg in $$($(GO) list $(PKGS)); do \

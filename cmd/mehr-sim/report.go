@@ -31,7 +31,7 @@ func announcersFor(n int) int {
 	if n <= 1000 {
 		return 0
 	}
-	return 300
+	return 200
 }
 
 func cmdReport(args []string) error {

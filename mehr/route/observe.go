@@ -46,6 +46,10 @@ type Annotation struct {
 	Path       pathcost.Compact
 	// Unknown is the neighbour's own unknown-segment flag.
 	Unknown bool
+	// Reverse says the neighbour's own path leads back through the node
+	// it tells (split horizon): an entry through that neighbour would
+	// loop, so the node keeps none.
+	Reverse bool
 }
 
 // UnknownHop prices a hop that sent no annotation (a Python relay, or a
@@ -85,6 +89,7 @@ func NewObservation(a *Announce, e *ext.Extension, u UnknownHop) (Observation, e
 		NextHop:     a.NextHop,
 		RandomHash:  a.RandomHash,
 		Lamport:     e.Lamport,
+		HeardHops:   a.Hops,
 	}
 	var p pathcost.Compact
 	var known uint8 // hops the values account for, the last hop included

@@ -341,3 +341,21 @@ func before(a, b *Entry, c *Constraints) bool {
 	}
 	return less(a.Score, a, b.Score, b)
 }
+
+// Feasible reports whether forwarding to e's next hop keeps a packet on a
+// loop-free course, given self, this node's transport ID, and own, its
+// distance to the destination in hops: the fewest HeardHops among its
+// entries. Each node may forward only to a neighbour that is closer to the
+// destination in the announce flood (HeardHops−1 < own), or as close and
+// with a smaller transport ID. Every step then strictly lowers (distance,
+// transport ID), so no packet can come back to a node it left, whatever
+// each node's policy and however stale the annotations its entries were
+// built from. The price is that a policy chooses among neighbours that
+// make progress in hops, never one that leads away first.
+func Feasible(e *Entry, self wire.Hash, own uint8) bool {
+	if e.HeardHops == 0 {
+		return false
+	}
+	nb := e.HeardHops - 1
+	return nb < own || nb == own && bytes.Compare(e.NextHop.Transport[:], self[:]) < 0
+}

@@ -73,6 +73,10 @@ type Observation struct {
 	Unknown    bool
 	RandomHash [RandomHashLen]byte
 	Lamport    uint64
+	// HeardHops is the announce header's hop count on arrival (after
+	// this node's increment): the neighbour's own distance in the flood
+	// is one less. Forwarding uses it to stay loop-free (Feasible).
+	HeardHops uint8
 }
 
 // State is an entry's standing in selection.
@@ -123,6 +127,9 @@ type Entry struct {
 	// Config.InitialReliability and moves with Fail and Confirm.
 	Reliability uint8
 	Unknown     bool
+	// HeardHops is Observation.HeardHops of the copy the entry was last
+	// updated from.
+	HeardHops uint8
 
 	LastUpdated time.Time
 	Expires     time.Time // fresh until Expires, stale for one more interval

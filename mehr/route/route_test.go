@@ -2,6 +2,7 @@ package route
 
 import (
 	"errors"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -512,20 +513,34 @@ func TestEvictionUnderCap(t *testing.T) {
 		}
 	})
 	t.Run("per destination", func(t *testing.T) {
+		// With every entry active, the shortest paths stay: a copy that
+		// came the long way round is not kept, a shorter one replaces
+		// the longest (the dearest among equals).
 		c := newClock()
 		tb := newTable(t, c, func(cfg *Config) { cfg.MaxPerDestination = 2 })
-		observe(t, tb, dstX, hop(1), topology[0], 1)
-		observe(t, tb, dstX, hop(2), topology[1], 1)
+		observe(t, tb, dstX, hop(1), topology[0], 1) // 3 hops, cost 10
+		observe(t, tb, dstX, hop(2), topology[2], 1) // 3 hops, cost 2000
 		c.Advance(time.Second)
-		tb.Select(dstX, Cheapest, Constraints{}) // uses hop(1)
-		observe(t, tb, dstX, hop(3), topology[2], 1)
-		got := tb.Lookup(dstX, nil)
-		if len(got) != 2 {
-			t.Fatalf("entries %v", got)
+		observe(t, tb, dstX, hop(3), topology[3], 1) // 3 hops, cost 3000: not kept
+		observe(t, tb, dstX, hop(4), topology[1], 1) // 2 hops: replaces hop(2)
+		var kept []NextHop
+		for _, e := range tb.Lookup(dstX, nil) {
+			kept = append(kept, e.NextHop)
 		}
-		for _, e := range got {
-			if e.NextHop == hop(2) {
-				t.Errorf("the least recently used next hop was kept")
+		if len(kept) != 2 || !slices.Contains(kept, hop(1)) || !slices.Contains(kept, hop(4)) {
+			t.Errorf("kept %v, want hop 1 and hop 4", kept)
+		}
+	})
+	t.Run("per destination, stale first", func(t *testing.T) {
+		c := newClock()
+		tb := newTable(t, c, func(cfg *Config) { cfg.MaxPerDestination = 2 })
+		observe(t, tb, dstX, hop(1), topology[1], 1)
+		c.Advance(3*DefaultAnnounceInterval + time.Second) // hop(1) stale
+		observe(t, tb, dstX, hop(2), topology[0], 2)
+		observe(t, tb, dstX, hop(3), topology[3], 2)
+		for _, e := range tb.Lookup(dstX, nil) {
+			if e.NextHop == hop(1) {
+				t.Errorf("the stale entry was kept over an active one")
 			}
 		}
 	})
@@ -626,5 +641,28 @@ func TestAll(t *testing.T) {
 	}
 	if got := tb.All(nil); len(got) != 3 {
 		t.Fatalf("%d entries", len(got))
+	}
+}
+
+func TestFeasible(t *testing.T) {
+	self := hash(0x50)
+	lo, hi := hash(0x10), hash(0x90)
+	for _, c := range []struct {
+		heard, own uint8
+		nb         wire.Hash
+		want       bool
+	}{
+		{3, 3, hi, true},    // neighbour at 2 < 3
+		{4, 3, lo, true},    // as close, smaller ID
+		{4, 3, hi, false},   // as close, larger ID
+		{5, 3, lo, false},   // farther
+		{1, 1, hi, true},    // the destination itself
+		{0, 3, lo, false},   // no header hops recorded
+		{4, 3, self, false}, // as close, same ID
+	} {
+		e := Entry{HeardHops: c.heard, NextHop: NextHop{Transport: c.nb}}
+		if got := Feasible(&e, self, c.own); got != c.want {
+			t.Errorf("heard %d own %d via %s: %v, want %v", c.heard, c.own, c.nb, got, c.want)
+		}
 	}
 }

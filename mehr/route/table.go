@@ -108,7 +108,18 @@ func (t *Table) Observe(o Observation) error {
 	}
 	if e == nil {
 		if len(d.entries) >= t.cfg.MaxPerDestination {
-			t.removeLocked(o.Destination, d, victim(d.entries, now.UnixNano()))
+			v := victim(d.entries, now.UnixNano())
+			if evictRank(v, now.UnixNano()) == 2 {
+				// Every entry is active: keep the shortest paths, so a
+				// late copy that came the long way round cannot push
+				// out the first, shortest ones.
+				v = longest(d.entries)
+				if !shorter(&o, v) {
+					t.evictions.Add(1)
+					return nil
+				}
+			}
+			t.removeLocked(o.Destination, d, v)
 			t.evictions.Add(1)
 		}
 		t.makeRoomLocked(now.UnixNano())
@@ -153,6 +164,7 @@ func (e *entry) setPath(o Observation) {
 	e.Unknown = o.Unknown
 	e.RandomHash = o.RandomHash
 	e.Lamport = o.Lamport
+	e.HeardHops = o.HeardHops
 }
 
 // state returns e's standing at now.
@@ -209,6 +221,26 @@ func victim(es []*entry, now int64) *entry {
 		}
 	}
 	return v
+}
+
+// longest returns the entry with the most hops, the dearest among equals.
+func longest(es []*entry) *entry {
+	var v *entry
+	for _, e := range es {
+		if v == nil || e.Hops > v.Hops || e.Hops == v.Hops && e.Cost > v.Cost {
+			v = e
+		}
+	}
+	return v
+}
+
+// shorter reports whether o's path has fewer hops than e's, or as many
+// and a lower cost.
+func shorter(o *Observation, e *entry) bool {
+	if o.Path.Hops != e.Hops {
+		return o.Path.Hops < e.Hops
+	}
+	return pathcost.DecodeCost(o.Path.Cost) < e.Cost
 }
 
 // dropTombLocked forgets the oldest destination without entries when

@@ -215,6 +215,9 @@ func (r *Router) handleCopy(c *transport.AnnounceCopy) {
 	a.LastHop = r.lastHop(c.Interface, c.NextHop)
 	if a.Hops > 1 && r.cfg.Annotation != nil {
 		a.Annotation, a.HasAnnotation = r.cfg.Annotation(c.Interface, c.NextHop, c.Destination, c.RandomHash)
+		if a.HasAnnotation && a.Annotation.Reverse {
+			return // the neighbour routes to the destination through us
+		}
 	}
 	o, err := route.ParseObservation(&a, c.AppData, r.cfg.Unknown)
 	if err != nil {
@@ -239,15 +242,16 @@ func (r *Router) lastHop(i *transport.Iface, neighbour wire.Hash) pathcost.Hop {
 	return h
 }
 
-// Annotation is what this node tells its Mehr neighbours about its own
-// path to dst for the announce with random hash rh: the entry its
-// default policy selects, if that entry came from this announce.
-func (r *Router) Annotation(dst wire.Hash, rh [route.RandomHashLen]byte) (route.Annotation, bool) {
+// Annotation is what this node tells the Mehr neighbour with transport
+// ID to about its own path to dst for the announce with random hash rh:
+// the entry its default policy selects, if that entry came from this
+// announce, marked Reverse when it leads through that neighbour.
+func (r *Router) Annotation(to, dst wire.Hash, rh [route.RandomHashLen]byte) (route.Annotation, bool) {
 	e, err := r.table.Select(dst, r.cfg.Policy, route.Constraints{})
 	if err != nil || e.RandomHash != rh {
 		return route.Annotation{}, false
 	}
-	return route.Annotation{RandomHash: rh, Path: e.Path, Unknown: e.Unknown}, true
+	return route.Annotation{RandomHash: rh, Path: e.Path, Unknown: e.Unknown, Reverse: e.NextHop.Transport == to}, true
 }
 
 // Close stops announcing. The announce handler stays registered with
@@ -255,4 +259,30 @@ func (r *Router) Annotation(dst wire.Hash, rh [route.RandomHashLen]byte) (route.
 func (r *Router) Close() {
 	r.once.Do(func() { close(r.done) })
 	r.wg.Wait()
+}
+
+// Next picks the next hop for a packet to dst under policy p: the best
+// entry by p that is loop-free to forward to (route.Feasible) and is not
+// the neighbour avoid (the one the packet came from; the zero hash for
+// none). buf is scratch space, returned for reuse. ErrNoPath means no
+// entry qualifies.
+func (r *Router) Next(dst wire.Hash, p route.Policy, avoid wire.Hash, buf []route.Entry) (route.Entry, []route.Entry, error) {
+	buf, err := r.table.Candidates(dst, p, route.Constraints{}, buf[:0])
+	if err != nil {
+		return route.Entry{}, buf, err
+	}
+	own := uint8(255)
+	for k := range buf {
+		if h := buf[k].HeardHops; h > 0 && h < own {
+			own = h
+		}
+	}
+	self := r.node.Transport().ID()
+	for k := range buf {
+		e := &buf[k]
+		if e.NextHop.Transport != avoid && route.Feasible(e, self, own) {
+			return *e, buf, nil
+		}
+	}
+	return route.Entry{}, buf, route.ErrNoPath
 }

@@ -168,7 +168,7 @@ func TestMultipathWithAnnotations(t *testing.T) {
 			if r == nil {
 				return route.Annotation{}, false
 			}
-			return r.Annotation(dst, rh)
+			return r.Annotation(wire.Hash(d.Identity().Hash()), dst, rh)
 		},
 	}
 	var rs []*routing.Router

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mehr-net/mehr/mehr/route"
 	"github.com/mehr-net/mehr/mehr/sim/topo"
+	"github.com/mehr-net/mehr/rns/wire"
 )
 
 // Result is what one run measured.
@@ -186,7 +187,9 @@ func stretch(m topo.Metric, v, o float64) float64 {
 // policy on every relay (docs/design/path-cost.md §5: a Reticulum packet
 // carries no policy, so a relay forwards by its own), or with every the
 // policy's choice on every node (what relays could do if packets named
-// their policy); never straight back to the node the packet came from. It appends the
+// their policy). Every node picks by routing.Router.Next: never straight
+// back to the node the packet came from, and only a loop-free next hop
+// (route.Feasible). It appends the
 // nodes to path and reports whether dst was reached, or a loop found.
 func (s *Sim) trace(path []int32, src, dst, policy int, every bool, seen []uint32, stamp uint32) ([]int32, bool, bool) {
 	dest := s.nodes[dst].dest
@@ -206,19 +209,18 @@ func (s *Sim) trace(path []int32, src, dst, policy int, every bool, seen []uint3
 				}
 			}
 		} else {
-			// The best entry that does not send the packet straight back
-			// where it came from.
-			prev := -1
+			var avoid wire.Hash
 			if len(path) > 1 {
-				prev = int(path[len(path)-2])
+				avoid = s.nodes[path[len(path)-2]].id
 			}
-			s.cands, _ = sn.r.Table().Candidates(dest, s.policyAt(cur == src || every, policy), route.Constraints{}, s.cands[:0])
-		cands:
-			for _, e := range s.cands {
+			var e route.Entry
+			var err error
+			e, s.cands, err = sn.r.Next(dest, s.policyAt(cur == src || every, policy), avoid, s.cands)
+			if err == nil {
 				for _, p := range sn.ports {
-					if p.key == e.NextHop.Interface && int(p.peer.node) != prev {
+					if p.key == e.NextHop.Interface {
 						next = int(p.peer.node)
-						break cands
+						break
 					}
 				}
 			}

@@ -53,7 +53,8 @@ type Config struct {
 	// PathsPerDestination caps the routing entries per destination on a
 	// node; 0 means 4.
 	PathsPerDestination int
-	// MaxEntries caps a node's routing table; 0 means the package default.
+	// MaxEntries caps a node's routing table; 0 means room for
+	// PathsPerDestination entries of every announcer.
 	MaxEntries int
 	Logf       func(string, ...any)
 }
@@ -105,6 +106,11 @@ func Run(cfg Config) (*Result, error) {
 	}
 	if cfg.PathsPerDestination <= 0 {
 		cfg.PathsPerDestination = 4
+	}
+	if cfg.MaxEntries <= 0 {
+		// Room for every announcer's paths: the run measures routing,
+		// not eviction.
+		cfg.MaxEntries = cfg.Announcers*cfg.PathsPerDestination + 64
 	}
 	if cfg.Logf == nil {
 		cfg.Logf = func(string, ...any) {}
