@@ -192,7 +192,12 @@ func plot(rs results, ns []int, out string) error {
 		l := math.Log2(float64(k[n].N))
 		ref.Y = append(ref.Y, k[first].Paths[sim.Reticulum].Hops.Mean*l*l/(l0*l0))
 	}
-	hops.Series = append(hops.Series, ref)
+	gm := rs["geometric"]
+	sq := svgplot.Series{Name: "∝ √N (from the smallest geometric graph)", X: xs("geometric"), Dashed: true}
+	for _, n := range ns {
+		sq.Y = append(sq.Y, gm[first].Paths[sim.Reticulum].Hops.Mean*math.Sqrt(float64(gm[n].N)/float64(gm[first].N)))
+	}
+	hops.Series = append(hops.Series, ref, sq)
 	if err := save("hops.svg", func(b *bytes.Buffer) error { return hops.WriteSVG(b) }); err != nil {
 		return err
 	}
