@@ -45,15 +45,24 @@ const (
 // 30-minute refresh.
 const DefaultInterval = 30 * time.Minute
 
+// DefaultCheck is how often the announce routine looks for the spec's
+// other triggers (an interface change, a cost change over 25 %).
+const DefaultCheck = 10 * time.Second
+
 // lamportFile keeps the last Lamport timestamp across restarts, in the
 // node's storage directory.
 const lamportFile = "mehr_lamport"
 
 // Config adjusts a Router. Every field is optional.
 type Config struct {
-	// Interval between announces after the first; 0 means
-	// DefaultInterval, negative never (call Announce).
+	// Interval is the refresh: the longest time between two announces;
+	// 0 means DefaultInterval, negative never announces by itself (call
+	// Announce). Between refreshes the node also announces when an
+	// interface comes or goes, or its own cost (SetOrigin) moves by more
+	// than 25 % (route.ShouldReannounce), checked every Check (0 means
+	// DefaultCheck).
 	Interval time.Duration
+	Check    time.Duration
 	// Origin is this node's own first-hop cost, as announced; the zero
 	// value means pathcost.Origin().
 	Origin *pathcost.Compact
@@ -92,6 +101,12 @@ type Router struct {
 
 	mu      sync.Mutex
 	lamport uint64
+	origin  pathcost.Compact
+	// What the last announce went out with.
+	lastAt     time.Time
+	lastCost   uint64
+	lastIfaces uint64
+	kick       chan struct{}
 
 	done chan struct{}
 	wg   sync.WaitGroup
@@ -104,6 +119,9 @@ type Router struct {
 func New(n *rns.Node, cfg Config) (*Router, error) {
 	if cfg.Interval == 0 {
 		cfg.Interval = DefaultInterval
+	}
+	if cfg.Check <= 0 {
+		cfg.Check = DefaultCheck
 	}
 	if cfg.Logf == nil {
 		cfg.Logf = func(string, ...any) {}
@@ -119,7 +137,10 @@ func New(n *rns.Node, cfg Config) (*Router, error) {
 		return nil, fmt.Errorf("routing: %w", err)
 	}
 	r := &Router{node: n, cfg: cfg, dest: d, table: route.New(cfg.Table), name: dest.HashName(AppName + "." + Aspect),
-		done: make(chan struct{})}
+		done: make(chan struct{}), kick: make(chan struct{}, 1), origin: pathcost.Origin()}
+	if cfg.Origin != nil {
+		r.origin = *cfg.Origin
+	}
 	if cfg.StateDir != "" {
 		if b, err := os.ReadFile(filepath.Join(cfg.StateDir, lamportFile)); err == nil && len(b) == 8 {
 			r.lamport = binary.LittleEndian.Uint64(b)
@@ -160,29 +181,79 @@ func (r *Router) nextLamport() uint64 {
 
 // AppData builds the signed app_data of the next announce.
 func (r *Router) AppData() []byte {
-	e := ext.Extension{PathCost: pathcost.Origin(), Lamport: r.nextLamport(), HasLamport: true}
-	if r.cfg.Origin != nil {
-		e.PathCost = *r.cfg.Origin
-	}
+	lamport := r.nextLamport()
+	r.mu.Lock()
+	e := ext.Extension{PathCost: r.origin, Lamport: lamport, HasLamport: true}
+	r.mu.Unlock()
 	return e.Append(nil)
 }
 
-// Announce announces the node's Mehr destination now.
-func (r *Router) Announce() error { return r.dest.Announce(r.AppData()) }
+// SetOrigin changes this node's own first-hop cost. A change of more than
+// 25 % is announced at the next check.
+func (r *Router) SetOrigin(c pathcost.Compact) {
+	r.mu.Lock()
+	r.origin = c
+	r.mu.Unlock()
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
+}
 
+// Announce announces the node's Mehr destination now. A failed attempt
+// (no interface could send it) counts as an announce for the triggers,
+// so the next one waits for an interface change, a cost change or the
+// refresh rather than retrying at every check.
+func (r *Router) Announce() error {
+	sig := r.ifaceSignature()
+	app := r.AppData()
+	r.mu.Lock()
+	r.lastAt, r.lastCost, r.lastIfaces = r.cfg.Now(), pathcost.DecodeCost(r.origin.Cost), sig
+	r.mu.Unlock()
+	return r.dest.Announce(app)
+}
+
+// ifaceSignature identifies the set of interfaces the node has.
+func (r *Router) ifaceSignature() uint64 {
+	var sig uint64
+	for _, i := range r.node.Transport().Interfaces() {
+		sig += ifaceKey(i) // order-independent
+	}
+	return sig
+}
+
+// due reports whether an announce is due now, and why.
+func (r *Router) due() (route.Reason, bool) {
+	sig := r.ifaceSignature()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return route.ShouldReannounce(route.Reannounce{
+		LastCost: r.lastCost, Cost: pathcost.DecodeCost(r.origin.Cost),
+		InterfaceChanged: sig != r.lastIfaces,
+		LastAnnounce:     r.lastAt, Now: r.cfg.Now(), Refresh: r.cfg.Interval,
+	})
+}
+
+// routineAnnounce announces at start and then whenever route's triggers
+// say so.
 func (r *Router) routineAnnounce() {
 	defer r.wg.Done()
-	wait := time.Duration(0)
+	tick := time.NewTicker(r.cfg.Check)
+	defer tick.Stop()
 	for {
+		if why, ok := r.due(); ok {
+			if err := r.Announce(); err != nil {
+				r.cfg.Logf("routing: announce (%s): %v", why, err)
+			} else {
+				r.cfg.Logf("routing: announced (%s)", why)
+			}
+		}
 		select {
 		case <-r.done:
 			return
-		case <-time.After(wait):
+		case <-tick.C:
+		case <-r.kick:
 		}
-		if err := r.Announce(); err != nil {
-			r.cfg.Logf("routing: announce: %v", err)
-		}
-		wait = r.cfg.Interval
 	}
 }
 

@@ -2,6 +2,8 @@ package routing_test
 
 import (
 	"fmt"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -216,5 +218,71 @@ func TestMultipathWithAnnotations(t *testing.T) {
 		if e.Unknown || e.Hops != 2 {
 			t.Errorf("entry %+v: want a known 2-hop path", e)
 		}
+	}
+}
+
+// TestReannounceTriggers: the router announces at start, again when an
+// interface comes, and when its own cost moves by more than 25 %; a small
+// change is not announced before the refresh.
+func TestReannounceTriggers(t *testing.T) {
+	t.Cleanup(testutil.LeakCheck(t))
+	n := node(t, false)
+	if _, err := n.AddInterface(ifacetest.NewMock(ifacetest.MockConfig{Name: "first"}), transport.InterfaceOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var lines []string
+	logf := func(f string, a ...any) {
+		mu.Lock()
+		lines = append(lines, fmt.Sprintf(f, a...))
+		mu.Unlock()
+	}
+	count := func(s string) int {
+		mu.Lock()
+		defer mu.Unlock()
+		k := 0
+		for _, l := range lines {
+			if strings.Contains(l, s) {
+				k++
+			}
+		}
+		return k
+	}
+	wait := func(s string, want int) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for count(s) < want {
+			if time.Now().After(deadline) {
+				mu.Lock()
+				t.Fatalf("no %q in %d log lines", s, len(lines))
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	origin := pathcost.Origin()
+	origin.Cost = pathcost.EncodeCost(1000)
+	r, err := routing.New(n, routing.Config{Interval: time.Hour, Check: 10 * time.Millisecond, Origin: &origin, Logf: logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	wait("announced (first)", 1)
+	if _, err := n.AddInterface(ifacetest.NewMock(ifacetest.MockConfig{Name: "new"}), transport.InterfaceOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	wait("announced (interface-change)", 1)
+	small := origin
+	small.Cost = pathcost.EncodeCost(1100)
+	r.SetOrigin(small)
+	time.Sleep(50 * time.Millisecond)
+	if k := count("announced (cost-change)"); k != 0 {
+		t.Fatalf("a 10 %% cost change was announced")
+	}
+	big := origin
+	big.Cost = pathcost.EncodeCost(2000)
+	r.SetOrigin(big)
+	wait("announced (cost-change)", 1)
+	if k := count("announced ("); k != 3 {
+		t.Errorf("%d announces, want 3: %q", k, lines)
 	}
 }
