@@ -51,7 +51,7 @@ func comparable(r *Result) Result {
 // TestDeterministic: the same seed gives the same run, event for event;
 // another seed a different one.
 func TestDeterministic(t *testing.T) {
-	g, _, err := topo.Geometric(topo.GeometricConfig{N: 40, Seed: 3})
+	g, _, err := topo.Geometric(topo.GeometricConfig{N: 150, Seed: 3})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -449,7 +449,15 @@ func (t *Transport) announceJobsLocked(now time.Time, q *sendQueue) {
 			}
 		}
 	}
-	sort.SliceStable(out, func(a, b int) bool { return out[a].hops < out[b].hops })
+	// Ties go by content, not by map order, so a node fed the same
+	// packets on the same clock decides the same way (simulations are
+	// deterministic for a seed).
+	sort.Slice(out, func(a, b int) bool {
+		if out[a].hops != out[b].hops {
+			return out[a].hops < out[b].hops
+		}
+		return bytes.Compare(out[a].raw, out[b].raw) < 0
+	})
 	for _, d := range out {
 		t.outboundLocked(d.raw, d.attached, q)
 	}
