@@ -172,7 +172,7 @@ func plot(rs results, ns []int, out string) error {
 	}
 
 	// Hop count against N, with log² N scaled to the smallest run.
-	hops := &svgplot.Chart{Title: "Hop count (mean, whiskers p95)", XLabel: "nodes", YLabel: "hops", LogX: true}
+	hops := &svgplot.Chart{Title: "Hop count (mean, whiskers p95)", XLabel: "nodes", YLabel: "hops", LogX: true, LogY: true, Height: 480}
 	for _, t := range topologies {
 		for _, p := range []string{sim.Reticulum, "balanced"} {
 			s := svgplot.Series{Name: t + ", " + p, X: xs(t)}
