@@ -1,6 +1,7 @@
 package route
 
 import (
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -324,6 +325,29 @@ func (t *Table) Fail(dst wire.Hash, nh NextHop) bool {
 	e.failedUntil = now.Add(t.cfg.FailHold).UnixNano()
 	return true
 }
+
+// RemoveVia removes dst's entries through the neighbour with transport ID
+// nb (on any interface), as when that neighbour says its own path leads
+// back through this node. It returns how many it removed.
+func (t *Table) RemoveVia(dst, nb wire.Hash) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	d := t.dests[dst]
+	if d == nil {
+		return 0
+	}
+	k := 0
+	for _, e := range slices.Clone(d.entries) {
+		if e.NextHop.Transport == nb {
+			t.removeLocked(dst, d, e)
+			k++
+		}
+	}
+	return k
+}
+
+// Cap returns the most entries the table keeps (Config.MaxEntries).
+func (t *Table) Cap() int { return t.cfg.MaxEntries }
 
 // Confirm reports that the path to dest through nh delivered (a proof or
 // link establishment): its reliability rises by an eighth of the distance

@@ -10,9 +10,9 @@
 // entry for that next hop (§4), while Reticulum's own processing is
 // unchanged: the announce is validated and forwarded exactly as a Python
 // node would, whatever Mehr makes of it. Hops without a neighbour
-// annotation are priced as unknown (§3); annotations come from
-// Config.Annotation, since the neighbour link that carries them between
-// nodes (§2) is not built yet.
+// annotation are priced as unknown (§3). Annotations come over links
+// between Mehr neighbours (neighbours.go, §2), or from Config.Annotation
+// (a simulator).
 package routing
 
 import (
@@ -78,10 +78,13 @@ type Config struct {
 	LastHop func(i *transport.Iface, neighbour wire.Hash) pathcost.Hop
 	// Annotation returns a Mehr neighbour's annotation for the announce
 	// copy it sent (docs/design/path-cost.md §2): what the neighbour's
-	// Router.Annotation returned. nil means none arrive (the neighbour
-	// link that carries them is not built yet; a simulation supplies
-	// them), so every relay is an unknown hop.
+	// Router.Annotation returned. nil means they come over links to
+	// the Mehr neighbours, unless NoNeighbourLinks.
 	Annotation func(i *transport.Iface, neighbour, dst wire.Hash, rh [route.RandomHashLen]byte) (route.Annotation, bool)
+	// NoNeighbourLinks turns off the links to Mehr neighbours that carry
+	// annotations when Annotation is nil; paths through relays are then
+	// priced as unknown.
+	NoNeighbourLinks bool
 	// Table configures the routing table.
 	Table route.Config
 	// StateDir keeps the Lamport counter; empty keeps it in memory only
@@ -107,6 +110,8 @@ type Router struct {
 	lastCost   uint64
 	lastIfaces uint64
 	kick       chan struct{}
+
+	nb *neighbours // nil when annotations come from Config.Annotation
 
 	done chan struct{}
 	wg   sync.WaitGroup
@@ -148,6 +153,10 @@ func New(n *rns.Node, cfg Config) (*Router, error) {
 	}
 	// Path responses carry the extension too, with a fresh timestamp.
 	d.SetDefaultAppDataFunc(r.AppData)
+	if r.cfg.Annotation == nil && !r.cfg.NoNeighbourLinks {
+		r.nb = newNeighbours(r)
+		r.cfg.Annotation = r.nb.annotation
+	}
 	n.Transport().ObserveAnnounceCopies(r.handleCopy)
 	if cfg.Interval > 0 {
 		r.wg.Add(1)
@@ -284,19 +293,36 @@ func (r *Router) handleCopy(c *transport.AnnounceCopy) {
 		a.Hops = 1 // a shared-instance client's hop counts as none; the table counts from one
 	}
 	a.LastHop = r.lastHop(c.Interface, c.NextHop)
+	if c.Hops == 1 && r.nb != nil {
+		r.nb.direct(c)
+	}
 	if a.Hops > 1 && r.cfg.Annotation != nil {
 		a.Annotation, a.HasAnnotation = r.cfg.Annotation(c.Interface, c.NextHop, c.Destination, c.RandomHash)
 		if a.HasAnnotation && a.Annotation.Reverse {
 			return // the neighbour routes to the destination through us
 		}
 	}
-	o, err := route.ParseObservation(&a, c.AppData, r.cfg.Unknown)
+	var e ext.Extension
+	if err := e.Decode(c.AppData); err != nil {
+		r.cfg.Logf("routing: announce of %s: %v", c.Destination, err)
+		return
+	}
+	o, err := route.NewObservation(&a, &e, r.cfg.Unknown)
 	if err != nil {
 		r.cfg.Logf("routing: announce of %s: %v", c.Destination, err)
 		return
 	}
-	if err := r.table.Observe(o); err != nil && !errors.Is(err, route.ErrReplay) {
-		r.cfg.Logf("routing: %s: %v", c.Destination, err)
+	if err := r.table.Observe(o); err != nil {
+		if !errors.Is(err, route.ErrReplay) {
+			r.cfg.Logf("routing: %s: %v", c.Destination, err)
+		}
+		return
+	}
+	if r.nb != nil {
+		if a.Hops > 1 && !a.HasAnnotation {
+			r.nb.unannotated(&a, &e)
+		}
+		r.nb.changed(c.Destination)
 	}
 }
 
@@ -328,8 +354,21 @@ func (r *Router) Annotation(to, dst wire.Hash, rh [route.RandomHashLen]byte) (ro
 // Close stops announcing. The announce handler stays registered with
 // transport and is ignored from then on.
 func (r *Router) Close() {
-	r.once.Do(func() { close(r.done) })
+	r.once.Do(func() {
+		close(r.done)
+		if r.nb != nil {
+			r.nb.close()
+		}
+	})
 	r.wg.Wait()
+}
+
+// Neighbours returns how many neighbour links are up.
+func (r *Router) Neighbours() int {
+	if r.nb == nil {
+		return 0
+	}
+	return r.nb.count()
 }
 
 // Next picks the next hop for a packet to dst under policy p: the best

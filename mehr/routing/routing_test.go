@@ -286,3 +286,90 @@ func TestReannounceTriggers(t *testing.T) {
 		t.Errorf("%d announces, want 3: %q", k, lines)
 	}
 }
+
+// TestAnnotationsOverNeighbourLinks: the diamond of
+// TestMultipathWithAnnotations with no annotation seam: neighbours open
+// links to each other when they hear each other's announces, and the
+// annotations that make D's two paths to A known, and different, travel
+// over them.
+func TestAnnotationsOverNeighbourLinks(t *testing.T) {
+	t.Cleanup(testutil.LeakCheck(t))
+	a, b, c, d := node(t, false), node(t, true), node(t, true), node(t, false)
+	join(t, a, b, 1_000_000)
+	join(t, a, c, 1_000_000)
+	join(t, b, d, 1_000_000)
+	join(t, c, d, 1_000_000)
+	ids := map[wire.Hash]string{}
+	for name, n := range map[string]*rns.Node{"A": a, "B": b, "C": c, "D": d} {
+		ih := wire.Hash(n.Identity().Hash())
+		dh, err := dest.Hash(&ih, routing.AppName, routing.Aspect)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[ih], ids[dh] = name, name
+	}
+	// Through B cheap and slow, through C dear and fast; A's own hop
+	// plain.
+	price := map[string]pathcost.Hop{
+		"A": {Cost: 1, Latency: time.Millisecond, Bandwidth: 1_000_000, MTU: 500},
+		"B": {Cost: 1, Latency: 200 * time.Millisecond, Bandwidth: 1_000_000, MTU: 500},
+		"C": {Cost: 100, Latency: 2 * time.Millisecond, Bandwidth: 1_000_000, MTU: 500},
+		"D": {Cost: 1, Latency: time.Millisecond, Bandwidth: 1_000_000, MTU: 500},
+	}
+	cfg := routing.Config{Interval: -1, LastHop: func(_ *transport.Iface, nb wire.Hash) pathcost.Hop {
+		return price[ids[nb]]
+	}}
+	var rs []*routing.Router
+	for _, n := range []*rns.Node{a, b, c, d} {
+		r, err := routing.New(n, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		rs = append(rs, r)
+	}
+	// Everyone announces once, so neighbours find each other: A–B, A–C,
+	// B–D and C–D are neighbours.
+	for _, r := range rs {
+		if err := r.Announce(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []int{2, 2, 2, 2}
+	deadline := time.Now().Add(15 * time.Second)
+	for k, r := range rs {
+		for r.Neighbours() < want[k] {
+			if time.Now().After(deadline) {
+				t.Fatalf("node %d has %d neighbour links, want %d", k, r.Neighbours(), want[k])
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	// A announces again, in a later second (Reticulum ignores a second
+	// announce emitted in the same second at the same distance): B and C
+	// annotate it for D.
+	time.Sleep(1100 * time.Millisecond)
+	if err := rs[0].Announce(); err != nil {
+		t.Fatal(err)
+	}
+	h := rs[0].Destination().Hash()
+	bh, ch := wire.Hash(b.Identity().Hash()), wire.Hash(c.Identity().Hash())
+	var cheap, fast route.Entry
+	var err error
+	for {
+		cheap, err = rs[3].Table().Select(h, route.Cheapest, route.Constraints{})
+		if err == nil {
+			fast, err = rs[3].Table().Select(h, route.Fastest, route.Constraints{})
+		}
+		if err == nil && !cheap.Unknown && !fast.Unknown && cheap.NextHop.Transport == bh && fast.NextHop.Transport == ch {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("cheapest %+v\nfastest %+v (%v); want known paths via B and via C", cheap, fast, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if cheap.Hops != 2 || fast.Hops != 2 {
+		t.Errorf("hops %d and %d, want 2", cheap.Hops, fast.Hops)
+	}
+}

@@ -21,8 +21,8 @@
 // done once per announce for all nodes (transport.ValidatedAnnounces); and
 // the neighbour annotations, which the engine fetches from the
 // neighbour's router at the moment a copy arrives and counts as
-// AnnotationBytes on that link, since the neighbour link that carries them
-// between real nodes is not built yet.
+// AnnotationBytes on that link, instead of running a neighbour link per
+// link end.
 //
 // Measurements: convergence per announce, paths traced hop by hop for
 // sampled pairs (Reticulum's path table and each PathPolicy) with their
