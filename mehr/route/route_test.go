@@ -666,3 +666,21 @@ func TestFeasible(t *testing.T) {
 		}
 	}
 }
+
+func TestRemoveVia(t *testing.T) {
+	c := newClock()
+	tb := newTable(t, c, nil)
+	observe(t, tb, dstX, NextHop{Transport: hash(1), Interface: 1}, topology[0], 1)
+	observe(t, tb, dstX, NextHop{Transport: hash(1), Interface: 2}, topology[1], 1)
+	observe(t, tb, dstX, NextHop{Transport: hash(2), Interface: 1}, topology[2], 1)
+	if n := tb.RemoveVia(dstX, hash(1)); n != 2 {
+		t.Errorf("removed %d, want 2", n)
+	}
+	got := tb.Lookup(dstX, nil)
+	if len(got) != 1 || got[0].NextHop.Transport != hash(2) {
+		t.Errorf("left %+v", got)
+	}
+	if n := tb.RemoveVia(hash(9), hash(1)); n != 0 {
+		t.Errorf("removed %d of an unknown destination", n)
+	}
+}
