@@ -575,9 +575,11 @@ func (c *Client) up(conn net.Conn) bool {
 	}
 	c.conn = conn
 	c.gen++
+	// Counted before the waiters wake, so that whoever WaitConnected
+	// released sees it in Stats.
+	c.st.connects.Add(1)
 	c.notifyLocked()
 	c.mu.Unlock()
-	c.st.connects.Add(1)
 	c.s.logf("tcp %s: connected to %s", c.name, conn.RemoteAddr())
 	return true
 }
