@@ -3,6 +3,7 @@ package link
 import (
 	"bytes"
 	"context"
+	"crypto/aes"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mehr-net/mehr/rns/identity"
 	"github.com/mehr-net/mehr/rns/link/resource"
 	"github.com/mehr-net/mehr/rns/wire"
 )
@@ -222,10 +224,17 @@ type Transfer struct {
 	rxBytesAtReq    int
 	waitingNext     bool
 	nextDeadline    time.Time
-	receivedBytes   []byte
-	rxData          int            // data bytes received (all segments)
-	sink            io.WriteCloser // streaming receiver, or nil
-	sinkClosed      bool
+	rxData          int // data bytes received (all segments)
+	// Result buffer of a transfer without a sink; see rxHead.
+	rx      []byte
+	rxPos   int          // where the next segment's plaintext goes, after its prefix
+	rxStart int          // where the data starts, after the metadata block
+	rxBase  int          // where the current segment's stream starts in rx; -1: elsewhere
+	rxSaved [rxHead]byte // what the current segment's IV and prefix cover in rx
+	// The current segment's stream buffer, from streamPool, or nil.
+	rxPooled   *streamBuf
+	sink       io.WriteCloser // streaming receiver, or nil
+	sinkClosed bool
 }
 
 type resEvent struct {
@@ -500,6 +509,12 @@ func (t *Transfer) segmentParams(i int) (*resource.Params, error) {
 }
 
 func (t *Transfer) buildSegment(i int) (*resource.Resource, error) {
+	return t.buildSegmentIn(i, nil)
+}
+
+// buildSegmentIn builds segment i, with its stream in buf if buf is large
+// enough.
+func (t *Transfer) buildSegmentIn(i int, buf []byte) (*resource.Resource, error) {
 	data, meta, err := t.segmentData(i)
 	if err != nil {
 		return nil, err
@@ -509,7 +524,7 @@ func (t *Transfer) buildSegment(i int) (*resource.Resource, error) {
 		if p, err = t.segmentParams(i); err != nil {
 			return nil, err
 		}
-		p.Data, p.Metadata = data, meta
+		p.Data, p.Metadata, p.StreamBuf = data, meta, buf
 		var r *resource.Resource
 		r, err = resource.Build(p)
 		if err == nil {
@@ -525,6 +540,7 @@ func (t *Transfer) buildSegment(i int) (*resource.Resource, error) {
 // builtSegment is the outcome of a segment built ahead.
 type builtSegment struct {
 	r   *resource.Resource
+	buf *streamBuf // from streamPool, holding r's stream
 	err error
 }
 
@@ -547,9 +563,10 @@ func (t *Transfer) buildAhead(i int) <-chan builtSegment {
 			ch <- builtSegment{err: err}
 			return
 		}
-		p.Data, p.Metadata = data, meta
+		buf := streamPool.Get().(*streamBuf)
+		p.Data, p.Metadata, p.StreamBuf = data, meta, buf[:]
 		r, err := resource.Build(p)
-		ch <- builtSegment{r, err}
+		ch <- builtSegment{r, buf, err}
 	}()
 	return ch
 }
@@ -679,12 +696,16 @@ func (t *Transfer) runSender() {
 func (t *Transfer) sendSegment(i int, ahead <-chan builtSegment, timer *time.Timer) (next <-chan builtSegment, err error) {
 	l := t.l
 	var r *resource.Resource
+	var buf *streamBuf // r's stream buffer, recycled once r is proven
 	if ahead != nil {
 		b := <-ahead
-		r, err = b.r, b.err
+		r, buf, err = b.r, b.buf, b.err
 	}
 	if ahead == nil || errors.Is(err, resource.ErrCollision) {
-		r, err = t.buildSegment(i)
+		if buf == nil {
+			buf = streamPool.Get().(*streamBuf)
+		}
+		r, err = t.buildSegmentIn(i, buf[:])
 	}
 	if err != nil {
 		return nil, err
@@ -793,6 +814,10 @@ func (t *Transfer) sendSegment(i int, ahead <-chan builtSegment, timer *time.Tim
 			}
 		case wire.ContextResourcePRF:
 			if r.VerifyProof(ev.data) == nil {
+				// Nothing reads the stream once it is proven: every
+				// part went out synchronously.
+				t.res = nil
+				streamPool.Put(buf)
 				return next, nil
 			}
 		case wire.ContextResourceRCL:
@@ -1240,7 +1265,16 @@ func (l *Link) startIncoming(adv *resource.Advertisement, info ResourceInfo, rc 
 	l.mu.Lock()
 	key, mtu := l.key, l.mtu
 	l.mu.Unlock()
-	rcv, err := l.newReceiver(adv, key, mtu)
+	t := l.newTransfer(true)
+	if rc.Sink == nil {
+		if adv.DataSize > math.MaxInt-rxHead-rxTail {
+			l.reject(adv.Hash)
+			return nil, resource.ErrTooLarge
+		}
+		t.rx = make([]byte, rxHead+adv.DataSize+rxTail)
+		t.rxPos, t.rxStart = rxHead, rxHead
+	}
+	rcv, err := l.newReceiver(adv, key, mtu, t.segmentBuffer(adv))
 	if err != nil {
 		l.cfg.Logf("link %s: resource: %v", l.id, err)
 		l.reject(adv.Hash)
@@ -1258,7 +1292,6 @@ func (l *Link) startIncoming(adv *resource.Advertisement, info ResourceInfo, rc 
 			return nil, err
 		}
 	}
-	t := l.newTransfer(true)
 	t.maxDecompressed = rc.MaxDecompressed
 	t.onProgress, t.onConcluded = rc.OnProgress, rc.OnConcluded
 	if reqConcluded != nil {
@@ -1269,11 +1302,7 @@ func (l *Link) startIncoming(adv *resource.Advertisement, info ResourceInfo, rc 
 	t.status = resource.StatusTransferring
 	t.rcv = rcv
 	t.partsTotal = adv.Parts
-	if sink != nil {
-		t.sink = sink
-	} else {
-		t.receivedBytes = make([]byte, 0, adv.DataSize)
-	}
+	t.sink = sink
 	l.res.mu.Lock()
 	if l.Status() == StatusClosed {
 		l.res.mu.Unlock()
@@ -1450,7 +1479,7 @@ func (t *Transfer) nextSegment(pt []byte) error {
 	l.mu.Lock()
 	key, mtu := l.key, l.mtu
 	l.mu.Unlock()
-	rcv, err := l.newReceiver(adv, key, mtu)
+	rcv, err := l.newReceiver(adv, key, mtu, t.segmentBuffer(adv))
 	if err != nil {
 		l.reject(adv.Hash)
 		return fmt.Errorf("%w: %w", ErrResourceCorrupt, err)
@@ -1560,6 +1589,11 @@ func (t *Transfer) assemble() error {
 	t.setStatus(resource.StatusAssembling)
 	data, meta, err := t.rcv.Assemble()
 	t.l.noteWindow(t.rcv)
+	if err == nil && t.rxBase >= 0 {
+		// The segment's IV and prefix are no longer needed: give the
+		// data before them its last bytes back.
+		copy(t.rx[t.rxBase:], t.rxSaved[:])
+	}
 	if err != nil {
 		t.sendCancel()
 		if errors.Is(err, resource.ErrTooLarge) {
@@ -1574,6 +1608,16 @@ func (t *Transfer) assemble() error {
 		return fmt.Errorf("%w: more data than advertised", ErrResourceCorrupt)
 	}
 	t.rxData += len(data)
+	// Where the data goes in rx: after the metadata block, if this
+	// segment carries one.
+	off := t.rxPos
+	if meta != nil {
+		off += 3 + len(meta)
+	}
+	if t.rx != nil && off+len(data) > len(t.rx)-rxTail {
+		t.sendCancel()
+		return fmt.Errorf("%w: more data than advertised", ErrResourceCorrupt)
+	}
 	if t.sink != nil {
 		// Written before the proof, so that the sender waits for a slow
 		// sink and a failing one cancels the transfer instead.
@@ -1586,6 +1630,13 @@ func (t *Transfer) assemble() error {
 			return fmt.Errorf("%w: sink: %w", ErrResourceCanceled, err)
 		}
 		data = nil
+		if t.rxPooled != nil {
+			// The sink has the data (a Writer keeps none of it); the
+			// metadata must not alias the buffer going back.
+			meta = bytes.Clone(meta)
+			streamPool.Put(t.rxPooled)
+			t.rxPooled = nil
+		}
 	}
 	// Await the next segment before proving this one: the sender
 	// advertises it as soon as the proof arrives.
@@ -1599,15 +1650,22 @@ func (t *Transfer) assemble() error {
 	if err := t.l.proveResource(t.rcv); err != nil {
 		return err
 	}
-	if t.sink == nil {
-		t.receivedBytes = append(t.receivedBytes, data...)
+	if t.rx != nil {
+		// Uncompressed data decrypted in place is there already.
+		if len(data) > 0 && &t.rx[off] != &data[0] {
+			copy(t.rx[off:], data)
+		}
+		if meta != nil {
+			t.rxStart = off
+		}
+		t.rxPos = off + len(data)
 	}
 	t.mu.Lock()
 	if meta != nil {
 		t.meta = meta
 	}
 	if t.segment == t.segments {
-		t.data = t.receivedBytes
+		t.data = t.rx[t.rxStart:t.rxPos:t.rxPos]
 	} else {
 		t.status = resource.StatusTransferring
 	}
@@ -1652,10 +1710,62 @@ func (l *Link) BuildResource(data []byte, opts ResourceOptions, mtu int) (r *res
 	return r, t.segments, err
 }
 
-// newReceiver starts a receiver for adv with the window the link's last
-// incoming segment ended with.
-func (l *Link) newReceiver(adv *resource.Advertisement, key []byte, mtu int) (*resource.Receiver, error) {
-	rcv, err := resource.NewReceiver(adv, key, mtu)
+// Receiving buffers. An incoming transfer without a sink assembles each
+// segment's stream inside its result buffer rx, right where the segment's
+// data belongs: the receiver decrypts it in place, so the data is neither
+// copied nor held twice, and no buffer is allocated per segment. rx starts
+// with rxHead bytes of room for the first segment's IV and prefix and ends
+// with rxTail bytes for the last one's padding and HMAC. A later segment's
+// IV and prefix cover the last rxHead bytes of the data before it: those
+// are saved when the segment starts (segmentBuffer) and put back once it
+// is assembled. A segment whose stream would not fit (a sender whose
+// sizes do not add up) gets a buffer of its own and its data is copied.
+const (
+	rxHead = identity.TokenIVLen + resource.PrefixLen
+	rxTail = identity.TokenOverhead + aes.BlockSize
+)
+
+// streamCap is the largest stream of a segment: the token of a full
+// segment's prefix and data.
+const streamCap = identity.TokenOverhead + resource.PrefixLen + resource.MaxEfficientSize + aes.BlockSize
+
+// streamBuf is a segment's stream buffer.
+type streamBuf [streamCap]byte
+
+// streamPool recycles segment stream buffers: the sender's, once a segment
+// is proven, and the receiver's when data goes to a sink, once it was
+// written. Reusing them saves allocating, zeroing and faulting in a
+// megabyte per segment at each end, which the memory bounds do not see
+// (the pool empties over GC cycles).
+var streamPool = sync.Pool{New: func() any { return new(streamBuf) }}
+
+// segmentBuffer returns the buffer the receiver of the segment adv
+// describes should assemble its stream in: its place in rx, or a pooled
+// buffer with a sink, or nil for one of the receiver's own.
+func (t *Transfer) segmentBuffer(adv *resource.Advertisement) []byte {
+	t.rxBase, t.rxPooled = -1, nil
+	n := adv.TransferSize
+	if t.rx != nil {
+		base := t.rxPos - rxHead
+		if n > len(t.rx)-base {
+			return nil
+		}
+		t.rxBase = base
+		copy(t.rxSaved[:], t.rx[base:t.rxPos])
+		return t.rx[base : base+n]
+	}
+	if n > streamCap {
+		return nil
+	}
+	t.rxPooled = streamPool.Get().(*streamBuf)
+	return t.rxPooled[:n]
+}
+
+// newReceiver starts a receiver for adv, assembling its stream in buf (see
+// resource.NewReceiverBuffer; nil for a buffer of its own), with the window
+// the link's last incoming segment ended with.
+func (l *Link) newReceiver(adv *resource.Advertisement, key []byte, mtu int, buf []byte) (*resource.Receiver, error) {
+	rcv, err := resource.NewReceiverBuffer(adv, key, mtu, buf)
 	if err != nil {
 		return nil, err
 	}
@@ -1719,7 +1829,7 @@ func (l *Link) NewResourceReceiver(adv *resource.Advertisement, mtu int) (*resou
 	if mtu <= 0 {
 		mtu = lmtu
 	}
-	return l.newReceiver(adv, key, mtu)
+	return l.newReceiver(adv, key, mtu, nil)
 }
 
 // RequestResourceParts sends rcv's next part request (RESOURCE_REQ) on the

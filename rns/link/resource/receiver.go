@@ -61,6 +61,18 @@ type Receiver struct {
 // the given Token key and MTU. The advertised number of parts must match
 // the transfer size at this link's SDU.
 func NewReceiver(adv *Advertisement, key []byte, mtu int) (*Receiver, error) {
+	return NewReceiverBuffer(adv, key, mtu, nil)
+}
+
+// NewReceiverBuffer is NewReceiver assembling the stream in buf, which must
+// be exactly adv.TransferSize bytes long, instead of in a buffer of its
+// own (a buf of another length is not used). buf's contents do not
+// matter. The stream is decrypted in place, so the data and metadata
+// Assemble returns for an uncompressed resource alias buf: a caller that
+// places buf where the data should end up saves copying it. The receiver
+// owns buf until Assemble returns; after a failure or Cancel a routine of
+// the receiver may still be writing it, so it must not be reused.
+func NewReceiverBuffer(adv *Advertisement, key []byte, mtu int, buf []byte) (*Receiver, error) {
 	sdu, err := SDU(mtu)
 	if err != nil {
 		return nil, err
@@ -85,9 +97,12 @@ func NewReceiver(adv *Advertisement, key []byte, mtu int) (*Receiver, error) {
 		status:  StatusTransferring,
 		hashmap: make([]byte, n*MapHashLen),
 		known:   make([]bool, n),
-		stream:  make([]byte, adv.TransferSize),
+		stream:  buf,
 		have:    make([]bool, n),
 		win:     newWindow(),
+	}
+	if len(r.stream) != adv.TransferSize {
+		r.stream = make([]byte, adv.TransferSize)
 	}
 	r.adv.Parts = n
 	r.adv.Hashmap = nil

@@ -50,6 +50,12 @@ type Params struct {
 	RequestID  []byte
 	IsResponse bool
 
+	// StreamBuf, if its capacity suffices, holds the encrypted stream
+	// (Resource.Stream aliases it) instead of a new buffer, so that a
+	// sender can reuse one buffer for segment after segment. Its contents
+	// do not matter. Data and Metadata must not overlap it.
+	StreamBuf []byte
+
 	// MapHasher, if not nil, computes the map hashes in place of MapHash.
 	// It is a test seam (to force the collisions Build must refuse, say)
 	// and may be called from several routines at once.
@@ -156,7 +162,12 @@ func Build(p *Params) (*Resource, error) {
 	}
 	// Encrypt in place: the plaintext is laid out where AppendEncrypt
 	// moves it, after the IV, so the stream needs one buffer.
-	buf := make([]byte, identity.TokenLen(PrefixLen+len(payload)))
+	size := identity.TokenLen(PrefixLen + len(payload))
+	buf := p.StreamBuf
+	if cap(buf) < size {
+		buf = make([]byte, size)
+	}
+	buf = buf[:size]
 	plain := buf[identity.TokenIVLen : identity.TokenIVLen+PrefixLen+len(payload)]
 	copy(plain, p.Prefix[:])
 	copy(plain[PrefixLen:], payload)
