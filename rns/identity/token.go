@@ -101,12 +101,8 @@ func (t *Token) AppendEncrypt(dst []byte, iv [TokenIVLen]byte, plaintext []byte)
 	padded := len(plaintext)&^(aes.BlockSize-1) + aes.BlockSize
 	ret, out := sliceForAppend(dst, TokenOverhead+padded)
 
-	// Move the plaintext first: it may live anywhere in out. A caller
-	// that laid it out where it belongs (in place, as resources do for
-	// megabytes at a time) is spared copying it onto itself.
-	if len(plaintext) > 0 && &out[TokenIVLen] != &plaintext[0] {
-		copy(out[TokenIVLen:], plaintext)
-	}
+	// Move the plaintext first: it may live anywhere in out.
+	copy(out[TokenIVLen:], plaintext)
 	copy(out, iv[:])
 	pad := byte(padded - len(plaintext))
 	body := out[TokenIVLen : TokenIVLen+padded]

@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"hash"
 )
 
@@ -21,11 +22,14 @@ var ErrTokenIncomplete = errors.New("identity: token incomplete")
 // Bytes decrypted by Advance are not authenticated until Finish succeeds:
 // callers may hash them, but must not act on them before that.
 type StreamDecrypter struct {
+	size int // token length
+
+	mac    hash.Hash
+	macPos int // token bytes authenticated so far
+
 	block cipher.Block
-	mac   hash.Hash
 	cbc   cipher.BlockMode // nil until the IV is available
-	size  int              // token length
-	pos   int              // token bytes authenticated and decrypted so far
+	pos   int              // token bytes decrypted so far
 }
 
 // NewStreamDecrypter starts decrypting a token of size bytes. The errors
@@ -46,23 +50,46 @@ func (t *Token) NewStreamDecrypter(size int) (*StreamDecrypter, error) {
 // many plaintext bytes (still padded, not yet authenticated) are now at
 // token[TokenIVLen:]. A token of the wrong length is left alone.
 func (d *StreamDecrypter) Advance(token []byte, avail int) int {
+	return d.Decrypt(token, d.Authenticate(token, avail))
+}
+
+// Authenticate is the first half of Advance: it feeds the whole AES blocks
+// of token[:avail] not authenticated yet into the HMAC and returns how
+// many bytes of the token are authenticated. Authenticate and Decrypt may
+// run on two routines at once, as long as each value Authenticate returns
+// reaches Decrypt through a synchronizing operation (a mutex, say).
+func (d *StreamDecrypter) Authenticate(token []byte, avail int) int {
 	if len(token) != d.size {
-		return 0
+		return d.macPos
+	}
+	end := min(avail, d.size-sha256.Size)
+	if end > d.macPos {
+		// The IV is one block: positions stay block-aligned.
+		end = d.macPos + (end-d.macPos)&^(aes.BlockSize-1)
+		d.mac.Write(token[d.macPos:end])
+		d.macPos = end
+	}
+	return d.macPos
+}
+
+// Decrypt is the second half of Advance: it decrypts, in place, the whole
+// AES blocks of token[:authenticated] not decrypted yet, where
+// authenticated is a value Authenticate returned (the ciphertext must be
+// authenticated before it is overwritten), and returns Advance's result.
+func (d *StreamDecrypter) Decrypt(token []byte, authenticated int) int {
+	if len(token) != d.size {
+		return max(d.pos-TokenIVLen, 0)
 	}
 	if d.cbc == nil {
-		if avail < TokenIVLen {
+		if authenticated < TokenIVLen {
 			return 0
 		}
-		d.mac.Write(token[:TokenIVLen])
 		d.cbc = cipher.NewCBCDecrypter(d.block, token[:TokenIVLen])
 		d.pos = TokenIVLen
 	}
-	end := min(avail, d.size-sha256.Size)
-	end = d.pos + (end-d.pos)&^(aes.BlockSize-1)
-	if end > d.pos {
-		// Authenticate the ciphertext before it is overwritten; the CBC
-		// mode keeps the last ciphertext block for the next call.
-		d.mac.Write(token[d.pos:end])
+	if end := min(authenticated, d.size-sha256.Size); end > d.pos {
+		end = d.pos + (end-d.pos)&^(aes.BlockSize-1)
+		// The CBC mode keeps the last ciphertext block for the next call.
 		d.cbc.CryptBlocks(token[d.pos:end], token[d.pos:end])
 		d.pos = end
 	}
@@ -74,7 +101,7 @@ func (d *StreamDecrypter) Advance(token []byte, avail int) int {
 // [ErrTokenIncomplete] (wrong buffer), [ErrTokenHMAC] and [ErrPadding].
 func (d *StreamDecrypter) Finish(token []byte) ([]byte, error) {
 	d.Advance(token, len(token))
-	if len(token) != d.size || d.pos != d.size-sha256.Size {
+	if len(token) != d.size || d.pos != d.size-sha256.Size || d.macPos != d.pos {
 		return nil, ErrTokenIncomplete
 	}
 	var sum [sha256.Size]byte
@@ -82,4 +109,75 @@ func (d *StreamDecrypter) Finish(token []byte) ([]byte, error) {
 		return nil, ErrTokenHMAC
 	}
 	return UnpadPKCS7(token[TokenIVLen:d.pos])
+}
+
+// A StreamEncrypter encrypts a token in place a piece at a time, so that
+// encrypting a large message (a resource stream) can be interleaved with
+// other work instead of holding a processor for milliseconds, and its
+// HMAC computed on another routine while the encryption goes on. The
+// token is the one AppendEncrypt makes, byte for byte.
+type StreamEncrypter struct {
+	token []byte // IV, plaintext and padding, then room for the HMAC
+
+	cbc cipher.BlockMode
+	pos int // token bytes final (IV and ciphertext)
+
+	mac    hash.Hash
+	macPos int // token bytes authenticated
+}
+
+// NewStreamEncrypter starts encrypting the n-byte plaintext at
+// token[TokenIVLen:TokenIVLen+n] under iv, in place. token must be
+// TokenLen(n) bytes long, or the error is [ErrTokenMisaligned];
+// NewStreamEncrypter writes the IV and the padding, and the plaintext may
+// be laid out later, as long as each byte is there before Encrypt reaches
+// it. The IV must be unpredictable, as for AppendEncrypt.
+func (t *Token) NewStreamEncrypter(token []byte, iv [TokenIVLen]byte, n int) (*StreamEncrypter, error) {
+	if n < 0 || len(token) != TokenLen(n) {
+		return nil, fmt.Errorf("%w: %d-byte token for %d bytes", ErrTokenMisaligned, len(token), n)
+	}
+	copy(token, iv[:])
+	padded := n&^(aes.BlockSize-1) + aes.BlockSize
+	body := token[TokenIVLen : TokenIVLen+padded]
+	for i := n; i < padded; i++ {
+		body[i] = byte(padded - n)
+	}
+	return &StreamEncrypter{
+		token: token,
+		cbc:   cipher.NewCBCEncrypter(t.block, iv[:]),
+		pos:   TokenIVLen,
+		mac:   hmac.New(sha256.New, t.macKey),
+	}, nil
+}
+
+// Encrypt encrypts the whole blocks of token[:upto] not encrypted yet and
+// returns how many bytes of the token are final: IV and ciphertext, never
+// the HMAC, which Finish adds.
+func (e *StreamEncrypter) Encrypt(upto int) int {
+	end := min(upto, len(e.token)-sha256.Size)
+	if end > e.pos {
+		end = e.pos + (end-e.pos)&^(aes.BlockSize-1)
+		e.cbc.CryptBlocks(e.token[e.pos:end], e.token[e.pos:end])
+		e.pos = end
+	}
+	return e.pos
+}
+
+// Authenticate feeds token[:final] into the HMAC, where final is a value
+// Encrypt returned. It may run on another routine than Encrypt, at the
+// same time, if the caller passes final from one to the other through a
+// synchronizing operation (a channel, say).
+func (e *StreamEncrypter) Authenticate(final int) {
+	if final > e.macPos {
+		e.mac.Write(e.token[e.macPos:final])
+		e.macPos = final
+	}
+}
+
+// Finish encrypts and authenticates what is left, writes the HMAC and
+// returns the token. Encrypt and Authenticate must have returned.
+func (e *StreamEncrypter) Finish() []byte {
+	e.Authenticate(e.Encrypt(len(e.token)))
+	e.mac.Sum(e.token[:e.pos])
+	return e.token
 }

@@ -42,15 +42,24 @@ type Receiver struct {
 	ph     hash.Hash
 	hashed int
 
-	// For large streams that work runs on a worker routine, started when
-	// the prefix grows and ending when it has caught up, so that the
-	// routine filing parts only hashes and copies them. amu guards target
-	// and working; the worker alone touches dec, ph, hashed and the
-	// prefix of stream below target until it stops.
-	amu     sync.Mutex
-	aidle   *sync.Cond // on amu; broadcast when the worker stops
-	target  int        // stream bytes final and ready for the worker
-	working bool
+	// For large streams that work runs on three worker routines, one
+	// per stage, each started when the stage before it made progress and
+	// ending when it has caught up: so that the routine filing parts only
+	// hashes and copies them, and so that what is left when the last part
+	// lands is shared by two cores. The first authenticates the stream up
+	// to target (dec's HMAC; authAsked), the second decrypts what is
+	// authenticated (dec's cipher; decAsked), the third hashes the
+	// plaintext (ph, hashed); each alone touches its own fields while it
+	// runs. amu guards target, authed, decrypted and the running flags.
+	// The workers touch only the stream's prefix below target; each reads
+	// only what the stage before it has finished.
+	amu                          sync.Mutex
+	aidle                        *sync.Cond // on amu; broadcast when a worker stops
+	target                       int        // stream bytes final and ready for the workers
+	authed                       int        // stream bytes authenticated
+	decrypted                    int        // plaintext bytes decrypted (padding included)
+	authAsked, decAsked          int
+	authing, decrypting, hashing bool
 
 	proof [2 * HashLen]byte
 
@@ -381,38 +390,98 @@ func (r *Receiver) advance() {
 	}
 	r.amu.Lock()
 	r.target = avail
-	if !r.working {
-		r.working = true
-		go r.work()
+	if !r.authing {
+		r.authing = true
+		go r.authPrefix()
 	}
 	r.amu.Unlock()
 }
 
-// work processes the prefix until it has caught up with target.
-func (r *Receiver) work() {
-	done := 0
+// The workers process workStep bytes at a time, hand their progress on
+// to the next stage after each step, and yield between steps.
+
+// authPrefix authenticates the stream until it has caught up with target
+// and starts the decrypting worker on what it authenticated.
+func (r *Receiver) authPrefix() {
 	for {
 		r.amu.Lock()
 		t := r.target
-		if t <= done {
-			r.working = false
+		if t <= r.authAsked {
+			r.authing = false
 			r.aidle.Broadcast()
 			r.amu.Unlock()
 			return
 		}
 		r.amu.Unlock()
-		r.process(t)
-		done = t
+		r.authAsked = min(t, r.authAsked+workStep)
+		n := r.dec.Authenticate(r.stream, r.authAsked)
+		r.amu.Lock()
+		r.authed = n
+		if !r.decrypting {
+			r.decrypting = true
+			go r.decryptPrefix()
+		}
+		r.amu.Unlock()
+		yield(len(r.stream))
 	}
 }
 
-// settle waits until the worker, if any, has stopped.
+// decryptPrefix decrypts the authenticated stream until it has caught up
+// with authPrefix and starts the hashing worker on the plaintext.
+func (r *Receiver) decryptPrefix() {
+	for {
+		r.amu.Lock()
+		a := r.authed
+		if a <= r.decAsked {
+			r.decrypting = false
+			r.aidle.Broadcast()
+			r.amu.Unlock()
+			return
+		}
+		r.amu.Unlock()
+		r.decAsked = min(a, r.decAsked+workStep)
+		n := r.dec.Decrypt(r.stream, r.decAsked)
+		if r.ph != nil {
+			r.amu.Lock()
+			r.decrypted = n
+			if !r.hashing {
+				r.hashing = true
+				go r.hashPrefix()
+			}
+			r.amu.Unlock()
+		}
+		yield(len(r.stream))
+	}
+}
+
+// hashPrefix hashes the decrypted plaintext until it has caught up with the
+// decrypting worker. The last decrypted block may hold padding: it is
+// left for Assemble.
+func (r *Receiver) hashPrefix() {
+	for {
+		r.amu.Lock()
+		end := r.decrypted - aes.BlockSize
+		if end <= r.hashed {
+			r.hashing = false
+			r.aidle.Broadcast()
+			r.amu.Unlock()
+			return
+		}
+		r.amu.Unlock()
+		end = min(end, r.hashed+workStep)
+		r.ph.Write(r.stream[identity.TokenIVLen+r.hashed : identity.TokenIVLen+end])
+		r.hashed = end
+		yield(len(r.stream))
+	}
+}
+
+// settle waits until the workers, if any, have stopped.
 func (r *Receiver) settle() {
 	if r.aidle == nil {
 		return
 	}
 	r.amu.Lock()
-	for r.working {
+	for r.authing || r.decrypting || r.hashing {
 		r.aidle.Wait()
 	}
 	r.amu.Unlock()
