@@ -11,10 +11,9 @@ import (
 )
 
 // TestResourceMixedSegments sends resources whose segments differ: some
-// compressed, some not, with and without metadata, so that the receiver
-// places decompressed segments into its result buffer next to segments
-// decrypted there in place, and each segment's IV and prefix cover the
-// end of the data before it.
+// compressed, some not, with and without metadata, a short last one, so
+// that segments decrypted in place in pooled stream buffers and segments
+// decompressed out of them follow each other.
 func TestResourceMixedSegments(t *testing.T) {
 	defer testutil.LeakCheck(t)()
 	a, b, stop := memPair(t)
