@@ -3,7 +3,6 @@ package resource
 import (
 	"crypto/sha256"
 	"hash"
-	"runtime"
 	"sync"
 
 	"github.com/mehr-net/mehr/rns/identity"
@@ -12,33 +11,19 @@ import (
 // parallelMin is the smallest input worth splitting over several routines.
 const parallelMin = 64 << 10
 
-// workStep is how much of a stream a routine encrypts, decrypts or hashes
-// at a time before it yields its processor (see yield).
-const workStep = 16 << 10
-
-// yield lets other routines run between two workSteps of a stream of size
-// bytes (runtime.Gosched), unless the stream is small. The scheduler
-// gives a routine that does not block up to 10 ms; without yielding, the
-// routines that move packets and send the next request, woken meanwhile,
-// would wait for a processor behind the ones encrypting the next segment
-// or verifying this one, and the transfer with them.
-func yield(size int) {
-	if size >= parallelMin {
-		runtime.Gosched()
-	}
-}
+// workStep is how much of a stream a stage of the pipelines that build
+// and verify streams processes before it hands it on to the next stage:
+// small enough for the stages to overlap and to stay in cache, large
+// enough that handing over costs little. 16 KB steps measured 4 % slower
+// and 256 KB steps 9 % slower than 64 KB on BenchmarkResourceThroughput.
+const workStep = 64 << 10
 
 // hashAndProof returns SHA-256(data || salt) and SHA-256(data || that
 // hash), hashing data once: the resource hash and its proof share the
 // prefix.
 func hashAndProof(data, salt []byte) (h, proof [HashLen]byte) {
 	d := sha256.New()
-	for rest := data; len(rest) > 0; {
-		n := min(len(rest), workStep)
-		d.Write(rest[:n])
-		rest = rest[n:]
-		yield(len(data))
-	}
+	d.Write(data)
 	return finishHashAndProof(d, salt)
 }
 
@@ -60,11 +45,10 @@ func finishHashAndProof(d hash.Hash, salt []byte) (h, proof [HashLen]byte) {
 
 // seal lays prefix and payload out in r.Stream (the token enc encrypts
 // in place), encrypts it and fills r.Hashmap. It encrypts workStep bytes
-// at a time, each laid out just before, while it is in cache, and
-// yielding in between. For large streams a second routine follows the
-// encryption, feeding the HMAC and hashing each part whose bytes are
-// final, so that encryption, the only serial step, is all that remains
-// on the caller's routine.
+// at a time, each laid out just before, while it is in cache. For large
+// streams a second routine follows the encryption, feeding the HMAC and
+// hashing each part whose bytes are final, so that encryption, the only
+// serial step, is all that remains on the caller's routine.
 func (r *Resource) seal(enc *identity.StreamEncrypter, prefix, payload []byte, mapHasher func(part, randomHash []byte) [MapHashLen]byte) {
 	size := len(r.Stream)
 	n := ceilDiv(size, r.SDU)
@@ -91,7 +75,6 @@ func (r *Resource) seal(enc *identity.StreamEncrypter, prefix, payload []byte, m
 		wg.Go(func() {
 			for final := range progress {
 				follow(final)
-				yield(size)
 			}
 		})
 	}
@@ -108,7 +91,6 @@ func (r *Resource) seal(enc *identity.StreamEncrypter, prefix, payload []byte, m
 		} else {
 			follow(pos)
 		}
-		yield(size)
 	}
 	if progress != nil {
 		close(progress)

@@ -397,8 +397,8 @@ func (r *Receiver) advance() {
 	r.amu.Unlock()
 }
 
-// The workers process workStep bytes at a time, hand their progress on
-// to the next stage after each step, and yield between steps.
+// The workers process workStep bytes at a time and hand their progress on
+// to the next stage after each step.
 
 // authPrefix authenticates the stream until it has caught up with target
 // and starts the decrypting worker on what it authenticated.
@@ -422,7 +422,6 @@ func (r *Receiver) authPrefix() {
 			go r.decryptPrefix()
 		}
 		r.amu.Unlock()
-		yield(len(r.stream))
 	}
 }
 
@@ -450,7 +449,6 @@ func (r *Receiver) decryptPrefix() {
 			}
 			r.amu.Unlock()
 		}
-		yield(len(r.stream))
 	}
 }
 
@@ -471,7 +469,6 @@ func (r *Receiver) hashPrefix() {
 		end = min(end, r.hashed+workStep)
 		r.ph.Write(r.stream[identity.TokenIVLen+r.hashed : identity.TokenIVLen+end])
 		r.hashed = end
-		yield(len(r.stream))
 	}
 }
 
