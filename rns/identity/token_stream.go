@@ -22,14 +22,11 @@ var ErrTokenIncomplete = errors.New("identity: token incomplete")
 // Bytes decrypted by Advance are not authenticated until Finish succeeds:
 // callers may hash them, but must not act on them before that.
 type StreamDecrypter struct {
-	size int // token length
-
-	mac    hash.Hash
-	macPos int // token bytes authenticated so far
-
 	block cipher.Block
+	mac   hash.Hash
 	cbc   cipher.BlockMode // nil until the IV is available
-	pos   int              // token bytes decrypted so far
+	size  int              // token length
+	pos   int              // token bytes authenticated and decrypted so far
 }
 
 // NewStreamDecrypter starts decrypting a token of size bytes. The errors
@@ -50,46 +47,23 @@ func (t *Token) NewStreamDecrypter(size int) (*StreamDecrypter, error) {
 // many plaintext bytes (still padded, not yet authenticated) are now at
 // token[TokenIVLen:]. A token of the wrong length is left alone.
 func (d *StreamDecrypter) Advance(token []byte, avail int) int {
-	return d.Decrypt(token, d.Authenticate(token, avail))
-}
-
-// Authenticate is the first half of Advance: it feeds the whole AES blocks
-// of token[:avail] not authenticated yet into the HMAC and returns how
-// many bytes of the token are authenticated. Authenticate and Decrypt may
-// run on two routines at once, as long as each value Authenticate returns
-// reaches Decrypt through a synchronizing operation (a mutex, say).
-func (d *StreamDecrypter) Authenticate(token []byte, avail int) int {
 	if len(token) != d.size {
-		return d.macPos
-	}
-	end := min(avail, d.size-sha256.Size)
-	if end > d.macPos {
-		// The IV is one block: positions stay block-aligned.
-		end = d.macPos + (end-d.macPos)&^(aes.BlockSize-1)
-		d.mac.Write(token[d.macPos:end])
-		d.macPos = end
-	}
-	return d.macPos
-}
-
-// Decrypt is the second half of Advance: it decrypts, in place, the whole
-// AES blocks of token[:authenticated] not decrypted yet, where
-// authenticated is a value Authenticate returned (the ciphertext must be
-// authenticated before it is overwritten), and returns Advance's result.
-func (d *StreamDecrypter) Decrypt(token []byte, authenticated int) int {
-	if len(token) != d.size {
-		return max(d.pos-TokenIVLen, 0)
+		return 0
 	}
 	if d.cbc == nil {
-		if authenticated < TokenIVLen {
+		if avail < TokenIVLen {
 			return 0
 		}
+		d.mac.Write(token[:TokenIVLen])
 		d.cbc = cipher.NewCBCDecrypter(d.block, token[:TokenIVLen])
 		d.pos = TokenIVLen
 	}
-	if end := min(authenticated, d.size-sha256.Size); end > d.pos {
-		end = d.pos + (end-d.pos)&^(aes.BlockSize-1)
-		// The CBC mode keeps the last ciphertext block for the next call.
+	end := min(avail, d.size-sha256.Size)
+	end = d.pos + (end-d.pos)&^(aes.BlockSize-1)
+	if end > d.pos {
+		// Authenticate the ciphertext before it is overwritten; the CBC
+		// mode keeps the last ciphertext block for the next call.
+		d.mac.Write(token[d.pos:end])
 		d.cbc.CryptBlocks(token[d.pos:end], token[d.pos:end])
 		d.pos = end
 	}
@@ -101,7 +75,7 @@ func (d *StreamDecrypter) Decrypt(token []byte, authenticated int) int {
 // [ErrTokenIncomplete] (wrong buffer), [ErrTokenHMAC] and [ErrPadding].
 func (d *StreamDecrypter) Finish(token []byte) ([]byte, error) {
 	d.Advance(token, len(token))
-	if len(token) != d.size || d.pos != d.size-sha256.Size || d.macPos != d.pos {
+	if len(token) != d.size || d.pos != d.size-sha256.Size {
 		return nil, ErrTokenIncomplete
 	}
 	var sum [sha256.Size]byte
@@ -112,10 +86,10 @@ func (d *StreamDecrypter) Finish(token []byte) ([]byte, error) {
 }
 
 // A StreamEncrypter encrypts a token in place a piece at a time, so that
-// encrypting a large message (a resource stream) can be interleaved with
-// other work instead of holding a processor for milliseconds, and its
-// HMAC computed on another routine while the encryption goes on. The
-// token is the one AppendEncrypt makes, byte for byte.
+// a large message (a resource stream) can be laid out, encrypted and
+// authenticated in steps that stay in cache, and its HMAC computed on
+// another routine while the encryption goes on. The token is the one
+// AppendEncrypt makes, byte for byte.
 type StreamEncrypter struct {
 	token []byte // IV, plaintext and padding, then room for the HMAC
 

@@ -108,37 +108,3 @@ func TestStreamEncrypter(t *testing.T) {
 		t.Errorf("wrong length: %v", err)
 	}
 }
-
-// TestStreamDecrypterSplit authenticates ahead of decryption, as a
-// pipeline of two routines does, and gets Decrypt's result.
-func TestStreamDecrypterSplit(t *testing.T) {
-	tok, err := identity.NewToken(testKey("stream", 64))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pt := make([]byte, 70001)
-	rand.Read(pt)
-	token, err := tok.Encrypt(nil, pt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := tok.NewStreamDecrypter(len(token))
-	if err != nil {
-		t.Fatal(err)
-	}
-	authed := 0
-	for avail := 0; avail < len(token); avail += 4099 {
-		a := d.Authenticate(token, avail)
-		if a < authed || a > avail || a%16 != 0 {
-			t.Fatalf("Authenticate(%d) = %d after %d", avail, a, authed)
-		}
-		if n := d.Decrypt(token, authed); n != max(authed-identity.TokenIVLen, 0) {
-			t.Fatalf("Decrypt(%d) = %d", authed, n)
-		}
-		authed = a
-	}
-	out, err := d.Finish(token)
-	if err != nil || !bytes.Equal(out, pt) {
-		t.Fatalf("%v, equal=%v", err, bytes.Equal(out, pt))
-	}
-}

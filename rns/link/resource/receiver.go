@@ -42,24 +42,23 @@ type Receiver struct {
 	ph     hash.Hash
 	hashed int
 
-	// For large streams that work runs on three worker routines, one
-	// per stage, each started when the stage before it made progress and
-	// ending when it has caught up: so that the routine filing parts only
-	// hashes and copies them, and so that what is left when the last part
-	// lands is shared by two cores. The first authenticates the stream up
-	// to target (dec's HMAC; authAsked), the second decrypts what is
-	// authenticated (dec's cipher; decAsked), the third hashes the
-	// plaintext (ph, hashed); each alone touches its own fields while it
-	// runs. amu guards target, authed, decrypted and the running flags.
-	// The workers touch only the stream's prefix below target; each reads
-	// only what the stage before it has finished.
-	amu                          sync.Mutex
-	aidle                        *sync.Cond // on amu; broadcast when a worker stops
-	target                       int        // stream bytes final and ready for the workers
-	authed                       int        // stream bytes authenticated
-	decrypted                    int        // plaintext bytes decrypted (padding included)
-	authAsked, decAsked          int
-	authing, decrypting, hashing bool
+	// For large streams that work runs on two worker routines, each
+	// started when there is work for it and ending when it has caught
+	// up: so that the routine filing parts only hashes and copies them,
+	// and so that what is left when the last part lands is shared by two
+	// cores. One authenticates and decrypts the stream up to target (dec,
+	// decAsked), a step at a time, each step decrypted right after it is
+	// authenticated, while it is in cache; the other hashes the plaintext
+	// the first has decrypted (ph, hashed). Each alone touches its own
+	// fields while it runs. amu guards target, decrypted and the running
+	// flags. The workers touch only the stream's prefix below target, the
+	// hasher only what is decrypted.
+	amu                 sync.Mutex
+	aidle               *sync.Cond // on amu; broadcast when a worker stops
+	target              int        // stream bytes final and ready for the workers
+	decrypted           int        // plaintext bytes decrypted (padding included)
+	decAsked            int        // stream bytes given to dec
+	decrypting, hashing bool
 
 	proof [2 * HashLen]byte
 
@@ -390,56 +389,29 @@ func (r *Receiver) advance() {
 	}
 	r.amu.Lock()
 	r.target = avail
-	if !r.authing {
-		r.authing = true
-		go r.authPrefix()
+	if !r.decrypting {
+		r.decrypting = true
+		go r.decryptPrefix()
 	}
 	r.amu.Unlock()
 }
 
-// The workers process workStep bytes at a time and hand their progress on
-// to the next stage after each step.
-
-// authPrefix authenticates the stream until it has caught up with target
-// and starts the decrypting worker on what it authenticated.
-func (r *Receiver) authPrefix() {
-	for {
-		r.amu.Lock()
-		t := r.target
-		if t <= r.authAsked {
-			r.authing = false
-			r.aidle.Broadcast()
-			r.amu.Unlock()
-			return
-		}
-		r.amu.Unlock()
-		r.authAsked = min(t, r.authAsked+workStep)
-		n := r.dec.Authenticate(r.stream, r.authAsked)
-		r.amu.Lock()
-		r.authed = n
-		if !r.decrypting {
-			r.decrypting = true
-			go r.decryptPrefix()
-		}
-		r.amu.Unlock()
-	}
-}
-
-// decryptPrefix decrypts the authenticated stream until it has caught up
-// with authPrefix and starts the hashing worker on the plaintext.
+// decryptPrefix authenticates and decrypts the stream, workStep bytes at
+// a time, until it has caught up with target, and starts the hashing
+// worker on the plaintext.
 func (r *Receiver) decryptPrefix() {
 	for {
 		r.amu.Lock()
-		a := r.authed
-		if a <= r.decAsked {
+		t := r.target
+		if t <= r.decAsked {
 			r.decrypting = false
 			r.aidle.Broadcast()
 			r.amu.Unlock()
 			return
 		}
 		r.amu.Unlock()
-		r.decAsked = min(a, r.decAsked+workStep)
-		n := r.dec.Decrypt(r.stream, r.decAsked)
+		r.decAsked = min(t, r.decAsked+workStep)
+		n := r.dec.Advance(r.stream, r.decAsked)
 		if r.ph != nil {
 			r.amu.Lock()
 			r.decrypted = n
@@ -478,7 +450,7 @@ func (r *Receiver) settle() {
 		return
 	}
 	r.amu.Lock()
-	for r.authing || r.decrypting || r.hashing {
+	for r.decrypting || r.hashing {
 		r.aidle.Wait()
 	}
 	r.amu.Unlock()
