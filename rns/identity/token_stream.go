@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"hash"
 )
 
@@ -82,4 +83,75 @@ func (d *StreamDecrypter) Finish(token []byte) ([]byte, error) {
 		return nil, ErrTokenHMAC
 	}
 	return UnpadPKCS7(token[TokenIVLen:d.pos])
+}
+
+// A StreamEncrypter encrypts a token in place a piece at a time, so that
+// a large message (a resource stream) can be laid out, encrypted and
+// authenticated in steps that stay in cache, and its HMAC computed on
+// another routine while the encryption goes on. The token is the one
+// AppendEncrypt makes, byte for byte.
+type StreamEncrypter struct {
+	token []byte // IV, plaintext and padding, then room for the HMAC
+
+	cbc cipher.BlockMode
+	pos int // token bytes final (IV and ciphertext)
+
+	mac    hash.Hash
+	macPos int // token bytes authenticated
+}
+
+// NewStreamEncrypter starts encrypting the n-byte plaintext at
+// token[TokenIVLen:TokenIVLen+n] under iv, in place. token must be
+// TokenLen(n) bytes long, or the error is [ErrTokenMisaligned];
+// NewStreamEncrypter writes the IV and the padding, and the plaintext may
+// be laid out later, as long as each byte is there before Encrypt reaches
+// it. The IV must be unpredictable, as for AppendEncrypt.
+func (t *Token) NewStreamEncrypter(token []byte, iv [TokenIVLen]byte, n int) (*StreamEncrypter, error) {
+	if n < 0 || len(token) != TokenLen(n) {
+		return nil, fmt.Errorf("%w: %d-byte token for %d bytes", ErrTokenMisaligned, len(token), n)
+	}
+	copy(token, iv[:])
+	padded := n&^(aes.BlockSize-1) + aes.BlockSize
+	body := token[TokenIVLen : TokenIVLen+padded]
+	for i := n; i < padded; i++ {
+		body[i] = byte(padded - n)
+	}
+	return &StreamEncrypter{
+		token: token,
+		cbc:   cipher.NewCBCEncrypter(t.block, iv[:]),
+		pos:   TokenIVLen,
+		mac:   hmac.New(sha256.New, t.macKey),
+	}, nil
+}
+
+// Encrypt encrypts the whole blocks of token[:upto] not encrypted yet and
+// returns how many bytes of the token are final: IV and ciphertext, never
+// the HMAC, which Finish adds.
+func (e *StreamEncrypter) Encrypt(upto int) int {
+	end := min(upto, len(e.token)-sha256.Size)
+	if end > e.pos {
+		end = e.pos + (end-e.pos)&^(aes.BlockSize-1)
+		e.cbc.CryptBlocks(e.token[e.pos:end], e.token[e.pos:end])
+		e.pos = end
+	}
+	return e.pos
+}
+
+// Authenticate feeds token[:final] into the HMAC, where final is a value
+// Encrypt returned. It may run on another routine than Encrypt, at the
+// same time, if the caller passes final from one to the other through a
+// synchronizing operation (a channel, say).
+func (e *StreamEncrypter) Authenticate(final int) {
+	if final > e.macPos {
+		e.mac.Write(e.token[e.macPos:final])
+		e.macPos = final
+	}
+}
+
+// Finish encrypts and authenticates what is left, writes the HMAC and
+// returns the token. Encrypt and Authenticate must have returned.
+func (e *StreamEncrypter) Finish() []byte {
+	e.Authenticate(e.Encrypt(len(e.token)))
+	e.mac.Sum(e.token[:e.pos])
+	return e.token
 }

@@ -63,3 +63,48 @@ func TestStreamDecrypter(t *testing.T) {
 		t.Errorf("wrong buffer: %v", err)
 	}
 }
+
+// TestStreamEncrypter encrypts in uneven steps, laying the plaintext out
+// just ahead of each step and authenticating every third, and checks the
+// token against AppendEncrypt's.
+func TestStreamEncrypter(t *testing.T) {
+	tok, err := identity.NewToken(testKey("stream", 64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	iv := [identity.TokenIVLen]byte{1, 2, 3}
+	for _, n := range []int{0, 1, 15, 16, 17, 1000, 65536, 100003} {
+		pt := make([]byte, n)
+		rand.Read(pt)
+		want := tok.AppendEncrypt(nil, iv, pt)
+		for _, step := range []int{1, 7, 16, 500, 8111, len(want)} {
+			buf := bytes.Repeat([]byte{0xee}, identity.TokenLen(n))
+			e, err := tok.NewStreamEncrypter(buf, iv, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			last, laid := 0, 0 // laid: plaintext bytes in place
+			for upto := 0; upto < len(buf); upto += step {
+				if to := min(upto-identity.TokenIVLen, n); to > laid {
+					copy(buf[identity.TokenIVLen+laid:], pt[laid:to])
+					laid = to
+				}
+				got := e.Encrypt(upto)
+				if got < last || got > max(upto, identity.TokenIVLen) {
+					t.Fatalf("n=%d step=%d: Encrypt(%d) = %d after %d", n, step, upto, got, last)
+				}
+				if upto%(3*step) == 0 {
+					e.Authenticate(got)
+				}
+				last = got
+			}
+			copy(buf[identity.TokenIVLen+laid:], pt[laid:])
+			if got := e.Finish(); !bytes.Equal(got, want) {
+				t.Fatalf("n=%d step=%d: token differs from AppendEncrypt's", n, step)
+			}
+		}
+	}
+	if _, err := tok.NewStreamEncrypter(make([]byte, 63), iv, 0); !errors.Is(err, identity.ErrTokenMisaligned) {
+		t.Errorf("wrong length: %v", err)
+	}
+}

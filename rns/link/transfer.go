@@ -3,6 +3,7 @@ package link
 import (
 	"bytes"
 	"context"
+	"crypto/aes"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mehr-net/mehr/rns/identity"
 	"github.com/mehr-net/mehr/rns/link/resource"
 	"github.com/mehr-net/mehr/rns/wire"
 )
@@ -223,7 +225,9 @@ type Transfer struct {
 	waitingNext     bool
 	nextDeadline    time.Time
 	receivedBytes   []byte
+	copying         sync.WaitGroup // the copy of a segment into receivedBytes; see collect
 	rxData          int            // data bytes received (all segments)
+	rxPooled        *streamBuf     // the current segment's stream buffer, from streamPool, or nil
 	sink            io.WriteCloser // streaming receiver, or nil
 	sinkClosed      bool
 }
@@ -500,6 +504,12 @@ func (t *Transfer) segmentParams(i int) (*resource.Params, error) {
 }
 
 func (t *Transfer) buildSegment(i int) (*resource.Resource, error) {
+	return t.buildSegmentIn(i, nil)
+}
+
+// buildSegmentIn builds segment i, with its stream in buf if buf is large
+// enough.
+func (t *Transfer) buildSegmentIn(i int, buf []byte) (*resource.Resource, error) {
 	data, meta, err := t.segmentData(i)
 	if err != nil {
 		return nil, err
@@ -509,7 +519,7 @@ func (t *Transfer) buildSegment(i int) (*resource.Resource, error) {
 		if p, err = t.segmentParams(i); err != nil {
 			return nil, err
 		}
-		p.Data, p.Metadata = data, meta
+		p.Data, p.Metadata, p.StreamBuf = data, meta, buf
 		var r *resource.Resource
 		r, err = resource.Build(p)
 		if err == nil {
@@ -525,6 +535,7 @@ func (t *Transfer) buildSegment(i int) (*resource.Resource, error) {
 // builtSegment is the outcome of a segment built ahead.
 type builtSegment struct {
 	r   *resource.Resource
+	buf *streamBuf // from streamPool, holding r's stream
 	err error
 }
 
@@ -547,9 +558,10 @@ func (t *Transfer) buildAhead(i int) <-chan builtSegment {
 			ch <- builtSegment{err: err}
 			return
 		}
-		p.Data, p.Metadata = data, meta
+		buf := streamPool.Get().(*streamBuf)
+		p.Data, p.Metadata, p.StreamBuf = data, meta, buf[:]
 		r, err := resource.Build(p)
-		ch <- builtSegment{r, err}
+		ch <- builtSegment{r, buf, err}
 	}()
 	return ch
 }
@@ -679,12 +691,16 @@ func (t *Transfer) runSender() {
 func (t *Transfer) sendSegment(i int, ahead <-chan builtSegment, timer *time.Timer) (next <-chan builtSegment, err error) {
 	l := t.l
 	var r *resource.Resource
+	var buf *streamBuf // r's stream buffer, recycled once r is proven
 	if ahead != nil {
 		b := <-ahead
-		r, err = b.r, b.err
+		r, buf, err = b.r, b.buf, b.err
 	}
 	if ahead == nil || errors.Is(err, resource.ErrCollision) {
-		r, err = t.buildSegment(i)
+		if buf == nil {
+			buf = streamPool.Get().(*streamBuf)
+		}
+		r, err = t.buildSegmentIn(i, buf[:])
 	}
 	if err != nil {
 		return nil, err
@@ -793,6 +809,10 @@ func (t *Transfer) sendSegment(i int, ahead <-chan builtSegment, timer *time.Tim
 			}
 		case wire.ContextResourcePRF:
 			if r.VerifyProof(ev.data) == nil {
+				// Nothing reads the stream once it is proven: every
+				// part went out synchronously.
+				t.res = nil
+				streamPool.Put(buf)
 				return next, nil
 			}
 		case wire.ContextResourceRCL:
@@ -1240,7 +1260,8 @@ func (l *Link) startIncoming(adv *resource.Advertisement, info ResourceInfo, rc 
 	l.mu.Lock()
 	key, mtu := l.key, l.mtu
 	l.mu.Unlock()
-	rcv, err := l.newReceiver(adv, key, mtu)
+	t := l.newTransfer(true)
+	rcv, err := l.newReceiver(adv, key, mtu, t.segmentBuffer(adv))
 	if err != nil {
 		l.cfg.Logf("link %s: resource: %v", l.id, err)
 		l.reject(adv.Hash)
@@ -1258,7 +1279,6 @@ func (l *Link) startIncoming(adv *resource.Advertisement, info ResourceInfo, rc 
 			return nil, err
 		}
 	}
-	t := l.newTransfer(true)
 	t.maxDecompressed = rc.MaxDecompressed
 	t.onProgress, t.onConcluded = rc.OnProgress, rc.OnConcluded
 	if reqConcluded != nil {
@@ -1345,6 +1365,7 @@ func (t *Transfer) receiverDeadline() time.Time {
 func (t *Transfer) runReceiver() {
 	defer t.l.res.wg.Done()
 	err := t.receive()
+	t.copying.Wait()
 	t.closeSink(err)
 	t.exit(err)
 }
@@ -1450,7 +1471,7 @@ func (t *Transfer) nextSegment(pt []byte) error {
 	l.mu.Lock()
 	key, mtu := l.key, l.mtu
 	l.mu.Unlock()
-	rcv, err := l.newReceiver(adv, key, mtu)
+	rcv, err := l.newReceiver(adv, key, mtu, t.segmentBuffer(adv))
 	if err != nil {
 		l.reject(adv.Hash)
 		return fmt.Errorf("%w: %w", ErrResourceCorrupt, err)
@@ -1574,6 +1595,9 @@ func (t *Transfer) assemble() error {
 		return fmt.Errorf("%w: more data than advertised", ErrResourceCorrupt)
 	}
 	t.rxData += len(data)
+	// The metadata must not alias the stream buffer, which goes back to
+	// the pool.
+	meta = bytes.Clone(meta)
 	if t.sink != nil {
 		// Written before the proof, so that the sender waits for a slow
 		// sink and a failing one cancels the transfer instead.
@@ -1586,6 +1610,7 @@ func (t *Transfer) assemble() error {
 			return fmt.Errorf("%w: sink: %w", ErrResourceCanceled, err)
 		}
 		data = nil
+		t.releaseSegment() // the sink has the data: a Writer keeps none
 	}
 	// Await the next segment before proving this one: the sender
 	// advertises it as soon as the proof arrives.
@@ -1600,7 +1625,7 @@ func (t *Transfer) assemble() error {
 		return err
 	}
 	if t.sink == nil {
-		t.receivedBytes = append(t.receivedBytes, data...)
+		t.collect(data)
 	}
 	t.mu.Lock()
 	if meta != nil {
@@ -1619,6 +1644,38 @@ func (t *Transfer) assemble() error {
 		t.rcv = nil
 	}
 	return nil
+}
+
+// collectAsyncMin is the smallest segment collect copies on a routine of
+// its own.
+const collectAsyncMin = 64 << 10
+
+// collect appends a segment's data, which aliases its stream buffer, to
+// receivedBytes and gives the buffer back to streamPool. The copy goes to
+// memory not touched before and page-faults, 0.3 ms or more per segment:
+// except for the last segment it runs on a routine of its own, so that
+// the transfer's routine takes the next advertisement and requests parts
+// at once (and the sender, which has the proof, is not kept waiting).
+// receivedBytes has room for the advertised size, which assemble checked
+// the data against, so segments copy to disjoint places; runReceiver
+// waits for the last copy.
+func (t *Transfer) collect(data []byte) {
+	n := len(t.receivedBytes)
+	t.receivedBytes = t.receivedBytes[:n+len(data)]
+	dst, buf := t.receivedBytes[n:], t.rxPooled
+	t.rxPooled = nil
+	copyOut := func() {
+		copy(dst, data)
+		if buf != nil {
+			streamPool.Put(buf)
+		}
+	}
+	t.copying.Wait() // the previous segment's, long done
+	if t.segment < t.segments && len(data) >= collectAsyncMin {
+		t.copying.Go(copyOut)
+	} else {
+		copyOut()
+	}
 }
 
 // BuildResource builds, without advertising or sending anything, the
@@ -1652,10 +1709,48 @@ func (l *Link) BuildResource(data []byte, opts ResourceOptions, mtu int) (r *res
 	return r, t.segments, err
 }
 
-// newReceiver starts a receiver for adv with the window the link's last
-// incoming segment ended with.
-func (l *Link) newReceiver(adv *resource.Advertisement, key []byte, mtu int) (*resource.Receiver, error) {
-	rcv, err := resource.NewReceiver(adv, key, mtu)
+// streamCap is the largest stream of a segment: the token of a full
+// segment's prefix and data.
+const streamCap = identity.TokenOverhead + resource.PrefixLen + resource.MaxEfficientSize + aes.BlockSize
+
+// streamBuf is a segment's stream buffer.
+type streamBuf [streamCap]byte
+
+// streamPool recycles segment stream buffers: the sender's once a segment
+// is proven, the receiver's once its data was copied out or written to the
+// sink. Reusing them saves allocating, zeroing and faulting in a
+// megabyte per segment at each end, which the memory bounds do not see
+// (the pool empties over GC cycles).
+var streamPool = sync.Pool{New: func() any { return new(streamBuf) }}
+
+// segmentBuffer returns a buffer from streamPool for the receiver of the
+// segment adv describes to assemble its stream in, or nil for one of the
+// receiver's own when the stream is larger than a segment's can be.
+func (t *Transfer) segmentBuffer(adv *resource.Advertisement) []byte {
+	t.rxPooled = nil
+	if adv.TransferSize > streamCap {
+		return nil
+	}
+	t.rxPooled = streamPool.Get().(*streamBuf)
+	return t.rxPooled[:adv.TransferSize]
+}
+
+// releaseSegment returns the stream buffer of an assembled segment, whose
+// data (which aliases it) has been consumed, to streamPool. A segment that
+// failed keeps its buffer: a routine of its receiver may still be writing
+// to it.
+func (t *Transfer) releaseSegment() {
+	if t.rxPooled != nil {
+		streamPool.Put(t.rxPooled)
+		t.rxPooled = nil
+	}
+}
+
+// newReceiver starts a receiver for adv, assembling its stream in buf (see
+// resource.NewReceiverBuffer; nil for a buffer of its own), with the window
+// the link's last incoming segment ended with.
+func (l *Link) newReceiver(adv *resource.Advertisement, key []byte, mtu int, buf []byte) (*resource.Receiver, error) {
+	rcv, err := resource.NewReceiverBuffer(adv, key, mtu, buf)
 	if err != nil {
 		return nil, err
 	}
@@ -1719,7 +1814,7 @@ func (l *Link) NewResourceReceiver(adv *resource.Advertisement, mtu int) (*resou
 	if mtu <= 0 {
 		mtu = lmtu
 	}
-	return l.newReceiver(adv, key, mtu)
+	return l.newReceiver(adv, key, mtu, nil)
 }
 
 // RequestResourceParts sends rcv's next part request (RESOURCE_REQ) on the

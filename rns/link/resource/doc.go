@@ -39,7 +39,9 @@
 // [DecodeAdvertisement] parses and validates an advertisement plaintext,
 // which is untrusted input: it never panics and reports problems with the
 // sentinel errors of this package. [NewReceiver] starts a transfer from it,
-// deriving the part count from the transfer size. [Receiver.AppendRequest]
+// deriving the part count from the transfer size ([NewReceiverBuffer]
+// assembles the stream in a buffer the caller supplies, as
+// [Params].StreamBuf lets Build reuse one). [Receiver.AppendRequest]
 // builds part requests for up to a window of parts after the last
 // consecutive one, [Receiver.AcceptPart] files parts by their map hash
 // within that window (growing the window when a request was answered in

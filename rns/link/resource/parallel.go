@@ -3,20 +3,20 @@ package resource
 import (
 	"crypto/sha256"
 	"hash"
-	"runtime"
 	"sync"
+
+	"github.com/mehr-net/mehr/rns/identity"
 )
 
 // parallelMin is the smallest input worth splitting over several routines.
 const parallelMin = 64 << 10
 
-// workers returns how many routines should share n bytes of work.
-func workers(n int) int {
-	if n < parallelMin {
-		return 1
-	}
-	return max(1, min(runtime.GOMAXPROCS(0), n/(parallelMin/2)))
-}
+// workStep is how much of a stream a stage of the pipelines that build
+// and verify streams processes before it hands it on to the next stage:
+// small enough for the stages to overlap and to stay in cache, large
+// enough that handing over costs little. 16 KB steps measured 4 % slower
+// and 256 KB steps 9 % slower than 64 KB on BenchmarkResourceThroughput.
+const workStep = 64 << 10
 
 // hashAndProof returns SHA-256(data || salt) and SHA-256(data || that
 // hash), hashing data once: the resource hash and its proof share the
@@ -43,32 +43,59 @@ func finishHashAndProof(d hash.Hash, salt []byte) (h, proof [HashLen]byte) {
 	return h, proof
 }
 
-// buildHashmap fills r.Hashmap with the map hashes of every part, sharing
-// the work between routines for large resources.
-func (r *Resource) buildHashmap(n int, mapHasher func(part, randomHash []byte) [MapHashLen]byte) {
+// seal lays prefix and payload out in r.Stream (the token enc encrypts
+// in place), encrypts it and fills r.Hashmap. It encrypts workStep bytes
+// at a time, each laid out just before, while it is in cache. For large
+// streams a second routine follows the encryption, feeding the HMAC and
+// hashing each part whose bytes are final, so that encryption, the only
+// serial step, is all that remains on the caller's routine.
+func (r *Resource) seal(enc *identity.StreamEncrypter, prefix, payload []byte, mapHasher func(part, randomHash []byte) [MapHashLen]byte) {
+	size := len(r.Stream)
+	n := ceilDiv(size, r.SDU)
 	r.Hashmap = make([]byte, n*MapHashLen)
-	w := workers(len(r.Stream))
-	per := ceilDiv(n, w)
-	fill := func(lo, hi int) {
-		var hs hasher
-		for i := lo; i < hi; i++ {
+	var hs hasher
+	mapped := 0 // parts hashed
+	// follow authenticates and maps the stream up to final bytes.
+	follow := func(final int) {
+		enc.Authenticate(final)
+		for ; mapped < n && min((mapped+1)*r.SDU, size) <= final; mapped++ {
 			var m [MapHashLen]byte
 			if mapHasher != nil {
-				m = mapHasher(r.Part(i), r.RandomHash[:])
+				m = mapHasher(r.Part(mapped), r.RandomHash[:])
 			} else {
-				m = hs.mapHash(r.Part(i), r.RandomHash[:])
+				m = hs.mapHash(r.Part(mapped), r.RandomHash[:])
 			}
-			copy(r.Hashmap[i*MapHashLen:], m[:])
+			copy(r.Hashmap[mapped*MapHashLen:], m[:])
 		}
 	}
-	if w == 1 {
-		fill(0, n)
-		return
-	}
+	var progress chan int
 	var wg sync.WaitGroup
-	for lo := per; lo < n; lo += per {
-		wg.Go(func() { fill(lo, min(lo+per, n)) })
+	if size >= parallelMin {
+		progress = make(chan int, 16)
+		wg.Go(func() {
+			for final := range progress {
+				follow(final)
+			}
+		})
 	}
-	fill(0, min(per, n))
-	wg.Wait()
+	plain := r.Stream[identity.TokenIVLen : identity.TokenIVLen+len(prefix)+len(payload)]
+	laid := copy(plain, prefix)
+	for pos := 0; pos < size-identity.TokenMACLen; {
+		if to := min(pos+workStep-identity.TokenIVLen, len(plain)); to > laid {
+			copy(plain[laid:to], payload[laid-len(prefix):])
+			laid = to
+		}
+		pos = enc.Encrypt(pos + workStep)
+		if progress != nil {
+			progress <- pos
+		} else {
+			follow(pos)
+		}
+	}
+	if progress != nil {
+		close(progress)
+		wg.Wait()
+	}
+	enc.Finish()
+	follow(size) // the parts that hold the HMAC
 }

@@ -42,15 +42,23 @@ type Receiver struct {
 	ph     hash.Hash
 	hashed int
 
-	// For large streams that work runs on a worker routine, started when
-	// the prefix grows and ending when it has caught up, so that the
-	// routine filing parts only hashes and copies them. amu guards target
-	// and working; the worker alone touches dec, ph, hashed and the
-	// prefix of stream below target until it stops.
-	amu     sync.Mutex
-	aidle   *sync.Cond // on amu; broadcast when the worker stops
-	target  int        // stream bytes final and ready for the worker
-	working bool
+	// For large streams that work runs on two worker routines, each
+	// started when there is work for it and ending when it has caught
+	// up: so that the routine filing parts only hashes and copies them,
+	// and so that what is left when the last part lands is shared by two
+	// cores. One authenticates and decrypts the stream up to target (dec,
+	// decAsked), a step at a time, each step decrypted right after it is
+	// authenticated, while it is in cache; the other hashes the plaintext
+	// the first has decrypted (ph, hashed). Each alone touches its own
+	// fields while it runs. amu guards target, decrypted and the running
+	// flags. The workers touch only the stream's prefix below target, the
+	// hasher only what is decrypted.
+	amu                 sync.Mutex
+	aidle               *sync.Cond // on amu; broadcast when a worker stops
+	target              int        // stream bytes final and ready for the workers
+	decrypted           int        // plaintext bytes decrypted (padding included)
+	decAsked            int        // stream bytes given to dec
+	decrypting, hashing bool
 
 	proof [2 * HashLen]byte
 
@@ -61,6 +69,18 @@ type Receiver struct {
 // the given Token key and MTU. The advertised number of parts must match
 // the transfer size at this link's SDU.
 func NewReceiver(adv *Advertisement, key []byte, mtu int) (*Receiver, error) {
+	return NewReceiverBuffer(adv, key, mtu, nil)
+}
+
+// NewReceiverBuffer is NewReceiver assembling the stream in buf, which must
+// be exactly adv.TransferSize bytes long, instead of in a buffer of its
+// own (a buf of another length is not used). buf's contents do not
+// matter. The stream is decrypted in place, so the data and metadata
+// Assemble returns for an uncompressed resource alias buf: a caller that
+// places buf where the data should end up saves copying it. The receiver
+// owns buf until Assemble returns; after a failure or Cancel a routine of
+// the receiver may still be writing it, so it must not be reused.
+func NewReceiverBuffer(adv *Advertisement, key []byte, mtu int, buf []byte) (*Receiver, error) {
 	sdu, err := SDU(mtu)
 	if err != nil {
 		return nil, err
@@ -85,9 +105,12 @@ func NewReceiver(adv *Advertisement, key []byte, mtu int) (*Receiver, error) {
 		status:  StatusTransferring,
 		hashmap: make([]byte, n*MapHashLen),
 		known:   make([]bool, n),
-		stream:  make([]byte, adv.TransferSize),
+		stream:  buf,
 		have:    make([]bool, n),
 		win:     newWindow(),
+	}
+	if len(r.stream) != adv.TransferSize {
+		r.stream = make([]byte, adv.TransferSize)
 	}
 	r.adv.Parts = n
 	r.adv.Hashmap = nil
@@ -366,38 +389,68 @@ func (r *Receiver) advance() {
 	}
 	r.amu.Lock()
 	r.target = avail
-	if !r.working {
-		r.working = true
-		go r.work()
+	if !r.decrypting {
+		r.decrypting = true
+		go r.decryptPrefix()
 	}
 	r.amu.Unlock()
 }
 
-// work processes the prefix until it has caught up with target.
-func (r *Receiver) work() {
-	done := 0
+// decryptPrefix authenticates and decrypts the stream, workStep bytes at
+// a time, until it has caught up with target, and starts the hashing
+// worker on the plaintext.
+func (r *Receiver) decryptPrefix() {
 	for {
 		r.amu.Lock()
 		t := r.target
-		if t <= done {
-			r.working = false
+		if t <= r.decAsked {
+			r.decrypting = false
 			r.aidle.Broadcast()
 			r.amu.Unlock()
 			return
 		}
 		r.amu.Unlock()
-		r.process(t)
-		done = t
+		r.decAsked = min(t, r.decAsked+workStep)
+		n := r.dec.Advance(r.stream, r.decAsked)
+		if r.ph != nil {
+			r.amu.Lock()
+			r.decrypted = n
+			if !r.hashing {
+				r.hashing = true
+				go r.hashPrefix()
+			}
+			r.amu.Unlock()
+		}
 	}
 }
 
-// settle waits until the worker, if any, has stopped.
+// hashPrefix hashes the decrypted plaintext until it has caught up with the
+// decrypting worker. The last decrypted block may hold padding: it is
+// left for Assemble.
+func (r *Receiver) hashPrefix() {
+	for {
+		r.amu.Lock()
+		end := r.decrypted - aes.BlockSize
+		if end <= r.hashed {
+			r.hashing = false
+			r.aidle.Broadcast()
+			r.amu.Unlock()
+			return
+		}
+		r.amu.Unlock()
+		end = min(end, r.hashed+workStep)
+		r.ph.Write(r.stream[identity.TokenIVLen+r.hashed : identity.TokenIVLen+end])
+		r.hashed = end
+	}
+}
+
+// settle waits until the workers, if any, have stopped.
 func (r *Receiver) settle() {
 	if r.aidle == nil {
 		return
 	}
 	r.amu.Lock()
-	for r.working {
+	for r.decrypting || r.hashing {
 		r.aidle.Wait()
 	}
 	r.amu.Unlock()

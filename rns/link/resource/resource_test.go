@@ -334,3 +334,60 @@ func TestWrongKey(t *testing.T) {
 		t.Error("proof after a failed assembly")
 	}
 }
+
+// TestBuffers: Build writes the stream into a large enough StreamBuf and
+// NewReceiverBuffer assembles in the buffer it is given, so that
+// uncompressed data is decrypted where it lies; the bytes are those of the
+// unbuffered calls.
+func TestBuffers(t *testing.T) {
+	data := randomData(7, 100<<10)
+	want, err := resource.Build(testParams(data, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := testParams(data, false)
+	p.StreamBuf = bytes.Repeat([]byte{0xee}, 200<<10)[:0]
+	r, err := resource.Build(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &r.Stream[0] != &p.StreamBuf[:1][0] || !bytes.Equal(r.Stream, want.Stream) {
+		t.Fatal("stream not built in StreamBuf, or differs")
+	}
+	p = testParams(data, false)
+	p.StreamBuf = make([]byte, 10)
+	if r, err := resource.Build(p); err != nil || !bytes.Equal(r.Stream, want.Stream) {
+		t.Fatalf("small StreamBuf: %v", err)
+	}
+
+	plain, err := r.Advertisement().Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	adv, err := resource.DecodeAdvertisement(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{adv.TransferSize, adv.TransferSize - 1, adv.TransferSize + 1} {
+		buf := bytes.Repeat([]byte{0x55}, n)
+		recv, err := resource.NewReceiverBuffer(adv, testKey, 500, buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range r.NumParts() {
+			if err := recv.PutPart(i, r.Part(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, _, err := recv.Assemble()
+		if err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("buffer of %d: %v", n, err)
+		}
+		if inPlace := &got[0] == &buf[resource.PrefixLen+16]; inPlace != (n == adv.TransferSize) {
+			t.Fatalf("buffer of %d: data in it %v", n, inPlace)
+		}
+		if err := r.VerifyProof(recv.Proof()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -50,6 +50,12 @@ type Params struct {
 	RequestID  []byte
 	IsResponse bool
 
+	// StreamBuf, if its capacity suffices, holds the encrypted stream
+	// (Resource.Stream aliases it) instead of a new buffer, so that a
+	// sender can reuse one buffer for segment after segment. Its contents
+	// do not matter. Data and Metadata must not overlap it.
+	StreamBuf []byte
+
 	// MapHasher, if not nil, computes the map hashes in place of MapHash.
 	// It is a test seam (to force the collisions Build must refuse, say)
 	// and may be called from several routines at once.
@@ -154,13 +160,19 @@ func Build(p *Params) (*Resource, error) {
 	} else {
 		r.Hash, r.ExpectedProof = hashAndProof(data, r.RandomHash[:])
 	}
-	// Encrypt in place: the plaintext is laid out where AppendEncrypt
-	// moves it, after the IV, so the stream needs one buffer.
-	buf := make([]byte, identity.TokenLen(PrefixLen+len(payload)))
-	plain := buf[identity.TokenIVLen : identity.TokenIVLen+PrefixLen+len(payload)]
-	copy(plain, p.Prefix[:])
-	copy(plain[PrefixLen:], payload)
-	r.Stream = tok.AppendEncrypt(buf[:0], p.IV, plain)
+	size := identity.TokenLen(PrefixLen + len(payload))
+	buf := p.StreamBuf
+	if cap(buf) < size {
+		buf = make([]byte, size)
+	}
+	buf = buf[:size]
+	enc, err := tok.NewStreamEncrypter(buf, p.IV, PrefixLen+len(payload))
+	if err != nil { // unreachable: buf has the token's length
+		wg.Wait()
+		return nil, err
+	}
+	r.Stream = buf
+	r.seal(enc, p.Prefix[:], payload, p.MapHasher)
 	wg.Wait()
 
 	r.OriginalHash = r.Hash
@@ -171,9 +183,8 @@ func Build(p *Params) (*Resource, error) {
 		copy(r.OriginalHash[:], p.OriginalHash)
 	}
 
-	n := ceilDiv(len(r.Stream), sdu)
+	n := r.NumParts()
 	r.sent = make([]bool, n)
-	r.buildHashmap(n, p.MapHasher)
 	for i := range n {
 		v := binary.BigEndian.Uint32(r.Hashmap[i*MapHashLen:])
 		for j := max(0, i-CollisionGuardSize); j < i; j++ {
