@@ -10,6 +10,7 @@ import (
 	"github.com/mehr-net/mehr/mehr/ext"
 	"github.com/mehr-net/mehr/mehr/pathcost"
 	"github.com/mehr-net/mehr/mehr/route"
+	"github.com/mehr-net/mehr/rns/dest"
 	"github.com/mehr-net/mehr/rns/identity"
 	"github.com/mehr-net/mehr/rns/link"
 	"github.com/mehr-net/mehr/rns/transport"
@@ -70,12 +71,16 @@ type neighbours struct {
 	closed  bool
 	ctx     context.Context
 	cancel  context.CancelFunc
+	// known holds every neighbour ever linked, for failure rounds: the
+	// value is its mehr.node destination, which names it as the next
+	// hop of its own announces.
+	known map[wire.Hash]wire.Hash
 }
 
 func newNeighbours(r *Router) *neighbours {
 	n := &neighbours{r: r, links: map[wire.Hash]*link.Link{}, byLink: map[*link.Link]wire.Hash{},
 		dialing: map[wire.Hash]bool{}, notes: map[noteKey]route.Annotation{}, heard: map[noteKey]heard{},
-		due: map[wire.Hash]struct{}{}, sent: map[wire.Hash]route.Entry{}}
+		due: map[wire.Hash]struct{}{}, sent: map[wire.Hash]route.Entry{}, known: map[wire.Hash]wire.Hash{}}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	t := r.node.Transport()
 	n.ln = link.NewListener(t, r.node.Identity(), r.dest.Hash(), link.Config{
@@ -85,6 +90,8 @@ func newNeighbours(r *Router) *neighbours {
 		OnClosed:     n.linkClosed,
 	})
 	r.dest.SetLinkRequestHandler(func(p *transport.Packet) { _, _ = n.ln.HandleRequest(p) })
+	r.wg.Add(1)
+	go n.routineRounds(r.cfg.Round)
 	return n
 }
 
@@ -141,6 +148,7 @@ func (n *neighbours) dial(nb wire.Hash, id *identity.Identity, dst wire.Hash) {
 		defer l.Close()
 	} else if err == nil {
 		n.links[nb], n.byLink[l] = l, nb
+		n.knowLocked(nb)
 	}
 	n.mu.Unlock()
 	if err != nil {
@@ -161,6 +169,7 @@ func (n *neighbours) identified(l *link.Link, who *identity.Identity) {
 		return
 	}
 	n.links[nb], n.byLink[l] = l, nb
+	n.knowLocked(nb)
 	n.mu.Unlock()
 	n.r.cfg.Logf("routing: neighbour link from %s up", nb)
 	n.announceAll()
@@ -365,6 +374,72 @@ func (n *neighbours) unannotated(a *route.Announce, e *ext.Extension) {
 		clear(n.heard)
 	}
 	n.heard[noteKey{a.NextHop.Transport, a.Destination}] = heard{a: *a, e: *e}
+}
+
+// knowLocked adds nb to the neighbours whose links failure rounds watch.
+func (n *neighbours) knowLocked(nb wire.Hash) {
+	if _, ok := n.known[nb]; ok || len(n.known) >= maxKnown {
+		return
+	}
+	d, err := dest.Hash(&nb, AppName, Aspect)
+	if err == nil {
+		n.known[nb] = d
+	}
+}
+
+// maxKnown bounds the neighbours failure rounds track.
+const maxKnown = 4096
+
+// routineRounds runs the neighbour failure rounds: every round a
+// neighbour whose link is down misses one, so that its entries turn
+// stale after route.MissedStale rounds and go after route.MissedEvict;
+// one whose link is up is seen.
+func (n *neighbours) routineRounds(every time.Duration) {
+	defer n.r.wg.Done()
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	missed := map[wire.Hash]int{}
+	for {
+		select {
+		case <-n.ctx.Done():
+			return
+		case <-tick.C:
+		}
+		n.mu.Lock()
+		up := map[wire.Hash]bool{}
+		names := map[wire.Hash]wire.Hash{} // next-hop name → neighbour
+		for nb, d := range n.known {
+			up[nb] = n.links[nb] != nil
+			names[nb], names[d] = nb, nb
+		}
+		n.mu.Unlock()
+		hops := map[route.NextHop]wire.Hash{}
+		for _, e := range n.r.table.All(nil) {
+			if nb, ok := names[e.NextHop.Transport]; ok {
+				hops[e.NextHop] = nb
+			}
+		}
+		for nh, nb := range hops {
+			if up[nb] {
+				n.r.table.MarkSeen(nh)
+			} else {
+				n.r.table.MarkMissed(nh)
+			}
+		}
+		for nb, u := range up {
+			if u {
+				delete(missed, nb)
+				continue
+			}
+			if missed[nb]++; missed[nb] > route.MissedEvict {
+				// Its entries are gone; forget it until it links again.
+				delete(missed, nb)
+				n.mu.Lock()
+				delete(n.known, nb)
+				n.mu.Unlock()
+			}
+		}
+	}
 }
 
 func (n *neighbours) close() {

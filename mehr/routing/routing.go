@@ -45,6 +45,10 @@ const (
 // 30-minute refresh.
 const DefaultInterval = 30 * time.Minute
 
+// DefaultRound is the neighbour failure round: the spec's 60-second
+// gossip round.
+const DefaultRound = time.Minute
+
 // DefaultCheck is how often the announce routine looks for the spec's
 // other triggers (an interface change, a cost change over 25 %).
 const DefaultCheck = 10 * time.Second
@@ -85,6 +89,10 @@ type Config struct {
 	// annotations when Annotation is nil; paths through relays are then
 	// priced as unknown.
 	NoNeighbourLinks bool
+	// Round is the neighbour failure round: a neighbour whose link is
+	// down misses one each round (3: its entries stale, 10: evicted); 0
+	// means DefaultRound, the spec's gossip round.
+	Round time.Duration
 	// Table configures the routing table.
 	Table route.Config
 	// StateDir keeps the Lamport counter; empty keeps it in memory only
@@ -127,6 +135,9 @@ func New(n *rns.Node, cfg Config) (*Router, error) {
 	}
 	if cfg.Check <= 0 {
 		cfg.Check = DefaultCheck
+	}
+	if cfg.Round <= 0 {
+		cfg.Round = DefaultRound
 	}
 	if cfg.Logf == nil {
 		cfg.Logf = func(string, ...any) {}

@@ -373,3 +373,53 @@ func TestAnnotationsOverNeighbourLinks(t *testing.T) {
 		t.Errorf("hops %d and %d, want 2", cheap.Hops, fast.Hops)
 	}
 }
+
+// TestNeighbourFailureRounds: when a neighbour's link goes down, its
+// entries turn stale after 3 failure rounds and are evicted after 10.
+func TestNeighbourFailureRounds(t *testing.T) {
+	t.Cleanup(testutil.LeakCheck(t))
+	a, b := node(t, false), node(t, false)
+	join(t, a, b, 1_000_000)
+	cfg := routing.Config{Interval: -1, Round: 30 * time.Millisecond}
+	ra, err := routing.New(a, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ra.Close()
+	rb, err := routing.New(b, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*routing.Router{ra, rb} {
+		if err := r.Announce(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bh := rb.Destination().Hash()
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	state := func() (route.State, bool) {
+		es := ra.Table().Lookup(bh, nil)
+		if len(es) == 0 {
+			return 0, false
+		}
+		return es[0].State, true
+	}
+	waitFor("the neighbour link", func() bool { return ra.Neighbours() == 1 && rb.Neighbours() == 1 })
+	time.Sleep(100 * time.Millisecond) // a few rounds with the link up
+	if st, ok := state(); !ok || st != route.Fresh {
+		t.Fatalf("entry for B: %v %v, want fresh", st, ok)
+	}
+	rb.Close() // B's router goes away, and its end of the link with it
+	waitFor("the link to drop", func() bool { return ra.Neighbours() == 0 })
+	waitFor("the entry to turn stale", func() bool { st, ok := state(); return ok && st == route.Stale })
+	waitFor("the entry to be evicted", func() bool { _, ok := state(); return !ok })
+}
