@@ -166,10 +166,7 @@ func plot(rs results, ns []int, out string) error {
 		}
 		return os.WriteFile(filepath.Join(out, name), b.Bytes(), 0o644)
 	}
-	largest := ns[len(ns)-1]
-	for _, n := range ns {
-		largest = max(largest, n)
-	}
+	largest := slices.Max(ns)
 
 	// Hop count against N, with log² N scaled to the smallest run.
 	hops := &svgplot.Chart{Title: "Hop count (mean, whiskers p95)", XLabel: "nodes", YLabel: "hops", LogX: true, LogY: true, Height: 480}

@@ -451,14 +451,7 @@ func (t *Table) Lookup(h wire.Hash, out []Entry) []Entry {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	if d := t.dests[h]; d != nil {
-		for _, e := range d.entries {
-			if e.gone(ns) {
-				continue
-			}
-			x := e.Entry
-			x.State = e.state(ns)
-			out = append(out, x)
-		}
+		out = d.appendLive(out, ns)
 	}
 	return out
 }
@@ -470,14 +463,21 @@ func (t *Table) All(out []Entry) []Entry {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	for _, d := range t.dests {
-		for _, e := range d.entries {
-			if e.gone(ns) {
-				continue
-			}
-			x := e.Entry
-			x.State = e.state(ns)
-			out = append(out, x)
+		out = d.appendLive(out, ns)
+	}
+	return out
+}
+
+// appendLive appends d's entries that are not gone at ns, with their
+// state.
+func (d *dest) appendLive(out []Entry, ns int64) []Entry {
+	for _, e := range d.entries {
+		if e.gone(ns) {
+			continue
 		}
+		x := e.Entry
+		x.State = e.state(ns)
+		out = append(out, x)
 	}
 	return out
 }

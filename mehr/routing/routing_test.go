@@ -29,6 +29,22 @@ func node(t *testing.T, transportOn bool) *rns.Node {
 	return n
 }
 
+// routers starts a router with cfg on each node, closed when the test
+// ends (before the nodes).
+func routers(t *testing.T, cfg routing.Config, ns ...*rns.Node) []*routing.Router {
+	t.Helper()
+	var rs []*routing.Router
+	for _, n := range ns {
+		r, err := routing.New(n, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(r.Close)
+		rs = append(rs, r)
+	}
+	return rs
+}
+
 var joins int // names interfaces apart
 
 func join(t *testing.T, a, b *rns.Node, bitrate int64) {
@@ -157,7 +173,7 @@ func TestMultipathWithAnnotations(t *testing.T) {
 		wire.Hash(b.Identity().Hash()): {Cost: 1, Latency: 200 * time.Millisecond, Bandwidth: 1_000_000, MTU: 500},
 		wire.Hash(c.Identity().Hash()): {Cost: 100, Latency: 2 * time.Millisecond, Bandwidth: 1_000_000, MTU: 500},
 	}
-	routers := map[wire.Hash]*routing.Router{}
+	byID := map[wire.Hash]*routing.Router{}
 	cfg := routing.Config{Interval: -1,
 		LastHop: func(_ *transport.Iface, nb wire.Hash) pathcost.Hop {
 			if h, ok := price[nb]; ok {
@@ -166,24 +182,16 @@ func TestMultipathWithAnnotations(t *testing.T) {
 			return pathcost.Hop{Cost: 1000, Latency: time.Second, Bandwidth: 1000, MTU: 500}
 		},
 		Annotation: func(_ *transport.Iface, nb, dst wire.Hash, rh [route.RandomHashLen]byte) (route.Annotation, bool) {
-			r := routers[nb]
+			r := byID[nb]
 			if r == nil {
 				return route.Annotation{}, false
 			}
 			return r.Annotation(wire.Hash(d.Identity().Hash()), dst, rh)
 		},
 	}
-	var rs []*routing.Router
-	for _, n := range []*rns.Node{a, b, c, d} {
-		r, err := routing.New(n, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Close()
-		rs = append(rs, r)
-	}
+	rs := routers(t, cfg, a, b, c, d)
 	for k, n := range []*rns.Node{a, b, c, d} {
-		routers[wire.Hash(n.Identity().Hash())] = rs[k]
+		byID[wire.Hash(n.Identity().Hash())] = rs[k]
 	}
 	// The map is complete before any announce is heard.
 	if err := rs[0].Announce(); err != nil {
@@ -319,15 +327,7 @@ func TestAnnotationsOverNeighbourLinks(t *testing.T) {
 	cfg := routing.Config{Interval: -1, LastHop: func(_ *transport.Iface, nb wire.Hash) pathcost.Hop {
 		return price[ids[nb]]
 	}}
-	var rs []*routing.Router
-	for _, n := range []*rns.Node{a, b, c, d} {
-		r, err := routing.New(n, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Close()
-		rs = append(rs, r)
-	}
+	rs := routers(t, cfg, a, b, c, d)
 	// Everyone announces once, so neighbours find each other: A–B, A–C,
 	// B–D and C–D are neighbours.
 	for _, r := range rs {

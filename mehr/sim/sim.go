@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"container/heap"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -144,10 +143,8 @@ func Run(cfg Config) (*Result, error) {
 	}
 	end := start + int64(cfg.Window) + int64(cfg.Settle)
 	s.run(end)
-	for s.q.Len() > 0 { // still moving at the cap
-		res.Cut++
-		heap.Pop(&s.q)
-	}
+	res.Cut = s.q.Len() // still moving at the cap
+	s.q = nil
 	res.RunTime = time.Since(wall) - res.BuildTime
 	res.Events = s.events
 	res.SimTime = time.Duration(s.now - start)
@@ -276,13 +273,8 @@ func distOf(v []float64) Dist {
 	for _, x := range v {
 		sum += x
 	}
-	q := func(p float64) float64 { return v[min(len(v)-1, int(math.Ceil(p*float64(len(v))))-1+boolInt(p == 0))] }
+	// The nearest-rank percentile: the smallest value with at least p of
+	// the sample at or below it.
+	q := func(p float64) float64 { return v[max(0, int(math.Ceil(p*float64(len(v))))-1)] }
 	return Dist{N: len(v), Mean: sum / float64(len(v)), P50: q(0.5), P95: q(0.95), Max: v[len(v)-1], Min: v[0]}
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
