@@ -74,13 +74,15 @@ type neighbours struct {
 	// known holds every neighbour ever linked, for failure rounds: the
 	// value is its mehr.node destination, which names it as the next
 	// hop of its own announces.
-	known map[wire.Hash]wire.Hash
+	known  map[wire.Hash]wire.Hash
+	byDest map[wire.Hash]wire.Hash // known, the other way round
 }
 
 func newNeighbours(r *Router) *neighbours {
 	n := &neighbours{r: r, links: map[wire.Hash]*link.Link{}, byLink: map[*link.Link]wire.Hash{},
 		dialing: map[wire.Hash]bool{}, notes: map[noteKey]route.Annotation{}, heard: map[noteKey]heard{},
-		due: map[wire.Hash]struct{}{}, sent: map[wire.Hash]route.Entry{}, known: map[wire.Hash]wire.Hash{}}
+		due: map[wire.Hash]struct{}{}, sent: map[wire.Hash]route.Entry{}, known: map[wire.Hash]wire.Hash{},
+		byDest: map[wire.Hash]wire.Hash{}}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	t := r.node.Transport()
 	n.ln = link.NewListener(t, r.node.Identity(), r.dest.Hash(), link.Config{
@@ -109,11 +111,20 @@ func (n *neighbours) count() int {
 // direct handles a Mehr announce heard straight from the announcing node:
 // a neighbour. The node with the smaller transport ID opens the link.
 func (n *neighbours) direct(c *transport.AnnounceCopy) {
+	// A neighbour already linked is recognised by its destination, without
+	// recalling and parsing its identity again for every announce.
+	n.mu.Lock()
+	nb, ok := n.byDest[c.Destination]
+	linked := ok && (n.links[nb] != nil || n.dialing[nb])
+	n.mu.Unlock()
+	if linked {
+		return
+	}
 	id, _, ok := n.r.node.Transport().Recall(c.Destination)
 	if !ok {
 		return
 	}
-	nb := wire.Hash(id.Hash())
+	nb = wire.Hash(id.Hash())
 	self := n.r.node.Transport().ID()
 	if bytes.Compare(self[:], nb[:]) >= 0 {
 		return // the neighbour opens it
@@ -383,7 +394,7 @@ func (n *neighbours) knowLocked(nb wire.Hash) {
 	}
 	d, err := dest.Hash(&nb, AppName, Aspect)
 	if err == nil {
-		n.known[nb] = d
+		n.known[nb], n.byDest[d] = d, nb
 	}
 }
 
@@ -435,6 +446,7 @@ func (n *neighbours) routineRounds(every time.Duration) {
 				// Its entries are gone; forget it until it links again.
 				delete(missed, nb)
 				n.mu.Lock()
+				delete(n.byDest, n.known[nb])
 				delete(n.known, nb)
 				n.mu.Unlock()
 			}
