@@ -11,6 +11,8 @@ import (
 	"hash"
 	"io"
 	"sync"
+
+	"github.com/mehr-net/mehr/internal/aescbc"
 )
 
 // A Token encrypts and authenticates messages under one symmetric key, in
@@ -22,7 +24,8 @@ import (
 // timestamp. Make Tokens with [NewToken]; the zero Token is not usable. A
 // Token is safe for concurrent use.
 type Token struct {
-	block  cipher.Block // AES-128 or AES-256, key schedule expanded once
+	block  cipher.Block      // AES-128 or AES-256, key schedule expanded once
+	dec    *aescbc.Decrypter // the same key, decrypting eight blocks at a time
 	macKey []byte
 
 	// scratch pools per-operation state so that encrypting and decrypting
@@ -34,9 +37,9 @@ type Token struct {
 
 // tokenScratch is the mutable state of one token operation.
 type tokenScratch struct {
-	mac       hash.Hash // HMAC-SHA256 keyed with the token's signing key
-	sum       [sha256.Size]byte
-	prev, cur [aes.BlockSize]byte
+	mac  hash.Hash // HMAC-SHA256 keyed with the token's signing key
+	sum  [sha256.Size]byte
+	prev [aes.BlockSize]byte
 }
 
 // NewToken returns a Token for key. A 64-byte key selects AES-256-CBC, with
@@ -57,7 +60,11 @@ func NewToken(key []byte) (*Token, error) {
 	if err != nil { // unreachable: the AES key is 16 or 32 bytes
 		return nil, fmt.Errorf("identity: token cipher: %w", err)
 	}
-	t := &Token{block: block, macKey: append([]byte(nil), key[:macLen]...)}
+	dec, err := aescbc.NewDecrypter(key[macLen:])
+	if err != nil { // unreachable, as above
+		return nil, fmt.Errorf("identity: token cipher: %w", err)
+	}
+	t := &Token{block: block, dec: dec, macKey: append([]byte(nil), key[:macLen]...)}
 	t.scratch.New = func() any {
 		return &tokenScratch{mac: hmac.New(sha256.New, t.macKey)}
 	}
@@ -170,16 +177,10 @@ func (t *Token) AppendDecrypt(dst, token []byte) ([]byte, error) {
 	}
 
 	ret, out := sliceForAppend(dst, n)
-	// Each ciphertext block is copied out before its plaintext is written,
+	// aescbc reads each ciphertext block before its plaintext is written,
 	// so out may start at or before the ciphertext (in-place decryption).
-	copy(s.prev[:], token[:TokenIVLen])
-	for off := 0; off < n; off += aes.BlockSize {
-		copy(s.cur[:], ciphertext[off:off+aes.BlockSize])
-		p := out[off : off+aes.BlockSize]
-		t.block.Decrypt(p, s.cur[:])
-		subtle.XORBytes(p, p, s.prev[:])
-		s.prev = s.cur
-	}
+	s.prev = [aes.BlockSize]byte(token[:TokenIVLen])
+	t.dec.CryptBlocks(&s.prev, out[:n], ciphertext)
 	m, err := unpaddedLen(out)
 	if err != nil {
 		return dst, err

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+
+	"github.com/mehr-net/mehr/internal/aescbc"
 )
 
 // ErrTokenIncomplete reports a StreamDecrypter finished before the whole
@@ -22,11 +24,11 @@ var ErrTokenIncomplete = errors.New("identity: token incomplete")
 // Bytes decrypted by Advance are not authenticated until Finish succeeds:
 // callers may hash them, but must not act on them before that.
 type StreamDecrypter struct {
-	block cipher.Block
-	mac   hash.Hash
-	cbc   cipher.BlockMode // nil until the IV is available
-	size  int              // token length
-	pos   int              // token bytes authenticated and decrypted so far
+	dec  *aescbc.Decrypter
+	mac  hash.Hash
+	prev [aes.BlockSize]byte // the ciphertext block before token[pos:]
+	size int                 // token length
+	pos  int                 // token bytes authenticated and decrypted so far; 0 until the IV is read
 }
 
 // NewStreamDecrypter starts decrypting a token of size bytes. The errors
@@ -38,7 +40,7 @@ func (t *Token) NewStreamDecrypter(size int) (*StreamDecrypter, error) {
 	if (size-TokenOverhead)%aes.BlockSize != 0 {
 		return nil, ErrTokenMisaligned
 	}
-	return &StreamDecrypter{block: t.block, mac: hmac.New(sha256.New, t.macKey), size: size}, nil
+	return &StreamDecrypter{dec: t.dec, mac: hmac.New(sha256.New, t.macKey), size: size}, nil
 }
 
 // Advance authenticates and decrypts, in place, the whole AES blocks of
@@ -50,21 +52,21 @@ func (d *StreamDecrypter) Advance(token []byte, avail int) int {
 	if len(token) != d.size {
 		return 0
 	}
-	if d.cbc == nil {
+	if d.pos == 0 {
 		if avail < TokenIVLen {
 			return 0
 		}
 		d.mac.Write(token[:TokenIVLen])
-		d.cbc = cipher.NewCBCDecrypter(d.block, token[:TokenIVLen])
+		d.prev = [aes.BlockSize]byte(token[:TokenIVLen])
 		d.pos = TokenIVLen
 	}
 	end := min(avail, d.size-sha256.Size)
 	end = d.pos + (end-d.pos)&^(aes.BlockSize-1)
 	if end > d.pos {
-		// Authenticate the ciphertext before it is overwritten; the CBC
-		// mode keeps the last ciphertext block for the next call.
+		// Authenticate the ciphertext before it is overwritten; prev
+		// keeps the last ciphertext block for the next call.
 		d.mac.Write(token[d.pos:end])
-		d.cbc.CryptBlocks(token[d.pos:end], token[d.pos:end])
+		d.dec.CryptBlocks(&d.prev, token[d.pos:end], token[d.pos:end])
 		d.pos = end
 	}
 	return d.pos - TokenIVLen
