@@ -63,3 +63,37 @@ func BenchmarkKISSDecode(b *testing.B) {
 		}
 	}
 }
+
+// The resource part size at the 8192-byte link MTU, where HDLC framing is
+// a per-byte cost of the relay path.
+func benchPayload8K() []byte {
+	r := rand.New(rand.NewPCG(1, 2))
+	p := make([]byte, 8192)
+	for i := range p {
+		p[i] = byte(r.Uint32())
+	}
+	return p
+}
+
+func BenchmarkAppendHDLC8K(b *testing.B) {
+	p := benchPayload8K()
+	buf := make([]byte, 0, 2*len(p)+2)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(p)))
+	for b.Loop() {
+		buf = framing.AppendHDLC(buf[:0], p)
+	}
+}
+
+func BenchmarkHDLCDecode8K(b *testing.B) {
+	p := benchPayload8K()
+	frame := framing.AppendHDLC(nil, p)
+	var d framing.HDLCDecoder
+	b.ReportAllocs()
+	b.SetBytes(int64(len(p)))
+	for b.Loop() {
+		if _, f, _ := d.Decode(frame); len(f) != len(p) {
+			b.Fatal("no frame")
+		}
+	}
+}

@@ -8,7 +8,8 @@
 # the 8192-byte MTU TCP links use).
 #
 # mehr: the Go benchmarks BenchmarkResourceThroughput and
-# BenchmarkLinkPackets (rns/link/bench_test.go), 16 MB resources, every
+# BenchmarkLinkPackets (rns/link/bench_test.go), 16 MB resources (ten per
+# figure, 160 MB, so that warming up weighs little), every
 # node a full transport in one process. Python: reference_link.sh, each
 # node its own process, MB-sized resources.
 #
@@ -24,7 +25,7 @@ trap 'rm -rf "$out"' EXIT
 
 echo "== mehr (go test -bench, $(go version | awk '{print $3}'))"
 (cd "$root" && go test -run='^$' -bench='BenchmarkTokenEncryptMDU8192' -count=3 ./rns/identity/) | grep '^Benchmark' | tee "$out/token.txt"
-(cd "$root" && go test -run='^$' -bench='BenchmarkResourceThroughput' -benchtime=3x -count=3 -timeout=20m ./rns/link/) | grep '^Benchmark' | tee "$out/resource.txt"
+(cd "$root" && go test -run='^$' -bench='BenchmarkResourceThroughput' -benchtime=10x -count=3 -timeout=20m ./rns/link/) | grep '^Benchmark' | tee "$out/resource.txt"
 (cd "$root" && go test -run='^$' -bench='BenchmarkLinkPackets' -benchtime=300000x -count=3 -timeout=20m ./rns/link/) | grep '^Benchmark' | tee "$out/packets.txt"
 
 echo "== Python reference, direct"
