@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sync"
 
 	"github.com/dsnet/compress/bzip2"
@@ -112,14 +113,27 @@ func Decompress(data []byte, limit int) ([]byte, error) {
 		limit = 0
 	}
 	r := io.LimitReader(stdbzip2.NewReader(bytes.NewReader(data)), int64(limit)+1)
-	var out bytes.Buffer
-	out.Grow(min(limit+1, 64<<10))
-	n, err := out.ReadFrom(r)
-	if err != nil {
-		return nil, fmt.Errorf("%w: bzip2: %v", ErrCorrupt, err)
+	// Room for a whole segment at once: a segment decompresses to at
+	// most MaxEfficientSize, and growing a buffer from small by doubling
+	// cost four times that in copies and garbage. Larger outputs (a
+	// single-segment resource may claim up to its limit) grow as they
+	// come, so a claimed size alone never reserves memory.
+	out := make([]byte, 0, min(limit, MaxEfficientSize)+1)
+	for {
+		if len(out) == cap(out) {
+			out = slices.Grow(out, len(out))
+		}
+		n, err := r.Read(out[len(out):cap(out)])
+		out = out[:len(out)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: bzip2: %v", ErrCorrupt, err)
+		}
 	}
-	if n > int64(limit) {
+	if len(out) > limit {
 		return nil, fmt.Errorf("%w: decompressed data over %d bytes", ErrTooLarge, limit)
 	}
-	return out.Bytes(), nil
+	return out, nil
 }
