@@ -35,11 +35,13 @@ func NewDecrypter(key []byte) (*Decrypter, error) {
 	return d, nil
 }
 
-// CryptBlocks decrypts src into dst, which must be the same length, a
-// whole number of blocks, and either the same memory as src or not
-// overlapping it. iv is the ciphertext block before src (the IV for the
-// first call); CryptBlocks leaves in it the last block of src, ready for
-// the call that decrypts what follows.
+// CryptBlocks decrypts src, a whole number of blocks, into the start of
+// dst. dst may be src, start anywhere before it, or not overlap it: each
+// ciphertext block is read before any output at or after it is written
+// (so a token can be decrypted in place over its own IV). iv is the
+// ciphertext block before src (the IV for the first call); CryptBlocks
+// leaves in it the last block of src, ready for the call that decrypts
+// what follows.
 func (d *Decrypter) CryptBlocks(iv *[BlockSize]byte, dst, src []byte) {
 	if len(src)%BlockSize != 0 {
 		panic("aescbc: input not full blocks")

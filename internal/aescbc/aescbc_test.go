@@ -57,6 +57,17 @@ func TestMatchesStandardLibrary(t *testing.T) {
 			if !bytes.Equal(buf, want) {
 				t.Fatalf("key %d, %d blocks: in-place output differs", keyLen, n)
 			}
+
+			// Over the block before the ciphertext, as a token is
+			// decrypted over its IV, and 5 bytes before it.
+			for _, back := range []int{BlockSize, 5} {
+				buf := append(make([]byte, back), src...)
+				copy(c[:], iv)
+				d.CryptBlocks(&c, buf[:len(src)], buf[back:])
+				if !bytes.Equal(buf[:len(src)], want) {
+					t.Fatalf("key %d, %d blocks: output %d bytes before the input differs", keyLen, n, back)
+				}
+			}
 		}
 	}
 }
