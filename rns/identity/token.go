@@ -12,7 +12,7 @@ import (
 	"io"
 	"sync"
 
-	"github.com/mehr-net/mehr/internal/aescbc"
+	"github.com/mehr-net/mehr/rns/identity/internal/aescbc"
 )
 
 // A Token encrypts and authenticates messages under one symmetric key, in

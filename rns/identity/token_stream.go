@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"hash"
 
-	"github.com/mehr-net/mehr/internal/aescbc"
+	"github.com/mehr-net/mehr/rns/identity/internal/aescbc"
 )
 
 // ErrTokenIncomplete reports a StreamDecrypter finished before the whole
