@@ -345,7 +345,7 @@ func TestKISSCommands(t *testing.T) {
 }
 
 func TestAllocs(t *testing.T) {
-	payload := benchPayload()
+	payload := benchPayload(500)
 	hdlc := framing.AppendHDLC(nil, payload)
 	kiss := framing.AppendKISS(nil, framing.KISSCmdData, payload)
 	buf := make([]byte, 0, 2*len(payload)+3)
