@@ -5,18 +5,35 @@
 // One AES-256 key-schedule step (FIPS 197, 5.2) with AES-NI, after the
 // Intel white paper "Intel Advanced Encryption Standard (AES) New
 // Instructions Set": X2 holds AESKEYGENASSIST of the other half, PSHUFD
-// picks the word to use, and the shifts xor each word of X1 into the
+// picks the word to use, and the shifts xor each word of k into the
 // words after it.
 #define STEP(sel, k) \
-	PSHUFD $sel, X2, X2 \
-	MOVOU  k, X4 \
-	PSLLO  $4, X4 \
-	PXOR   X4, k \
-	PSLLO  $4, X4 \
-	PXOR   X4, k \
-	PSLLO  $4, X4 \
-	PXOR   X4, k \
+	PSHUFD $sel, X2, X2; \
+	MOVOU  k, X4; \
+	PSLLO  $4, X4; \
+	PXOR   X4, k; \
+	PSLLO  $4, X4; \
+	PXOR   X4, k; \
+	PSLLO  $4, X4; \
+	PXOR   X4, k; \
 	PXOR   X2, k
+
+// EXPAND writes the next two round keys, at off and off+16 of BX: X1
+// from X3 with round constant rcon, then X3 from the new X1.
+#define EXPAND(rcon, off) \
+	AESKEYGENASSIST $rcon, X3, X2; \
+	STEP(0xff, X1); \
+	MOVOU X1, off(BX); \
+	AESKEYGENASSIST $0x00, X1, X2; \
+	STEP(0xaa, X3); \
+	MOVOU X3, off+16(BX)
+
+// INVERT writes the decryption round key at to of CX: InvMixColumns of
+// the encryption round key at from of BX.
+#define INVERT(from, to) \
+	MOVOU  from(BX), X0; \
+	AESIMC X0, X0; \
+	MOVOU  X0, to(CX)
 
 // func expandKey256(key, enc, dec *byte)
 TEXT ·expandKey256(SB), NOSPLIT, $0-24
@@ -27,99 +44,62 @@ TEXT ·expandKey256(SB), NOSPLIT, $0-24
 	MOVOU 16(AX), X3
 	MOVOU X1, (BX)
 	MOVOU X3, 16(BX)
-	AESKEYGENASSIST $0x01, X3, X2
-	STEP(0xff, X1)
-	MOVOU X1, 32(BX)
-	AESKEYGENASSIST $0x00, X1, X2
-	STEP(0xaa, X3)
-	MOVOU X3, 48(BX)
-	AESKEYGENASSIST $0x02, X3, X2
-	STEP(0xff, X1)
-	MOVOU X1, 64(BX)
-	AESKEYGENASSIST $0x00, X1, X2
-	STEP(0xaa, X3)
-	MOVOU X3, 80(BX)
-	AESKEYGENASSIST $0x04, X3, X2
-	STEP(0xff, X1)
-	MOVOU X1, 96(BX)
-	AESKEYGENASSIST $0x00, X1, X2
-	STEP(0xaa, X3)
-	MOVOU X3, 112(BX)
-	AESKEYGENASSIST $0x08, X3, X2
-	STEP(0xff, X1)
-	MOVOU X1, 128(BX)
-	AESKEYGENASSIST $0x00, X1, X2
-	STEP(0xaa, X3)
-	MOVOU X3, 144(BX)
-	AESKEYGENASSIST $0x10, X3, X2
-	STEP(0xff, X1)
-	MOVOU X1, 160(BX)
-	AESKEYGENASSIST $0x00, X1, X2
-	STEP(0xaa, X3)
-	MOVOU X3, 176(BX)
-	AESKEYGENASSIST $0x20, X3, X2
-	STEP(0xff, X1)
-	MOVOU X1, 192(BX)
-	AESKEYGENASSIST $0x00, X1, X2
-	STEP(0xaa, X3)
-	MOVOU X3, 208(BX)
+	EXPAND(0x01, 32)
+	EXPAND(0x02, 64)
+	EXPAND(0x04, 96)
+	EXPAND(0x08, 128)
+	EXPAND(0x10, 160)
+	EXPAND(0x20, 192)
 	AESKEYGENASSIST $0x40, X3, X2
 	STEP(0xff, X1)
 	MOVOU X1, 224(BX)
+
 	// Decryption keys: the encryption keys in reverse, with
 	// InvMixColumns on all but the first and last (the equivalent
 	// inverse cipher, FIPS 197 5.3.5).
 	MOVOU 224(BX), X0
 	MOVOU X0, (CX)
-	MOVOU 208(BX), X0
-	AESIMC X0, X0
-	MOVOU X0, 16(CX)
-	MOVOU 192(BX), X0
-	AESIMC X0, X0
-	MOVOU X0, 32(CX)
-	MOVOU 176(BX), X0
-	AESIMC X0, X0
-	MOVOU X0, 48(CX)
-	MOVOU 160(BX), X0
-	AESIMC X0, X0
-	MOVOU X0, 64(CX)
-	MOVOU 144(BX), X0
-	AESIMC X0, X0
-	MOVOU X0, 80(CX)
-	MOVOU 128(BX), X0
-	AESIMC X0, X0
-	MOVOU X0, 96(CX)
-	MOVOU 112(BX), X0
-	AESIMC X0, X0
-	MOVOU X0, 112(CX)
-	MOVOU 96(BX), X0
-	AESIMC X0, X0
-	MOVOU X0, 128(CX)
-	MOVOU 80(BX), X0
-	AESIMC X0, X0
-	MOVOU X0, 144(CX)
-	MOVOU 64(BX), X0
-	AESIMC X0, X0
-	MOVOU X0, 160(CX)
-	MOVOU 48(BX), X0
-	AESIMC X0, X0
-	MOVOU X0, 176(CX)
-	MOVOU 32(BX), X0
-	AESIMC X0, X0
-	MOVOU X0, 192(CX)
-	MOVOU 16(BX), X0
-	AESIMC X0, X0
-	MOVOU X0, 208(CX)
+	INVERT(208, 16)
+	INVERT(192, 32)
+	INVERT(176, 48)
+	INVERT(160, 64)
+	INVERT(144, 80)
+	INVERT(128, 96)
+	INVERT(112, 112)
+	INVERT(96, 128)
+	INVERT(80, 144)
+	INVERT(64, 160)
+	INVERT(48, 176)
+	INVERT(32, 192)
+	INVERT(16, 208)
 	MOVOU (BX), X0
 	MOVOU X0, 224(CX)
 	RET
+
+// ROUND8 runs one decryption round, with the round key at off of AX, on
+// the eight blocks in X0-X7.
+#define ROUND8(off) \
+	MOVOU  off(AX), X8; \
+	AESDEC X8, X0; \
+	AESDEC X8, X1; \
+	AESDEC X8, X2; \
+	AESDEC X8, X3; \
+	AESDEC X8, X4; \
+	AESDEC X8, X5; \
+	AESDEC X8, X6; \
+	AESDEC X8, X7
+
+// ROUND1 runs one decryption round on the block in X0.
+#define ROUND1(off) \
+	MOVOU  off(AX), X8; \
+	AESDEC X8, X0
 
 // func cbcDecrypt256(dec *byte, iv *[16]byte, dst, src *byte, n int)
 //
 // X14 carries the ciphertext block before the ones being decrypted.
 // Eight blocks go through the rounds together; their ciphertext is read
 // again from src for the chaining xor before any output is stored, so
-// dst may be src.
+// dst may be src or start before it.
 TEXT ·cbcDecrypt256(SB), NOSPLIT, $0-40
 	MOVQ  dec+0(FP), AX
 	MOVQ  iv+8(FP), BX
@@ -148,123 +128,19 @@ loop8:
 	PXOR  X8, X5
 	PXOR  X8, X6
 	PXOR  X8, X7
-	MOVOU 16(AX), X8
-	AESDEC X8, X0
-	AESDEC X8, X1
-	AESDEC X8, X2
-	AESDEC X8, X3
-	AESDEC X8, X4
-	AESDEC X8, X5
-	AESDEC X8, X6
-	AESDEC X8, X7
-	MOVOU 32(AX), X8
-	AESDEC X8, X0
-	AESDEC X8, X1
-	AESDEC X8, X2
-	AESDEC X8, X3
-	AESDEC X8, X4
-	AESDEC X8, X5
-	AESDEC X8, X6
-	AESDEC X8, X7
-	MOVOU 48(AX), X8
-	AESDEC X8, X0
-	AESDEC X8, X1
-	AESDEC X8, X2
-	AESDEC X8, X3
-	AESDEC X8, X4
-	AESDEC X8, X5
-	AESDEC X8, X6
-	AESDEC X8, X7
-	MOVOU 64(AX), X8
-	AESDEC X8, X0
-	AESDEC X8, X1
-	AESDEC X8, X2
-	AESDEC X8, X3
-	AESDEC X8, X4
-	AESDEC X8, X5
-	AESDEC X8, X6
-	AESDEC X8, X7
-	MOVOU 80(AX), X8
-	AESDEC X8, X0
-	AESDEC X8, X1
-	AESDEC X8, X2
-	AESDEC X8, X3
-	AESDEC X8, X4
-	AESDEC X8, X5
-	AESDEC X8, X6
-	AESDEC X8, X7
-	MOVOU 96(AX), X8
-	AESDEC X8, X0
-	AESDEC X8, X1
-	AESDEC X8, X2
-	AESDEC X8, X3
-	AESDEC X8, X4
-	AESDEC X8, X5
-	AESDEC X8, X6
-	AESDEC X8, X7
-	MOVOU 112(AX), X8
-	AESDEC X8, X0
-	AESDEC X8, X1
-	AESDEC X8, X2
-	AESDEC X8, X3
-	AESDEC X8, X4
-	AESDEC X8, X5
-	AESDEC X8, X6
-	AESDEC X8, X7
-	MOVOU 128(AX), X8
-	AESDEC X8, X0
-	AESDEC X8, X1
-	AESDEC X8, X2
-	AESDEC X8, X3
-	AESDEC X8, X4
-	AESDEC X8, X5
-	AESDEC X8, X6
-	AESDEC X8, X7
-	MOVOU 144(AX), X8
-	AESDEC X8, X0
-	AESDEC X8, X1
-	AESDEC X8, X2
-	AESDEC X8, X3
-	AESDEC X8, X4
-	AESDEC X8, X5
-	AESDEC X8, X6
-	AESDEC X8, X7
-	MOVOU 160(AX), X8
-	AESDEC X8, X0
-	AESDEC X8, X1
-	AESDEC X8, X2
-	AESDEC X8, X3
-	AESDEC X8, X4
-	AESDEC X8, X5
-	AESDEC X8, X6
-	AESDEC X8, X7
-	MOVOU 176(AX), X8
-	AESDEC X8, X0
-	AESDEC X8, X1
-	AESDEC X8, X2
-	AESDEC X8, X3
-	AESDEC X8, X4
-	AESDEC X8, X5
-	AESDEC X8, X6
-	AESDEC X8, X7
-	MOVOU 192(AX), X8
-	AESDEC X8, X0
-	AESDEC X8, X1
-	AESDEC X8, X2
-	AESDEC X8, X3
-	AESDEC X8, X4
-	AESDEC X8, X5
-	AESDEC X8, X6
-	AESDEC X8, X7
-	MOVOU 208(AX), X8
-	AESDEC X8, X0
-	AESDEC X8, X1
-	AESDEC X8, X2
-	AESDEC X8, X3
-	AESDEC X8, X4
-	AESDEC X8, X5
-	AESDEC X8, X6
-	AESDEC X8, X7
+	ROUND8(16)
+	ROUND8(32)
+	ROUND8(48)
+	ROUND8(64)
+	ROUND8(80)
+	ROUND8(96)
+	ROUND8(112)
+	ROUND8(128)
+	ROUND8(144)
+	ROUND8(160)
+	ROUND8(176)
+	ROUND8(192)
+	ROUND8(208)
 	MOVOU 224(AX), X8
 	AESDECLAST X8, X0
 	AESDECLAST X8, X1
@@ -311,32 +187,19 @@ single:
 	MOVOU X0, X9
 	MOVOU (AX), X8
 	PXOR  X8, X0
-	MOVOU 16(AX), X8
-	AESDEC X8, X0
-	MOVOU 32(AX), X8
-	AESDEC X8, X0
-	MOVOU 48(AX), X8
-	AESDEC X8, X0
-	MOVOU 64(AX), X8
-	AESDEC X8, X0
-	MOVOU 80(AX), X8
-	AESDEC X8, X0
-	MOVOU 96(AX), X8
-	AESDEC X8, X0
-	MOVOU 112(AX), X8
-	AESDEC X8, X0
-	MOVOU 128(AX), X8
-	AESDEC X8, X0
-	MOVOU 144(AX), X8
-	AESDEC X8, X0
-	MOVOU 160(AX), X8
-	AESDEC X8, X0
-	MOVOU 176(AX), X8
-	AESDEC X8, X0
-	MOVOU 192(AX), X8
-	AESDEC X8, X0
-	MOVOU 208(AX), X8
-	AESDEC X8, X0
+	ROUND1(16)
+	ROUND1(32)
+	ROUND1(48)
+	ROUND1(64)
+	ROUND1(80)
+	ROUND1(96)
+	ROUND1(112)
+	ROUND1(128)
+	ROUND1(144)
+	ROUND1(160)
+	ROUND1(176)
+	ROUND1(192)
+	ROUND1(208)
 	MOVOU 224(AX), X8
 	AESDECLAST X8, X0
 	PXOR  X14, X0
