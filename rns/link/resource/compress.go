@@ -125,15 +125,14 @@ func Decompress(data []byte, limit int) ([]byte, error) {
 		}
 		n, err := r.Read(out[len(out):cap(out)])
 		out = out[:len(out)+n]
+		if len(out) > limit {
+			return nil, fmt.Errorf("%w: decompressed data over %d bytes", ErrTooLarge, limit)
+		}
 		if err == io.EOF {
-			break
+			return out, nil
 		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: bzip2: %v", ErrCorrupt, err)
 		}
 	}
-	if len(out) > limit {
-		return nil, fmt.Errorf("%w: decompressed data over %d bytes", ErrTooLarge, limit)
-	}
-	return out, nil
 }
