@@ -20,31 +20,51 @@ func benchPayload(n int) []byte {
 	return p
 }
 
+// benchPayloads is 4 MB of random data cut into packets of n bytes. The
+// HDLC benchmarks go through them in turn: the same packet every time
+// lets the branch predictor learn where its special bytes are, which
+// makes framing look twice as fast as it is on traffic.
+func benchPayloads(n int) [][]byte {
+	all := benchPayload(4 << 20)
+	var ps [][]byte
+	for len(all) >= n {
+		ps = append(ps, all[:n])
+		all = all[n:]
+	}
+	return ps
+}
+
 func BenchmarkAppendHDLC(b *testing.B)   { benchAppendHDLC(b, 500) }
 func BenchmarkAppendHDLC8K(b *testing.B) { benchAppendHDLC(b, 8192) }
 func BenchmarkHDLCDecode(b *testing.B)   { benchHDLCDecode(b, 500) }
 func BenchmarkHDLCDecode8K(b *testing.B) { benchHDLCDecode(b, 8192) }
 
 func benchAppendHDLC(b *testing.B, n int) {
-	p := benchPayload(n)
-	buf := make([]byte, 0, 2*len(p)+2)
+	ps := benchPayloads(n)
+	buf := make([]byte, 0, 2*n+2)
 	b.ReportAllocs()
-	b.SetBytes(int64(len(p)))
+	b.SetBytes(int64(n))
+	i := 0
 	for b.Loop() {
-		buf = framing.AppendHDLC(buf[:0], p)
+		buf = framing.AppendHDLC(buf[:0], ps[i])
+		i = (i + 1) % len(ps)
 	}
 }
 
 func benchHDLCDecode(b *testing.B, n int) {
-	p := benchPayload(n)
-	frame := framing.AppendHDLC(nil, p)
+	var frames [][]byte
+	for _, p := range benchPayloads(n) {
+		frames = append(frames, framing.AppendHDLC(nil, p))
+	}
 	var d framing.HDLCDecoder
 	b.ReportAllocs()
-	b.SetBytes(int64(len(p)))
+	b.SetBytes(int64(n))
+	i := 0
 	for b.Loop() {
-		if _, f, _ := d.Decode(frame); len(f) != len(p) {
+		if _, f, _ := d.Decode(frames[i]); len(f) != n {
 			b.Fatal("no frame")
 		}
+		i = (i + 1) % len(frames)
 	}
 }
 

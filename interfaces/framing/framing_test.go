@@ -3,6 +3,8 @@ package framing_test
 import (
 	"bytes"
 	"errors"
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/mehr-net/mehr/interfaces/framing"
@@ -387,4 +389,55 @@ func TestAllocs(t *testing.T) {
 			}
 		})
 	})
+}
+
+// TestHDLCDense runs streams thick with flags, escapes and the bytes that
+// follow escapes, in long and short pieces, through the decoder and the
+// escaper, against the reference model: the vector code handles most of
+// every run of 16 bytes or more and must hand each case it does not decode
+// on its own to the byte-wise code at the right place.
+func TestHDLCDense(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 11))
+	alphabet := []byte{0x7d, 0x7e, 0x5d, 0x5e, 0x00, 0xff}
+	for iter := range 3000 {
+		n := r.IntN(400)
+		data := make([]byte, n)
+		density := r.IntN(64) + 1 // a special byte every ~density bytes
+		for i := range data {
+			if r.IntN(density) == 0 {
+				data[i] = alphabet[r.IntN(len(alphabet))]
+			} else {
+				data[i] = byte(r.Uint32())
+				if data[i] == 0x7d || data[i] == 0x7e {
+					data[i] = 0
+				}
+			}
+		}
+		sizes := []byte{byte(r.IntN(256)), byte(r.IntN(20)), byte(r.IntN(256))}
+		maxFrame := framing.DefaultMaxFrame
+		if iter%3 == 0 {
+			maxFrame = r.IntN(300) + 1
+		}
+		want, wantDropped := refHDLC(data, 1, maxFrame)
+		d := framing.HDLCDecoder{MaxFrame: maxFrame}
+		var got [][]byte
+		var dropped []int
+		for _, c := range chunked(data, sizes) {
+			for len(c) > 0 {
+				k, frame, err := d.Decode(c)
+				c = c[k:]
+				if err != nil {
+					dropped = append(dropped, d.DroppedLen())
+				}
+				if frame != nil {
+					got = append(got, bytes.Clone(frame))
+				}
+			}
+		}
+		if !equalFrames(got, want) || !slices.Equal(dropped, wantDropped) {
+			t.Fatalf("stream %x (pieces %v, max %d): frames %x dropped %v, reference model %x %v",
+				data, sizes, maxFrame, got, dropped, want, wantDropped)
+		}
+		checkEscape(t, data)
+	}
 }

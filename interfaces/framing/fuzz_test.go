@@ -64,14 +64,34 @@ func refHDLC(stream []byte, minFrame, maxFrame int) (frames [][]byte, dropped []
 	}
 }
 
-// chunked splits b into pieces whose sizes cycle through sizes (each taken
-// modulo 16, plus one).
+// checkEscape compares the escaping of data, appended to destinations of
+// every kind of capacity, with the reference's two byte-string
+// replacements.
+func checkEscape(t *testing.T, data []byte) {
+	t.Helper()
+	want := bytes.ReplaceAll(data, []byte{0x7d}, []byte{0x7d, 0x5d})
+	want = bytes.ReplaceAll(want, []byte{0x7e}, []byte{0x7d, 0x5e})
+	for _, room := range []int{0, 1, 17, len(data), len(data) + 31, 2*len(data) + 2} {
+		dst := append(make([]byte, 0, 3+room), 1, 2, 3)
+		got := framing.AppendHDLCEscape(dst, data)
+		if !bytes.Equal(got[:3], []byte{1, 2, 3}) || !bytes.Equal(got[3:], want) {
+			t.Fatalf("escaping %x with room %d gave %x, want %x", data, room, got[3:], want)
+		}
+		if room >= 2*len(data)+2 && &got[0] != &dst[0] {
+			t.Fatalf("escaping %d bytes allocated with room for %d", len(data), room)
+		}
+	}
+}
+
+// chunked splits b into pieces whose sizes cycle through sizes (each plus
+// one): small pieces exercise state kept across calls, pieces of 16 bytes
+// and more the vector code.
 func chunked(b []byte, sizes []byte) [][]byte {
 	var out [][]byte
 	for i := 0; len(b) > 0; i++ {
 		n := 1
 		if len(sizes) > 0 {
-			n = int(sizes[i%len(sizes)]%16) + 1
+			n = int(sizes[i%len(sizes)]) + 1
 		}
 		n = min(n, len(b))
 		out = append(out, b[:n])
@@ -150,6 +170,7 @@ func FuzzHDLCDecoder(f *testing.F) {
 		}
 		stream := framing.AppendHDLC(nil, data)
 		stream = framing.AppendHDLC(stream, data)
+		checkEscape(t, data)
 		var rt framing.HDLCDecoder
 		var got int
 		for c := stream; len(c) > 0; {

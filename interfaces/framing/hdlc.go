@@ -26,7 +26,7 @@ const TCPMinFrame = 20
 // FLAG, to dst and returns the extended slice. It does not allocate when dst
 // has room for the frame (at most 2*len(payload)+2 bytes).
 func AppendHDLC(dst, payload []byte) []byte {
-	dst = grow(dst, 2+len(payload)+hdlcSpecials(payload))
+	dst = grow(dst, 2+len(payload)+len(payload)>>4)
 	dst = append(dst, HDLCFlag)
 	dst = appendHDLCEscaped(dst, payload)
 	return append(dst, HDLCFlag)
@@ -35,10 +35,28 @@ func AppendHDLC(dst, payload []byte) []byte {
 // AppendHDLCEscape appends the HDLC-escaped form of payload to dst, without
 // flags: each 0x7D becomes 0x7D 0x5D and each 0x7E becomes 0x7D 0x5E.
 func AppendHDLCEscape(dst, payload []byte) []byte {
-	return appendHDLCEscaped(grow(dst, len(payload)+hdlcSpecials(payload)), payload)
+	return appendHDLCEscaped(grow(dst, len(payload)+len(payload)>>4), payload)
 }
 
+// appendHDLCEscaped escapes p onto dst. Random data has a special byte
+// every 128 bytes on average, at positions no branch predictor can learn,
+// so the bulk goes through escapeRun, which scans for both special bytes
+// in one vector pass and copies as it goes; what it leaves (a short tail,
+// or everything when dst is short of room) takes the portable path. Room
+// the escapes need beyond what the caller reserved is added as it is
+// found, so dst grows only when the frame does not fit.
 func appendHDLCEscaped(dst, p []byte) []byte {
+	for len(p) >= 16 {
+		if cap(dst)-len(dst) < 32+len(p)>>4 && cap(dst)-len(dst) < 2*len(p) {
+			dst = grow(dst, len(p)+len(p)>>4+32)
+		}
+		ns, nd := escapeRun(dst[len(dst):cap(dst)], p)
+		if ns == 0 {
+			break
+		}
+		dst = dst[:len(dst)+nd]
+		p = p[ns:]
+	}
 	sc := newSpecials(p)
 	for off := 0; ; {
 		i := sc.next(off)
@@ -86,11 +104,6 @@ func indexFrom(p []byte, from int, c byte) int {
 		return from + i
 	}
 	return -1
-}
-
-// hdlcSpecials counts the bytes of p that need escaping.
-func hdlcSpecials(p []byte) int {
-	return bytes.Count(p, []byte{HDLCFlag}) + bytes.Count(p, []byte{HDLCEsc})
 }
 
 // grow makes sure dst has room for n more bytes, allocating at most once.
@@ -204,6 +217,10 @@ func (d *HDLCDecoder) Decode(p []byte) (n int, frame []byte, err error) {
 			n++
 			d.esc = true
 		default:
+			if k := d.unescape(p[n:], max); k > 0 {
+				n += k
+				continue
+			}
 			// Copy the run of ordinary bytes in one go.
 			j := sc.next(n + 1)
 			d.putRun(p[n:j], max)
@@ -211,6 +228,21 @@ func (d *HDLCDecoder) Decode(p []byte) (n int, frame []byte, err error) {
 		}
 	}
 	return n, nil, nil
+}
+
+// unescape decodes what it can of p, a stretch inside a frame that starts
+// with an ordinary byte, with unescapeRun, straight into the room left in
+// the frame buffer, and returns how many bytes of p it consumed: none when
+// p or the room is short (putRun grows the buffer), or when the frame has
+// outgrown max (its bytes are only counted then).
+func (d *HDLCDecoder) unescape(p []byte, max int) int {
+	if len(p) < 16 || d.n != len(d.buf) {
+		return 0
+	}
+	ns, nd := unescapeRun(d.buf[len(d.buf):cap(d.buf)], p)
+	d.buf = d.buf[:len(d.buf)+nd]
+	d.n += nd
+	return ns
 }
 
 // open starts a new frame.
