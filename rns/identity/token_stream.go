@@ -3,13 +3,12 @@ package identity
 import (
 	"crypto/aes"
 	"crypto/cipher"
-	"crypto/hmac"
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"hash"
 
 	"github.com/mehr-net/mehr/rns/identity/internal/aescbc"
+	"github.com/mehr-net/mehr/rns/internal/sha256x"
 )
 
 // ErrTokenIncomplete reports a StreamDecrypter finished before the whole
@@ -25,7 +24,7 @@ var ErrTokenIncomplete = errors.New("identity: token incomplete")
 // callers may hash them, but must not act on them before that.
 type StreamDecrypter struct {
 	dec  *aescbc.Decrypter
-	mac  hash.Hash
+	mac  *sha256x.HMAC
 	prev [aes.BlockSize]byte // the ciphertext block before token[pos:]
 	size int                 // token length
 	pos  int                 // token bytes authenticated and decrypted so far; 0 until the IV is read
@@ -40,7 +39,7 @@ func (t *Token) NewStreamDecrypter(size int) (*StreamDecrypter, error) {
 	if (size-TokenOverhead)%aes.BlockSize != 0 {
 		return nil, ErrTokenMisaligned
 	}
-	return &StreamDecrypter{dec: t.dec, mac: hmac.New(sha256.New, t.macKey), size: size}, nil
+	return &StreamDecrypter{dec: t.dec, mac: sha256x.NewHMAC(t.macKey), size: size}, nil
 }
 
 // Advance authenticates and decrypts, in place, the whole AES blocks of
@@ -49,27 +48,43 @@ func (t *Token) NewStreamDecrypter(size int) (*StreamDecrypter, error) {
 // many plaintext bytes (still padded, not yet authenticated) are now at
 // token[TokenIVLen:]. A token of the wrong length is left alone.
 func (d *StreamDecrypter) Advance(token []byte, avail int) int {
+	return d.AdvanceAlong(token, avail, nil, nil)
+}
+
+// AdvanceAlong is Advance that also writes p into h (unless h is nil),
+// hashing it side by side with the ciphertext it authenticates: the two
+// hashes cost about as much as one (see sha256x). p may be the plaintext
+// an earlier call decrypted. It is written whatever Advance does.
+func (d *StreamDecrypter) AdvanceAlong(token []byte, avail int, h *sha256x.Digest, p []byte) int {
 	if len(token) != d.size {
+		if h != nil {
+			h.Write(p)
+		}
 		return 0
 	}
-	if d.pos == 0 {
-		if avail < TokenIVLen {
-			return 0
-		}
+	if d.pos == 0 && avail >= TokenIVLen {
 		d.mac.Write(token[:TokenIVLen])
 		d.prev = [aes.BlockSize]byte(token[:TokenIVLen])
 		d.pos = TokenIVLen
 	}
-	end := min(avail, d.size-sha256.Size)
-	end = d.pos + (end-d.pos)&^(aes.BlockSize-1)
-	if end > d.pos {
-		// Authenticate the ciphertext before it is overwritten; prev
-		// keeps the last ciphertext block for the next call.
+	end := d.pos
+	if d.pos > 0 {
+		end = min(avail, d.size-sha256.Size)
+		end = d.pos + max(end-d.pos, 0)&^(aes.BlockSize-1)
+	}
+	// Authenticate the ciphertext before it is overwritten; prev keeps
+	// the last ciphertext block for the next call.
+	switch {
+	case h != nil:
+		sha256x.Write2(d.mac.Inner(), token[d.pos:end], h, p)
+	case end > d.pos:
 		d.mac.Write(token[d.pos:end])
+	}
+	if end > d.pos {
 		d.dec.CryptBlocks(&d.prev, token[d.pos:end], token[d.pos:end])
 		d.pos = end
 	}
-	return d.pos - TokenIVLen
+	return max(d.pos-TokenIVLen, 0)
 }
 
 // Finish processes the rest of token, checks its HMAC and returns the
@@ -80,8 +95,7 @@ func (d *StreamDecrypter) Finish(token []byte) ([]byte, error) {
 	if len(token) != d.size || d.pos != d.size-sha256.Size {
 		return nil, ErrTokenIncomplete
 	}
-	var sum [sha256.Size]byte
-	if !hmac.Equal(d.mac.Sum(sum[:0]), token[d.pos:]) {
+	if d.mac.Verify(token[d.pos:]) != nil {
 		return nil, ErrTokenHMAC
 	}
 	return UnpadPKCS7(token[TokenIVLen:d.pos])
@@ -98,7 +112,7 @@ type StreamEncrypter struct {
 	cbc cipher.BlockMode
 	pos int // token bytes final (IV and ciphertext)
 
-	mac    hash.Hash
+	mac    *sha256x.HMAC
 	macPos int // token bytes authenticated
 }
 
@@ -122,7 +136,7 @@ func (t *Token) NewStreamEncrypter(token []byte, iv [TokenIVLen]byte, n int) (*S
 		token: token,
 		cbc:   cipher.NewCBCEncrypter(t.block, iv[:]),
 		pos:   TokenIVLen,
-		mac:   hmac.New(sha256.New, t.macKey),
+		mac:   sha256x.NewHMAC(t.macKey),
 	}, nil
 }
 
@@ -144,10 +158,21 @@ func (e *StreamEncrypter) Encrypt(upto int) int {
 // same time, if the caller passes final from one to the other through a
 // synchronizing operation (a channel, say).
 func (e *StreamEncrypter) Authenticate(final int) {
-	if final > e.macPos {
-		e.mac.Write(e.token[e.macPos:final])
-		e.macPos = final
+	e.AuthenticateAlong(final, nil, nil)
+}
+
+// AuthenticateAlong is Authenticate that also writes p into h (unless h
+// is nil), hashing it side by side with the token bytes it authenticates:
+// the two hashes cost about as much as one (see sha256x). p is written
+// whatever Authenticate does.
+func (e *StreamEncrypter) AuthenticateAlong(final int, h *sha256x.Digest, p []byte) {
+	end := max(final, e.macPos)
+	if h != nil {
+		sha256x.Write2(e.mac.Inner(), e.token[e.macPos:end], h, p)
+	} else {
+		e.mac.Write(e.token[e.macPos:end])
 	}
+	e.macPos = end
 }
 
 // Finish encrypts and authenticates what is left, writes the HMAC and

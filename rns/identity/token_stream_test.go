@@ -3,10 +3,12 @@ package identity_test
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"testing"
 
 	"github.com/mehr-net/mehr/rns/identity"
+	"github.com/mehr-net/mehr/rns/internal/sha256x"
 )
 
 // TestStreamDecrypter feeds tokens in uneven steps and checks that the
@@ -29,17 +31,29 @@ func TestStreamDecrypter(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			last := 0
-			for avail := 0; avail < len(buf); avail += step {
-				got := d.Advance(buf, avail)
+			// Odd calls hash, alongside, what the call before decrypted.
+			last, hashed := 0, 0
+			h := sha256x.New()
+			for i, avail := 0, 0; avail < len(buf); i, avail = i+1, avail+step {
+				var got int
+				if i%2 == 1 {
+					got = d.AdvanceAlong(buf, avail, h, buf[identity.TokenIVLen+hashed:identity.TokenIVLen+last])
+					hashed = last
+				} else {
+					got = d.Advance(buf, avail)
+				}
 				if got < last || got > avail {
 					t.Fatalf("n=%d step=%d: Advance(%d) = %d after %d", n, step, avail, got, last)
 				}
 				last = got
 			}
+			h.Write(buf[identity.TokenIVLen+hashed : identity.TokenIVLen+last])
 			out, err := d.Finish(buf)
 			if err != nil || !bytes.Equal(out, pt) {
 				t.Fatalf("n=%d step=%d: %v, equal=%v", n, step, err, bytes.Equal(out, pt))
+			}
+			if h.Sum256() != sha256.Sum256(buf[identity.TokenIVLen:identity.TokenIVLen+last]) {
+				t.Fatalf("n=%d step=%d: the plaintext hashed alongside differs", n, step)
 			}
 		}
 		for _, at := range []int{0, 16, len(token) / 2, len(token) - 33, len(token) - 1} {
@@ -83,7 +97,8 @@ func TestStreamEncrypter(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			last, laid := 0, 0 // laid: plaintext bytes in place
+			last, laid := 0, 0            // laid: plaintext bytes in place
+			h, hashed := sha256x.New(), 0 // pt hashed alongside the HMAC
 			for upto := 0; upto < len(buf); upto += step {
 				if to := min(upto-identity.TokenIVLen, n); to > laid {
 					copy(buf[identity.TokenIVLen+laid:], pt[laid:to])
@@ -93,14 +108,23 @@ func TestStreamEncrypter(t *testing.T) {
 				if got < last || got > max(upto, identity.TokenIVLen) {
 					t.Fatalf("n=%d step=%d: Encrypt(%d) = %d after %d", n, step, upto, got, last)
 				}
-				if upto%(3*step) == 0 {
+				switch upto % (3 * step) {
+				case 0:
 					e.Authenticate(got)
+				case step:
+					k := min(hashed+step, n)
+					e.AuthenticateAlong(got, h, pt[hashed:k])
+					hashed = k
 				}
 				last = got
 			}
 			copy(buf[identity.TokenIVLen+laid:], pt[laid:])
 			if got := e.Finish(); !bytes.Equal(got, want) {
 				t.Fatalf("n=%d step=%d: token differs from AppendEncrypt's", n, step)
+			}
+			h.Write(pt[hashed:])
+			if h.Sum256() != sha256.Sum256(pt) {
+				t.Fatalf("n=%d step=%d: the plaintext hashed alongside differs", n, step)
 			}
 		}
 	}

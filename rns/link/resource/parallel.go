@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/mehr-net/mehr/rns/identity"
+	"github.com/mehr-net/mehr/rns/internal/sha256x"
 )
 
 // parallelMin is the smallest input worth splitting over several routines.
@@ -49,20 +50,44 @@ func finishHashAndProof(d hash.Hash, salt []byte) (h, proof [HashLen]byte) {
 // streams a second routine follows the encryption, feeding the HMAC and
 // hashing each part whose bytes are final, so that encryption, the only
 // serial step, is all that remains on the caller's routine.
-func (r *Resource) seal(enc *identity.StreamEncrypter, prefix, payload []byte, mapHasher func(part, randomHash []byte) [MapHashLen]byte) {
+//
+// The follower hashes two messages at a time (sha256x.Write2): the HMAC
+// alongside plain, which goes into ph unless ph is nil, and the map
+// hashes two parts at a time.
+func (r *Resource) seal(enc *identity.StreamEncrypter, prefix, payload []byte, mapHasher func(part, randomHash []byte) [MapHashLen]byte, ph *sha256x.Digest, plain []byte) {
 	size := len(r.Stream)
 	n := ceilDiv(size, r.SDU)
 	r.Hashmap = make([]byte, n*MapHashLen)
 	var hs hasher
 	mapped := 0 // parts hashed
-	// follow authenticates and maps the stream up to final bytes.
+	authed := 0 // stream bytes authenticated
+	hashed := 0 // bytes of plain hashed
+	partEnd := func(i int) int { return min((i+1)*r.SDU, size) }
+	// follow authenticates and maps the stream up to final bytes, and
+	// hashes as much more of plain as it authenticates.
 	follow := func(final int) {
-		enc.Authenticate(final)
-		for ; mapped < n && min((mapped+1)*r.SDU, size) <= final; mapped++ {
+		if a := min(final, size-identity.TokenMACLen); a > authed {
+			var p []byte
+			if ph != nil {
+				k := min(hashed+a-authed, len(plain))
+				p, hashed = plain[hashed:k], k
+			}
+			enc.AuthenticateAlong(a, ph, p)
+			authed = a
+		}
+		for ; mapped < n && partEnd(mapped) <= final; mapped++ {
 			var m [MapHashLen]byte
-			if mapHasher != nil {
+			switch {
+			case mapHasher != nil:
 				m = mapHasher(r.Part(mapped), r.RandomHash[:])
-			} else {
+			case mapped+1 < n && partEnd(mapped+1) <= final:
+				a, b := sha256x.Sum256x2(r.Part(mapped), r.RandomHash[:], r.Part(mapped+1), r.RandomHash[:])
+				copy(r.Hashmap[mapped*MapHashLen:], a[:MapHashLen])
+				mapped++
+				m = [MapHashLen]byte(b[:MapHashLen])
+			case mapped+1 < n && final < size:
+				return // its neighbour is not final yet: hash them together later
+			default:
 				m = hs.mapHash(r.Part(mapped), r.RandomHash[:])
 			}
 			copy(r.Hashmap[mapped*MapHashLen:], m[:])
@@ -78,11 +103,11 @@ func (r *Resource) seal(enc *identity.StreamEncrypter, prefix, payload []byte, m
 			}
 		})
 	}
-	plain := r.Stream[identity.TokenIVLen : identity.TokenIVLen+len(prefix)+len(payload)]
-	laid := copy(plain, prefix)
+	laidOut := r.Stream[identity.TokenIVLen : identity.TokenIVLen+len(prefix)+len(payload)]
+	laid := copy(laidOut, prefix)
 	for pos := 0; pos < size-identity.TokenMACLen; {
-		if to := min(pos+workStep-identity.TokenIVLen, len(plain)); to > laid {
-			copy(plain[laid:to], payload[laid-len(prefix):])
+		if to := min(pos+workStep-identity.TokenIVLen, len(laidOut)); to > laid {
+			copy(laidOut[laid:to], payload[laid-len(prefix):])
 			laid = to
 		}
 		pos = enc.Encrypt(pos + workStep)
@@ -98,4 +123,7 @@ func (r *Resource) seal(enc *identity.StreamEncrypter, prefix, payload []byte, m
 	}
 	enc.Finish()
 	follow(size) // the parts that hold the HMAC
+	if ph != nil {
+		ph.Write(plain[hashed:])
+	}
 }

@@ -3,12 +3,11 @@ package resource
 import (
 	"bytes"
 	"crypto/aes"
-	"crypto/sha256"
 	"fmt"
-	"hash"
 	"sync"
 
 	"github.com/mehr-net/mehr/rns/identity"
+	"github.com/mehr-net/mehr/rns/internal/sha256x"
 	"github.com/mehr-net/mehr/rns/msgpack"
 )
 
@@ -39,26 +38,24 @@ type Receiver struct {
 	// part lands. dec is nil for unencrypted resources.
 	dec    *identity.StreamDecrypter
 	decErr error // why dec is nil for an encrypted stream
-	ph     hash.Hash
+	ph     *sha256x.Digest
 	hashed int
 
-	// For large streams that work runs on two worker routines, each
-	// started when there is work for it and ending when it has caught
-	// up: so that the routine filing parts only hashes and copies them,
-	// and so that what is left when the last part lands is shared by two
-	// cores. One authenticates and decrypts the stream up to target (dec,
-	// decAsked), a step at a time, each step decrypted right after it is
-	// authenticated, while it is in cache; the other hashes the plaintext
-	// the first has decrypted (ph, hashed). Each alone touches its own
-	// fields while it runs. amu guards target, decrypted and the running
-	// flags. The workers touch only the stream's prefix below target, the
-	// hasher only what is decrypted.
-	amu                 sync.Mutex
-	aidle               *sync.Cond // on amu; broadcast when a worker stops
-	target              int        // stream bytes final and ready for the workers
-	decrypted           int        // plaintext bytes decrypted (padding included)
-	decAsked            int        // stream bytes given to dec
-	decrypting, hashing bool
+	// For large streams that work runs on a worker routine, started when
+	// there is work for it and ending when it has caught up, so that the
+	// routine filing parts only hashes and copies them. It authenticates
+	// and decrypts the stream up to target (dec, decAsked), a step at a
+	// time, each step decrypted right after it is authenticated, while it
+	// is in cache, and hashes the plaintext of each step alongside the
+	// authentication of the next (ph, hashed). While it runs it alone
+	// touches decAsked, decrypted, hashed and ph, and only the stream's
+	// prefix below target. amu guards target and working.
+	amu       sync.Mutex
+	aidle     *sync.Cond // on amu; broadcast when the worker stops
+	target    int        // stream bytes final and ready for the worker
+	decrypted int        // plaintext bytes decrypted (padding included)
+	decAsked  int        // stream bytes given to dec
+	working   bool
 
 	proof [2 * HashLen]byte
 
@@ -119,7 +116,7 @@ func NewReceiverBuffer(adv *Advertisement, key []byte, mtu int, buf []byte) (*Re
 	if adv.Flags&FlagEncrypted != 0 {
 		// A stream the token format cannot fit is reported by Assemble.
 		if r.dec, r.decErr = tok.NewStreamDecrypter(adv.TransferSize); r.dec != nil && adv.Flags&FlagCompressed == 0 {
-			r.ph = sha256.New()
+			r.ph = sha256x.New()
 			r.hashed = PrefixLen
 		}
 		if r.dec != nil && adv.TransferSize >= parallelMin {
@@ -389,58 +386,49 @@ func (r *Receiver) advance() {
 	}
 	r.amu.Lock()
 	r.target = avail
-	if !r.decrypting {
-		r.decrypting = true
-		go r.decryptPrefix()
+	if !r.working {
+		r.working = true
+		go r.work()
 	}
 	r.amu.Unlock()
 }
 
-// decryptPrefix authenticates and decrypts the stream, workStep bytes at
-// a time, until it has caught up with target, and starts the hashing
-// worker on the plaintext.
-func (r *Receiver) decryptPrefix() {
+// work authenticates and decrypts the stream, workStep bytes at a time,
+// until it has caught up with target. For an uncompressed resource it
+// also hashes the plaintext, each step's alongside the authentication of
+// the next (sha256x.Write2, which costs about as much as one of the two),
+// and the last step's on its own once it has caught up. The last
+// decrypted block may hold padding: it is left for Assemble.
+func (r *Receiver) work() {
 	for {
 		r.amu.Lock()
 		t := r.target
-		if t <= r.decAsked {
-			r.decrypting = false
-			r.aidle.Broadcast()
-			r.amu.Unlock()
-			return
-		}
 		r.amu.Unlock()
-		r.decAsked = min(t, r.decAsked+workStep)
-		n := r.dec.Advance(r.stream, r.decAsked)
+		next := min(t, r.decAsked+workStep)
+		var p []byte
 		if r.ph != nil {
+			if end := min(r.decrypted-aes.BlockSize, r.hashed+workStep); end > r.hashed {
+				p = r.stream[identity.TokenIVLen+r.hashed : identity.TokenIVLen+end]
+			}
+		}
+		if next <= r.decAsked && len(p) == 0 {
 			r.amu.Lock()
-			r.decrypted = n
-			if !r.hashing {
-				r.hashing = true
-				go r.hashPrefix()
+			if r.target == t {
+				r.working = false
+				r.aidle.Broadcast()
+				r.amu.Unlock()
+				return
 			}
 			r.amu.Unlock()
+			continue
 		}
-	}
-}
-
-// hashPrefix hashes the decrypted plaintext until it has caught up with the
-// decrypting worker. The last decrypted block may hold padding: it is
-// left for Assemble.
-func (r *Receiver) hashPrefix() {
-	for {
-		r.amu.Lock()
-		end := r.decrypted - aes.BlockSize
-		if end <= r.hashed {
-			r.hashing = false
-			r.aidle.Broadcast()
-			r.amu.Unlock()
-			return
+		r.decAsked = max(next, r.decAsked)
+		if r.ph != nil {
+			r.decrypted = r.dec.AdvanceAlong(r.stream, r.decAsked, r.ph, p)
+			r.hashed += len(p)
+		} else {
+			r.decrypted = r.dec.Advance(r.stream, r.decAsked)
 		}
-		r.amu.Unlock()
-		end = min(end, r.hashed+workStep)
-		r.ph.Write(r.stream[identity.TokenIVLen+r.hashed : identity.TokenIVLen+end])
-		r.hashed = end
 	}
 }
 
@@ -450,7 +438,7 @@ func (r *Receiver) settle() {
 		return
 	}
 	r.amu.Lock()
-	for r.decrypting || r.hashing {
+	for r.working {
 		r.aidle.Wait()
 	}
 	r.amu.Unlock()

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/mehr-net/mehr/rns/identity"
+	"github.com/mehr-net/mehr/rns/internal/sha256x"
 	"github.com/mehr-net/mehr/rns/msgpack"
 	"github.com/mehr-net/mehr/rns/wire"
 )
@@ -152,12 +153,17 @@ func Build(p *Params) (*Resource, error) {
 		}
 	}
 
-	// Hash the data (once for both the resource hash and the proof) while
-	// the stream is encrypted.
+	// Hash the data once for both the resource hash and the proof: sent
+	// as it is, alongside the HMAC as the stream is sealed; compressed,
+	// while the stream is encrypted.
 	var wg sync.WaitGroup
-	if len(data) >= parallelMin {
+	var ph *sha256x.Digest
+	switch {
+	case r.Flags&FlagCompressed == 0:
+		ph = sha256x.New()
+	case len(data) >= parallelMin:
 		wg.Go(func() { r.Hash, r.ExpectedProof = hashAndProof(data, r.RandomHash[:]) })
-	} else {
+	default:
 		r.Hash, r.ExpectedProof = hashAndProof(data, r.RandomHash[:])
 	}
 	size := identity.TokenLen(PrefixLen + len(payload))
@@ -172,8 +178,11 @@ func Build(p *Params) (*Resource, error) {
 		return nil, err
 	}
 	r.Stream = buf
-	r.seal(enc, p.Prefix[:], payload, p.MapHasher)
+	r.seal(enc, p.Prefix[:], payload, p.MapHasher, ph, data)
 	wg.Wait()
+	if ph != nil {
+		r.Hash, r.ExpectedProof = finishHashAndProof(ph, r.RandomHash[:])
+	}
 
 	r.OriginalHash = r.Hash
 	if p.OriginalHash != nil {
