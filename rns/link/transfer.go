@@ -651,10 +651,15 @@ func (t *Transfer) wait(timer *time.Timer, deadline time.Time) (ev resEvent, ok 
 }
 
 // next takes the oldest queued event, if any.
-func (t *Transfer) next() (ev resEvent, ok bool) {
+func (t *Transfer) next() (ev resEvent, ok bool) { return t.take(false) }
+
+// nextPart takes the oldest queued event if it is a resource part.
+func (t *Transfer) nextPart() (ev resEvent, ok bool) { return t.take(true) }
+
+func (t *Transfer) take(partOnly bool) (ev resEvent, ok bool) {
 	t.evMu.Lock()
 	defer t.evMu.Unlock()
-	if len(t.evQ) == 0 {
+	if len(t.evQ) == 0 || partOnly && t.evQ[0].ctx != wire.ContextResource {
 		return ev, false
 	}
 	ev = t.evQ[0]
@@ -1425,7 +1430,24 @@ func (t *Transfer) receive() error {
 				ev.release()
 				continue
 			}
-			done, err := t.receivePart(ev.data)
+			if ev2, ok := t.nextPart(); ok {
+				// Two parts arrived together: hash them side by side.
+				m1, m2 := t.rcv.MapHashes(ev.data, ev2.data)
+				done, err := t.receivePart(ev.data, &m1)
+				ev.release()
+				if err == nil && !done {
+					done, err = t.receivePart(ev2.data, &m2)
+				}
+				ev2.release()
+				if err != nil {
+					return err
+				}
+				if done && t.segment == t.segments {
+					return nil
+				}
+				continue
+			}
+			done, err := t.receivePart(ev.data, nil)
 			ev.release()
 			if err != nil || done {
 				if err != nil {
@@ -1527,11 +1549,17 @@ func (t *Transfer) requestNext() error {
 	return nil
 }
 
-// receivePart handles one RESOURCE packet; done reports a completed
-// segment.
-func (t *Transfer) receivePart(part []byte) (done bool, err error) {
+// receivePart handles one RESOURCE packet, whose map hash is m unless m
+// is nil; done reports a completed segment.
+func (t *Transfer) receivePart(part []byte, m *[resource.MapHashLen]byte) (done bool, err error) {
 	now := time.Now()
-	accepted, perr := t.rcv.AcceptPart(part)
+	var accepted bool
+	var perr error
+	if m != nil {
+		accepted, perr = t.rcv.AcceptPartHashed(part, *m)
+	} else {
+		accepted, perr = t.rcv.AcceptPart(part)
+	}
 	if perr != nil {
 		return false, nil // a part of another transfer, or garbage
 	}

@@ -307,7 +307,32 @@ func (r *Receiver) AcceptPart(part []byte) (bool, error) {
 	if len(part) == 0 || len(part) > r.sdu {
 		return false, fmt.Errorf("%w: %d bytes", ErrPart, len(part))
 	}
-	m := r.hs.mapHash(part, r.adv.RandomHash[:])
+	return r.accept(part, r.hs.mapHash(part, r.adv.RandomHash[:]))
+}
+
+// MapHashes returns the map hashes of two received parts, computed side
+// by side (see sha256x), for AcceptPartHashed.
+func (r *Receiver) MapHashes(a, b []byte) (ma, mb [MapHashLen]byte) {
+	rh := r.adv.RandomHash[:]
+	sa, sb := sha256x.Sum256x2(a, rh, b, rh)
+	return [MapHashLen]byte(sa[:MapHashLen]), [MapHashLen]byte(sb[:MapHashLen])
+}
+
+// AcceptPartHashed is AcceptPart for a part whose map hash m the caller
+// has computed with MapHashes, so that two parts that arrived together
+// are hashed in the time of one.
+func (r *Receiver) AcceptPartHashed(part []byte, m [MapHashLen]byte) (bool, error) {
+	if r.status == StatusFailed {
+		return false, ErrFailed
+	}
+	if len(part) == 0 || len(part) > r.sdu {
+		return false, fmt.Errorf("%w: %d bytes", ErrPart, len(part))
+	}
+	return r.accept(part, m)
+}
+
+// accept files part under the first missing part its map hash m matches.
+func (r *Receiver) accept(part []byte, m [MapHashLen]byte) (bool, error) {
 	from := max(r.next-1, 0)
 	to := min(from+r.win.size, len(r.have))
 	dup := false

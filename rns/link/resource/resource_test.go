@@ -58,9 +58,25 @@ func transfer(tb testing.TB, r *resource.Resource, window int) (data, meta []byt
 		if err != nil {
 			tb.Fatalf("HandleRequest: %v", err)
 		}
-		for _, i := range parts {
-			if _, err := recv.AcceptPart(r.Part(i)); err != nil {
-				tb.Fatalf("AcceptPart %d: %v", i, err)
+		// Parts in pairs are hashed together, as a transfer does with
+		// parts that arrive together; the last of an odd count alone.
+		for k := 0; k < len(parts); k += 2 {
+			if k+1 == len(parts) {
+				if _, err := recv.AcceptPart(r.Part(parts[k])); err != nil {
+					tb.Fatalf("AcceptPart %d: %v", parts[k], err)
+				}
+				continue
+			}
+			a, b := r.Part(parts[k]), r.Part(parts[k+1])
+			ma, mb := recv.MapHashes(a, b)
+			if ma != resource.MapHash(a, r.RandomHash[:]) || mb != resource.MapHash(b, r.RandomHash[:]) {
+				tb.Fatalf("MapHashes of parts %d and %d differ from MapHash", parts[k], parts[k+1])
+			}
+			for j, p := range [][]byte{a, b} {
+				m := [2][resource.MapHashLen]byte{ma, mb}[j]
+				if _, err := recv.AcceptPartHashed(p, m); err != nil {
+					tb.Fatalf("AcceptPartHashed %d: %v", parts[k+j], err)
+				}
 			}
 		}
 		if hmu != nil {
