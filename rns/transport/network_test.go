@@ -230,6 +230,25 @@ func TestAnnounceCapKeepsPace(t *testing.T) {
 		apps = append(apps, a)
 		a.announce(t)
 	}
+	// Let n1 take in every announce before the clock moves: on a busy
+	// machine its receive routine may still be working through them,
+	// and announces queued late are released late.
+	nw.drain()
+	for deadline := time.Now().Add(2 * time.Second); ; {
+		known := 0
+		for _, a := range apps {
+			if _, ok := nw.nodes[1].t.Path(a.d.Hash); ok {
+				known++
+			}
+		}
+		if known == n {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("n1 learned %d of %d paths", known, n)
+		}
+		time.Sleep(time.Millisecond)
+	}
 	start := nw.clock.Now()
 	const rounds = 4
 	nw.settle(time.Second, rounds, func() bool { return false })
