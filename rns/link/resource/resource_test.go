@@ -29,9 +29,9 @@ func randomData(seed uint64, n int) []byte {
 	return b
 }
 
-// transfer runs a whole exchange between r and a receiver and returns what
-// the receiver assembled.
-func transfer(tb testing.TB, r *resource.Resource, window int) (data, meta []byte, recv *resource.Receiver) {
+// sentAdvertisement returns r's advertisement as a receiver decodes it
+// off the wire.
+func sentAdvertisement(tb testing.TB, r *resource.Resource) *resource.Advertisement {
 	tb.Helper()
 	plain, err := r.Advertisement().Marshal()
 	if err != nil {
@@ -41,7 +41,15 @@ func transfer(tb testing.TB, r *resource.Resource, window int) (data, meta []byt
 	if err != nil {
 		tb.Fatal(err)
 	}
-	recv, err = resource.NewReceiver(adv, testKey, 500)
+	return adv
+}
+
+// transfer runs a whole exchange between r and a receiver and returns what
+// the receiver assembled.
+func transfer(tb testing.TB, r *resource.Resource, window int) (data, meta []byte, recv *resource.Receiver) {
+	tb.Helper()
+	adv := sentAdvertisement(tb, r)
+	recv, err := resource.NewReceiver(adv, testKey, 500)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -376,14 +384,7 @@ func TestBuffers(t *testing.T) {
 		t.Fatalf("small StreamBuf: %v", err)
 	}
 
-	plain, err := r.Advertisement().Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	adv, err := resource.DecodeAdvertisement(plain)
-	if err != nil {
-		t.Fatal(err)
-	}
+	adv := sentAdvertisement(t, r)
 	for _, n := range []int{adv.TransferSize, adv.TransferSize - 1, adv.TransferSize + 1} {
 		buf := bytes.Repeat([]byte{0x55}, n)
 		recv, err := resource.NewReceiverBuffer(adv, testKey, 500, buf)

@@ -18,14 +18,7 @@ func pair(t *testing.T, n, sdu int) (*resource.Resource, *resource.Receiver) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain, err := r.Advertisement().Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	adv, err := resource.DecodeAdvertisement(plain)
-	if err != nil {
-		t.Fatal(err)
-	}
+	adv := sentAdvertisement(t, r)
 	recv, err := resource.NewReceiver(adv, testKey, p.MTU)
 	if err != nil {
 		t.Fatal(err)
