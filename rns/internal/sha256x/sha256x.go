@@ -120,10 +120,7 @@ func (d *Digest) Sum256() [Size]byte { return d.sum() }
 func (d *Digest) sum() [Size]byte {
 	c := *d
 	var pad [BlockSize + 8]byte
-	pad[0] = 0x80
-	n := 1 + (BlockSize+BlockSize-9-c.nx)%BlockSize // padding so that 8 bytes of length end a block
-	binary.BigEndian.PutUint64(pad[n:], c.len<<3)
-	c.Write(pad[:n+8])
+	c.Write(pad[:padding(&pad, &c)])
 	var out [Size]byte
 	for i, v := range c.h {
 		binary.BigEndian.PutUint32(out[4*i:], v)
@@ -144,7 +141,8 @@ func Sum2(a, b *Digest) (sa, sb [Size]byte) {
 	return sa, sb
 }
 
-// padding writes into pad the bytes that end d's message and returns how
+// padding writes into pad the bytes that end d's message (0x80, zeros so
+// that the 8 bytes of length end a block, the length) and returns how
 // many there are.
 func padding(pad *[BlockSize + 8]byte, d *Digest) int {
 	pad[0] = 0x80
