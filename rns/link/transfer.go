@@ -1430,25 +1430,21 @@ func (t *Transfer) receive() error {
 				ev.release()
 				continue
 			}
-			if ev2, ok := t.nextPart(); ok {
-				// Two parts arrived together: hash them side by side.
-				m1, m2 := t.rcv.MapHashes(ev.data, ev2.data)
-				done, err := t.receivePart(ev.data, &m1)
-				ev.release()
+			// Two parts that arrived together are hashed side by side.
+			var m1, m2 *[resource.MapHashLen]byte
+			ev2, two := t.nextPart()
+			if two {
+				a, b := t.rcv.MapHashes(ev.data, ev2.data)
+				m1, m2 = &a, &b
+			}
+			done, err := t.receivePart(ev.data, m1)
+			ev.release()
+			if two {
 				if err == nil && !done {
-					done, err = t.receivePart(ev2.data, &m2)
+					done, err = t.receivePart(ev2.data, m2)
 				}
 				ev2.release()
-				if err != nil {
-					return err
-				}
-				if done && t.segment == t.segments {
-					return nil
-				}
-				continue
 			}
-			done, err := t.receivePart(ev.data, nil)
-			ev.release()
 			if err != nil || done {
 				if err != nil {
 					return err
