@@ -1,11 +1,11 @@
 package channel
 
 import (
-	"bytes"
-	"compress/bzip2"
 	"encoding/binary"
+	"errors"
 	"fmt"
-	"io"
+
+	"github.com/mehr-net/mehr/rns/internal/bzip2"
 )
 
 // Stream message layout (RNS.Buffer.StreamDataMessage).
@@ -96,16 +96,12 @@ func (m *StreamMessage) Decode(b []byte) error {
 // ErrStreamCompressed if data is empty, truncated, corrupt or followed by
 // anything but another complete bzip2 stream.
 func Decompress(data []byte) ([]byte, error) {
-	r := io.LimitReader(bzip2.NewReader(bytes.NewReader(data)), MaxChunkLen+1)
-	out, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrStreamCompressed, err)
-	}
-	if len(out) > MaxChunkLen {
+	out, err := bzip2.Decode([]byte{}, data, MaxChunkLen)
+	switch {
+	case errors.Is(err, bzip2.ErrLimit):
 		return nil, ErrStreamTooLarge
-	}
-	if len(out) == 0 && len(data) == 0 {
-		return nil, fmt.Errorf("%w: empty", ErrStreamCompressed)
+	case err != nil:
+		return nil, fmt.Errorf("%w: %w", ErrStreamCompressed, err)
 	}
 	return out, nil
 }

@@ -2,15 +2,16 @@ package resource
 
 import (
 	"bytes"
-	stdbzip2 "compress/bzip2"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"sync"
 
-	"github.com/dsnet/compress/bzip2"
+	dsbzip2 "github.com/dsnet/compress/bzip2"
+
+	"github.com/mehr-net/mehr/rns/internal/bzip2"
 )
 
 // Compress returns data compressed as one bzip2 stream. The reference's
@@ -21,10 +22,10 @@ import (
 func Compress(data []byte) ([]byte, error) {
 	var buf bytes.Buffer
 	level := min(max((len(data)+99_999)/100_000, 1), 9)
-	w, _ := writers[level].Get().(*bzip2.Writer)
+	w, _ := writers[level].Get().(*dsbzip2.Writer)
 	if w == nil {
 		var err error
-		if w, err = bzip2.NewWriter(&buf, &bzip2.WriterConfig{Level: level}); err != nil {
+		if w, err = dsbzip2.NewWriter(&buf, &dsbzip2.WriterConfig{Level: level}); err != nil {
 			return nil, fmt.Errorf("resource: bzip2 writer: %w", err)
 		}
 	} else if err := w.Reset(&buf); err != nil {
@@ -106,33 +107,20 @@ func worthCompressing(data []byte) bool {
 
 // Decompress decodes the bzip2 data and returns the output, failing with
 // ErrTooLarge as soon as it would exceed limit bytes and with ErrCorrupt if
-// data is not valid bzip2. At most limit+1 bytes of output are ever produced,
+// data is not valid bzip2. At most limit bytes of output are ever produced,
 // so a decompression bomb costs no more than the limit.
 func Decompress(data []byte, limit int) ([]byte, error) {
-	if limit < 0 {
-		limit = 0
-	}
-	r := io.LimitReader(stdbzip2.NewReader(bytes.NewReader(data)), int64(limit)+1)
 	// Room for a whole segment at once: a segment decompresses to at
 	// most MaxEfficientSize, and growing a buffer from small by doubling
 	// cost four times that in copies and garbage. Larger outputs (a
 	// single-segment resource may claim up to its limit) grow as they
 	// come, so a claimed size alone never reserves memory.
-	out := make([]byte, 0, min(limit, MaxEfficientSize)+1)
-	for {
-		if len(out) == cap(out) {
-			out = slices.Grow(out, len(out))
-		}
-		n, err := r.Read(out[len(out):cap(out)])
-		out = out[:len(out)+n]
-		if len(out) > limit {
-			return nil, fmt.Errorf("%w: decompressed data over %d bytes", ErrTooLarge, limit)
-		}
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%w: bzip2: %v", ErrCorrupt, err)
-		}
+	out, err := bzip2.Decode(make([]byte, 0, min(max(limit, 0), MaxEfficientSize)), data, limit)
+	switch {
+	case errors.Is(err, bzip2.ErrLimit):
+		return nil, fmt.Errorf("%w: decompressed data over %d bytes", ErrTooLarge, limit)
+	case err != nil:
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
+	return out, nil
 }
