@@ -2,6 +2,8 @@ package resource
 
 import (
 	"bytes"
+	stdbzip2 "compress/bzip2"
+	"io"
 	"math/rand/v2"
 	"testing"
 )
@@ -36,4 +38,95 @@ func TestWorthCompressing(t *testing.T) {
 			t.Errorf("%s: worthCompressing = %v, want %v", c.name, got, c.want)
 		}
 	}
+}
+
+// TestCompressJoinsBlocks: data of two pieces or more is compressed a
+// block per piece into a single stream that compress/bzip2 and Decompress
+// read back, at the sizes around the piece boundaries.
+func TestCompressJoinsBlocks(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	random := make([]byte, 3<<20)
+	for i := range random {
+		random[i] = byte(r.Uint32())
+	}
+	hex := make([]byte, len(random))
+	for i := range hex {
+		hex[i] = "0123456789abcdef"[random[i]&15]
+	}
+	for _, size := range []int{compressPiece, compressPiece + 1, 2*compressPiece - 1, 2*compressPiece + 7, 3 << 20} {
+		for name, data := range map[string][]byte{
+			"zeros": make([]byte, size),
+			"hex":   hex[:size],
+			// Runs of 4 to 8 bytes, which bzip2's first run-length
+			// coding grows by up to a quarter.
+			"runs": func() []byte {
+				var b []byte
+				for i := 0; len(b) < size; i++ {
+					b = append(b, bytes.Repeat([]byte{byte(i)}, 4)...)
+				}
+				return b[:size]
+			}(),
+		} {
+			c, err := Compress(data)
+			if err != nil {
+				t.Fatalf("%s %d: %v", name, size, err)
+			}
+			if ends := endMagics(c); !bytes.HasPrefix(c, []byte("BZh")) || len(ends) != 1 || ends[0] < 8*len(c)-bzTrailBits-7 {
+				t.Fatalf("%s %d: not one stream (stream ends at bits %v of %d)", name, size, ends, 8*len(c))
+			}
+			got, err := Decompress(c, size)
+			if err != nil || !bytes.Equal(got, data) {
+				t.Fatalf("%s %d: Decompress: %v", name, size, err)
+			}
+			std, err := io.ReadAll(stdbzip2.NewReader(bytes.NewReader(c)))
+			if err != nil || !bytes.Equal(std, data) {
+				t.Fatalf("%s %d: compress/bzip2: %v", name, size, err)
+			}
+		}
+	}
+}
+
+// TestJoinBlocksRefuses: joinBlocks takes only streams of one block.
+func TestJoinBlocksRefuses(t *testing.T) {
+	one, err := compressStream(nil, []byte("one block"), 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 250 kB of text at level 1: three blocks.
+	text := bytes.Repeat([]byte("0123456789abcdefghij"), 250_000/20)
+	for i := range text {
+		text[i] ^= byte(i * 7 >> 5)
+	}
+	three, err := compressStream(nil, text, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, streams := range [][][]byte{
+		{one, three},
+		{one, one[:len(one)-1]},
+		{one, nil},
+		{one, []byte("BZh9 but too short")},
+	} {
+		if _, ok := joinBlocks(streams); ok {
+			t.Fatal("joined streams that are not one block each")
+		}
+	}
+	if _, ok := joinBlocks([][]byte{one, one}); !ok {
+		t.Fatal("refused two one-block streams")
+	}
+}
+
+// endMagics returns the bit offsets of bzip2's end-of-stream magic in s:
+// one stream has one, in its last ten bytes (a 48-bit pattern turns up by
+// chance about once in 2^48 bits).
+func endMagics(s []byte) []int {
+	var at []int
+	var w uint64
+	for i := range 8 * len(s) {
+		w = (w<<1 | uint64(s[i/8]>>(7-i%8)&1)) & (1<<48 - 1)
+		if i >= 47 && w == bzEndMagic {
+			at = append(at, i-47)
+		}
+	}
+	return at
 }
