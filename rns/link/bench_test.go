@@ -3,6 +3,8 @@ package link_test
 import (
 	"bytes"
 	"context"
+	"os"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,8 +22,16 @@ import (
 // runs them beside the reference. Every node is a full transport in this
 // process; the links negotiate the 8192-byte MTU TCP allows.
 
-// benchSize is the resource moved per iteration.
-const benchSize = 16 << 20
+// benchSize is the resource moved per iteration: 50 MB (10^6 bytes
+// each), the size the issue quotes the reference's figures for, or
+// MEHR_BENCH_MB megabytes (scripts/bench/link.sh passes the size it gives
+// the reference).
+var benchSize = func() int {
+	if mb, err := strconv.Atoi(os.Getenv("MEHR_BENCH_MB")); err == nil && mb > 0 {
+		return mb * 1_000_000
+	}
+	return 50_000_000
+}()
 
 // topology is a path between two mehr nodes over loopback: direct or
 // through a transport node, over TCP (links negotiate 8192) or with a UDP
@@ -121,7 +131,7 @@ var benchTopologies = []topology{
 	{"relay", true, false, 8192},
 }
 
-// BenchmarkResourceThroughput moves 16 MB resources from A to B: random
+// BenchmarkResourceThroughput moves benchSize resources from A to B: random
 // and all-zero data (the reference script's compressible case), with
 // compression tried and off.
 func BenchmarkResourceThroughput(b *testing.B) {
