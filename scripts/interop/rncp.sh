@@ -19,7 +19,9 @@
 #
 # Usage: scripts/interop/rncp.sh /path/to/Reticulum [--via TOPOLOGY] [SIZES...]
 #        TOPOLOGY: direct, daemons, mehrd, rnsd or all (default all; may
-#        be a comma-separated list). Sizes in bytes, default: 0 1024 10485760
+#        be a comma-separated list). Sizes in bytes, default: 0 1024 10485760;
+#        text:N is a compressible file of N bytes (decimal numbers, one
+#        per line) instead of a random one, so that it crosses compressed.
 #        RNCP_FLAGS (e.g. -vvv) adds flags to the sending and fetching rncp
 #        commands; the logs of a failed run are kept.
 set -euo pipefail
@@ -46,7 +48,15 @@ done
 interop_build mehrd mehr
 
 mkdir -p "$work/files"
-for size in "${sizes[@]}"; do head -c "$size" /dev/urandom > "$work/files/file-$size.bin"; done
+# fname SIZE: the file for a size argument; nbytes SIZE: its length.
+fname() { echo "$work/files/file-${1/:/-}.bin"; }
+nbytes() { echo "${1#text:}"; }
+for size in "${sizes[@]}"; do
+	case $size in
+	text:*) seq 1 1000000000 | head -c "$(nbytes "$size")" > "$(fname "$size")" || true ;;
+	*) head -c "$size" /dev/urandom > "$(fname "$size")" ;;
+	esac
+done
 
 # Processes of the current topology, stopped before the next one starts.
 tpids=()
@@ -196,9 +206,9 @@ run_topology() {
 	for size in "${sizes[@]}"; do
 		n=$((n + 1))
 		L="$T/$n-$size" # log names, unique when a size repeats
-		f="$work/files/file-$size.bin"
+		f=$(fname "$size")
 		name=$(basename "$f")
-		lim=$(bound "$size")
+		lim=$(bound "$(nbytes "$size")")
 
 		t0=$EPOCHREALTIME
 		run "$lim" "$L-send-py.log" python3 -u -m RNS.Utilities.rncp --config "$PC" $rncp_flags -w 30 "$f" "$mh"
