@@ -1,4 +1,5 @@
-// Package bzip2 decodes bzip2 data held in memory, as resources carry it.
+// Package bzip2 decodes bzip2 data held in memory, as resources carry it,
+// and joins blocks compressed apart into one stream.
 //
 // compress/bzip2 reads from a stream and produces its output a byte at a
 // time: every byte goes through a run-length state machine and a
@@ -7,6 +8,8 @@
 // time there. [Decode] has the whole input and writes its output into a
 // slice: runs are filled at once, the CRC folds eight bytes at a time and
 // Huffman codes up to ten bits long are decoded with one table lookup.
+//
+// [Join] makes one stream of blocks compressed apart.
 //
 // It decodes what libbz2 (the reference's bz2 module) writes and what
 // compress/bzip2 accepts: one or more concatenated streams, blocks of up
@@ -124,7 +127,7 @@ func (d *decoder) decode(out []byte, end int) ([]byte, error) {
 			if updateCRC(0, out[start:], &d.crcBuf) != want {
 				return out, corrupt("block checksum mismatch")
 			}
-			combined = (combined<<1 | combined>>31) ^ want
+			combined = foldCRC(combined, want)
 		}
 		// Streams end on a byte boundary; another may follow.
 		br.align()
@@ -133,6 +136,9 @@ func (d *decoder) decode(out []byte, end int) ([]byte, error) {
 		}
 	}
 }
+
+// foldCRC adds a block's CRC to a stream's.
+func foldCRC(stream, block uint32) uint32 { return (stream<<1 | stream>>31) ^ block }
 
 // block decodes one block (its magic and CRC read) and appends its bytes
 // to out.

@@ -221,6 +221,70 @@ func TestCorrupt(t *testing.T) {
 	}
 }
 
+// TestJoinRefuses: Join takes only streams of one block.
+func TestJoinRefuses(t *testing.T) {
+	one := compress(t, []byte("one block"), 9)
+	// 250 kB of text at level 1: three blocks.
+	text := bytes.Repeat([]byte("0123456789abcdefghij"), 250_000/20)
+	for i := range text {
+		text[i] ^= byte(i * 7 >> 5)
+	}
+	three := compress(t, text, 1)
+	for _, streams := range [][][]byte{
+		{one, three},
+		{one, one[:len(one)-1]},
+		{one, nil},
+		{one, []byte("BZh9 but too short")},
+	} {
+		if _, ok := Join(streams); ok {
+			t.Fatal("joined streams that are not one block each")
+		}
+	}
+	if _, ok := Join([][]byte{one, one}); !ok {
+		t.Fatal("refused two one-block streams")
+	}
+}
+
+// TestJoin: blocks of streams compressed apart decode as one stream with
+// the data of all of them, and only one end.
+func TestJoin(t *testing.T) {
+	s := samples()
+	parts := [][]byte{s["text"][:300_000], s["zeros"][:1000], s["random"][:5000], s["runs"]}
+	var streams [][]byte
+	var want []byte
+	for _, p := range parts {
+		streams = append(streams, compress(t, p, 9))
+		want = append(want, p...)
+	}
+	for n := 1; n <= len(streams); n++ {
+		joined, ok := Join(streams[:n])
+		if !ok {
+			t.Fatalf("%d streams refused", n)
+		}
+		w := 0
+		for _, p := range parts[:n] {
+			w += len(p)
+		}
+		checkAgainstStd(t, joined, w)
+		got, err := Decode(nil, joined, w)
+		if err != nil || !bytes.Equal(got, want[:w]) {
+			t.Fatalf("%d streams joined: %v", n, err)
+		}
+		// One end: the magic, the CRC and at most 7 bits of padding.
+		var win uint64
+		ends := 0
+		for i := range 8 * len(joined) {
+			win = (win<<1 | uint64(joined[i/8]>>(7-i%8)&1)) & (1<<48 - 1)
+			if i >= 47 && win == endMagic {
+				ends++
+			}
+		}
+		if ends != 1 {
+			t.Fatalf("%d streams joined: %d end magics", n, ends)
+		}
+	}
+}
+
 // testDecoder is reused by checkAgainstStd: a new one allocates 3.6 MB.
 var testDecoder struct {
 	sync.Mutex

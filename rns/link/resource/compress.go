@@ -48,7 +48,7 @@ func Compress(data []byte) ([]byte, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	if out, ok := joinBlocks(streams); ok {
+	if out, ok := bzip2.Join(streams); ok {
 		return out, nil
 	}
 	return compressStream(nil, data, 9) // unreachable with dsnet's output
@@ -82,111 +82,6 @@ func compressStream(dst, data []byte, level int) ([]byte, error) {
 		writers[level].Put(w)
 	}
 	return buf.Bytes(), nil
-}
-
-// bzip2 stream layout, in bits: a 32-bit header ("BZh" and the level
-// digit), blocks that each start with a 48-bit magic and their 32-bit CRC,
-// then the 48-bit end magic, the 32-bit stream CRC and zero bits to the
-// byte. The stream CRC folds the block CRCs: c = c<<<1 ^ block.
-const (
-	bzHeaderBits = 32
-	bzEndMagic   = 0x177245385090
-	bzTrailBits  = 48 + 32
-)
-
-// joinBlocks makes one level-9 stream of the blocks of single-block
-// streams, in order. It reports false if a stream is not one block
-// followed by its end.
-func joinBlocks(streams [][]byte) ([]byte, bool) {
-	total := 0
-	for _, s := range streams {
-		total += len(s)
-	}
-	var w bitWriter
-	w.buf = make([]byte, 0, total)
-	w.buf = append(w.buf, 'B', 'Z', 'h', '9')
-	var crc uint32
-	for _, s := range streams {
-		end, blockCRC, ok := oneBlock(s)
-		if !ok {
-			return nil, false
-		}
-		w.copyBits(s[bzHeaderBits/8:], end-bzHeaderBits)
-		crc = (crc<<1 | crc>>31) ^ blockCRC
-	}
-	w.write(bzEndMagic>>24, 24)
-	w.write(bzEndMagic&0xffffff, 24)
-	w.write(uint64(crc), 32)
-	return w.flush(), true
-}
-
-// oneBlock returns the bit offset where the one block of stream s ends and
-// the block's CRC, or false if s is not a header, one block and the end.
-func oneBlock(s []byte) (end int, crc uint32, ok bool) {
-	if len(s) < 22 || string(s[:3]) != "BZh" {
-		return 0, 0, false
-	}
-	crc = binary.BigEndian.Uint32(s[10:]) // after the header and block magic
-	// The end is 0 to 7 zero bits before the last byte boundary. With
-	// one block, the stream CRC is the block's.
-	for pad := range 8 {
-		end = 8*len(s) - pad - bzTrailBits
-		if end >= bzHeaderBits+48+32 && readBits(s, end, 48) == bzEndMagic && uint32(readBits(s, end+48, 32)) == crc &&
-			readBits(s, 8*len(s)-pad, pad) == 0 {
-			return end, crc, true
-		}
-	}
-	return 0, 0, false
-}
-
-// readBits returns the n <= 56 bits of s from bit off, most significant
-// first.
-func readBits(s []byte, off, n int) uint64 {
-	var v uint64
-	for i := range n {
-		b := off + i
-		v = v<<1 | uint64(s[b/8]>>(7-b%8)&1)
-	}
-	return v
-}
-
-// bitWriter appends bits most significant first.
-type bitWriter struct {
-	buf []byte
-	acc uint64 // pending bits, in the low nacc bits
-	n   uint
-}
-
-// write appends the k <= 32 low bits of v.
-func (w *bitWriter) write(v uint64, k uint) {
-	w.acc = w.acc<<k | v&(1<<k-1)
-	w.n += k
-	for w.n >= 8 {
-		w.n -= 8
-		w.buf = append(w.buf, byte(w.acc>>w.n))
-	}
-}
-
-// copyBits appends the first n bits of src.
-func (w *bitWriter) copyBits(src []byte, n int) {
-	if w.n == 0 {
-		w.buf = append(w.buf, src[:n/8]...)
-	} else {
-		for _, b := range src[:n/8] {
-			w.write(uint64(b), 8)
-		}
-	}
-	if r := n % 8; r > 0 {
-		w.write(uint64(src[n/8]>>(8-r)), uint(r))
-	}
-}
-
-// flush pads the last byte with zero bits and returns the bytes.
-func (w *bitWriter) flush() []byte {
-	if w.n > 0 {
-		w.write(0, 8-w.n)
-	}
-	return w.buf
 }
 
 // writers pools bzip2 writers by level: a writer's block-sorting state is
