@@ -8,20 +8,24 @@ import (
 	"testing"
 )
 
+// randomAndHex returns n random bytes from seed and the same bytes' low
+// nibbles as hex digits.
+func randomAndHex(n int, seed uint64) (random, hex []byte) {
+	r := rand.New(rand.NewPCG(seed, seed+1))
+	random, hex = make([]byte, n), make([]byte, n)
+	for i := range random {
+		random[i] = byte(r.Uint32())
+		hex[i] = "0123456789abcdef"[random[i]&15]
+	}
+	return random, hex
+}
+
 // TestWorthCompressing: the sampling tests skip bzip2 for random data and
 // keep it for everything bzip2 shrinks, including data whose bytes look
 // random but repeat (a random block over and over) and data with a small
 // alphabet.
 func TestWorthCompressing(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 2))
-	random := make([]byte, 1<<20)
-	for i := range random {
-		random[i] = byte(r.Uint32())
-	}
-	hex := make([]byte, len(random))
-	for i := range hex {
-		hex[i] = "0123456789abcdef"[random[i]&15]
-	}
+	random, hex := randomAndHex(1<<20, 1)
 	for _, c := range []struct {
 		name string
 		data []byte
@@ -44,15 +48,7 @@ func TestWorthCompressing(t *testing.T) {
 // block per piece into a single stream that compress/bzip2 and Decompress
 // read back, at the sizes around the piece boundaries.
 func TestCompressJoinsBlocks(t *testing.T) {
-	r := rand.New(rand.NewPCG(3, 4))
-	random := make([]byte, 3<<20)
-	for i := range random {
-		random[i] = byte(r.Uint32())
-	}
-	hex := make([]byte, len(random))
-	for i := range hex {
-		hex[i] = "0123456789abcdef"[random[i]&15]
-	}
+	_, hex := randomAndHex(3<<20, 3)
 	for _, size := range []int{compressPiece, compressPiece + 1, 2*compressPiece - 1, 2*compressPiece + 7, 3 << 20} {
 		for name, data := range map[string][]byte{
 			"zeros": make([]byte, size),
