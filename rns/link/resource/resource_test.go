@@ -115,6 +115,7 @@ func TestRoundTrip(t *testing.T) {
 		{"small", []byte("hello"), nil, true, 0},
 		{"empty", []byte{}, nil, false, 0},
 		{"metadata", []byte("payload"), meta, true, 0},
+		{"random 100k", randomData(3, 100_000), nil, false, 10}, // seal's follower starts after encryption
 		{"random 200k window 10", randomData(1, 200_000), nil, true, 10},
 		{"text 300k", bytes.Repeat([]byte("abcdefgh"), 300_000/8), meta, true, 75},
 		{"random 1M window 75", randomData(2, resource.MaxEfficientSize), nil, false, 75},
