@@ -124,6 +124,14 @@ func Build(p *Params) (*Resource, error) {
 	}
 	r.DataSize = len(data)
 
+	// The resource hash and the proof hash data once: beside compression
+	// (hashAside), or as the stream is sealed (ph, alongside the HMAC).
+	var wg sync.WaitGroup
+	hashing := false
+	hashAside := func() {
+		hashing = true
+		wg.Go(func() { r.Hash, r.ExpectedProof = hashAndProof(data, r.RandomHash[:]) })
+	}
 	payload := data
 	if p.Compress {
 		c := p.Compressed
@@ -134,8 +142,17 @@ func Build(p *Params) (*Resource, error) {
 			}
 		} else if !worthCompressing(data) {
 			c = data // not smaller: sent uncompressed
-		} else if c, err = Compress(data); err != nil {
-			return nil, err
+		} else {
+			// Compression runs a piece per processor and leaves one
+			// idle while another finishes its piece; hashing beside
+			// it fills that time instead of following it.
+			if len(data) >= parallelMin {
+				hashAside()
+			}
+			if c, err = Compress(data); err != nil {
+				wg.Wait()
+				return nil, err
+			}
 		}
 		if len(c) < len(data) {
 			payload = c
@@ -153,16 +170,13 @@ func Build(p *Params) (*Resource, error) {
 		}
 	}
 
-	// Hash the data once for both the resource hash and the proof: sent
-	// as it is, alongside the HMAC as the stream is sealed; compressed,
-	// while the stream is encrypted.
-	var wg sync.WaitGroup
 	var ph *sha256x.Digest
 	switch {
+	case hashing:
 	case r.Flags&FlagCompressed == 0:
 		ph = sha256x.New()
 	case len(data) >= parallelMin:
-		wg.Go(func() { r.Hash, r.ExpectedProof = hashAndProof(data, r.RandomHash[:]) })
+		hashAside()
 	default:
 		r.Hash, r.ExpectedProof = hashAndProof(data, r.RandomHash[:])
 	}
