@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"math/bits"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -52,9 +53,43 @@ func TestCRC(t *testing.T) {
 			t.Fatalf("%d bytes in two: crc %08x, want %08x", n, got, want)
 		}
 	}
+	// Longer than the reversal buffer, at odd lengths.
+	long := make([]byte, 3*crcChunk+77)
+	for i := range long {
+		long[i] = byte(r.Uint32())
+	}
+	for _, n := range []int{crcChunk - 1, crcChunk, 2*crcChunk + 17, len(long)} {
+		if got, want := updateCRC(0, long[:n], &buf), crcBitwise(long[:n]); got != want {
+			t.Fatalf("%d bytes: crc %08x, want %08x", n, got, want)
+		}
+	}
 	// The check value of CRC-32/BZIP2.
 	if got := updateCRC(0, []byte("123456789"), &buf); got != 0xFC891918 {
 		t.Fatalf("check value %08x, want fc891918", got)
+	}
+}
+
+// TestReverseBits checks the reversal updateCRC uses against
+// bits.Reverse8, at every alignment and length up to a few vectors.
+func TestReverseBits(t *testing.T) {
+	src := make([]byte, 100)
+	for i := range src {
+		src[i] = byte(i * 37)
+	}
+	for off := range 16 {
+		for n := range len(src) - off {
+			dst := make([]byte, n+1)
+			dst[n] = 0xa5
+			reverseBits(dst[:n], src[off:off+n])
+			for i := range n {
+				if dst[i] != bits.Reverse8(src[off+i]) {
+					t.Fatalf("offset %d length %d: byte %d is %08b, want %08b", off, n, i, dst[i], bits.Reverse8(src[off+i]))
+				}
+			}
+			if dst[n] != 0xa5 {
+				t.Fatalf("offset %d length %d: wrote past the end", off, n)
+			}
+		}
 	}
 }
 
