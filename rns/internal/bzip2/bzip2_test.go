@@ -69,25 +69,28 @@ func TestCRC(t *testing.T) {
 	}
 }
 
-// TestReverseBits checks the reversal updateCRC uses against
-// bits.Reverse8, at every alignment and length up to a few vectors.
+// TestReverseBits checks the reversal updateCRC uses, and the generic one
+// that other CPUs use, against bits.Reverse8 at every alignment and
+// length up to a few vectors.
 func TestReverseBits(t *testing.T) {
 	src := make([]byte, 100)
 	for i := range src {
 		src[i] = byte(i * 37)
 	}
-	for off := range 16 {
-		for n := range len(src) - off {
-			dst := make([]byte, n+1)
-			dst[n] = 0xa5
-			reverseBits(dst[:n], src[off:off+n])
-			for i := range n {
-				if dst[i] != bits.Reverse8(src[off+i]) {
-					t.Fatalf("offset %d length %d: byte %d is %08b, want %08b", off, n, i, dst[i], bits.Reverse8(src[off+i]))
+	for name, reverse := range map[string]func(dst, src []byte){"reverseBits": reverseBits, "reverseBitsGeneric": reverseBitsGeneric} {
+		for off := range 16 {
+			for n := range len(src) - off {
+				dst := make([]byte, n+1)
+				dst[n] = 0xa5
+				reverse(dst[:n], src[off:off+n])
+				for i := range n {
+					if dst[i] != bits.Reverse8(src[off+i]) {
+						t.Fatalf("%s, offset %d length %d: byte %d is %08b, want %08b", name, off, n, i, dst[i], bits.Reverse8(src[off+i]))
+					}
 				}
-			}
-			if dst[n] != 0xa5 {
-				t.Fatalf("offset %d length %d: wrote past the end", off, n)
+				if dst[n] != 0xa5 {
+					t.Fatalf("%s, offset %d length %d: wrote past the end", name, off, n)
+				}
 			}
 		}
 	}

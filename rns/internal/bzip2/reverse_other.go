@@ -2,6 +2,4 @@
 
 package bzip2
 
-const haveSSSE3 = false
-
 func reverseBits(dst, src []byte) { reverseBitsGeneric(dst, src) }
